@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The project's test command (make test). On a fresh Debian machine it:
+#   1. starts PostgreSQL 15 and Redis on loopback ports of their own
+#      (scripts/services.sh), unless TEST_DATABASE_URL and TEST_REDIS_URL
+#      are already set, in which case those services are used;
+#   2. checks formatting (gofmt -l), go vet and staticcheck;
+#   3. runs go test -race -count=1 ./... against the services;
+#   4. stops every service it started, on success, failure or interrupt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATICCHECK_VERSION=${STATICCHECK_VERSION:-v0.8.2}
+started=0
+
+cleanup() {
+	if [ "$started" = 1 ]; then
+		scripts/services.sh stop || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "${TEST_DATABASE_URL:-}" ] || [ -z "${TEST_REDIS_URL:-}" ]; then
+	started=1
+	eval "$(scripts/services.sh start)"
+else
+	echo "test: using the services in TEST_DATABASE_URL and TEST_REDIS_URL"
+fi
+export TEST_DATABASE_URL TEST_REDIS_URL
+
+echo "test: gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tmp/*'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+echo "test: go vet"
+go vet ./...
+
+echo "test: staticcheck $STATICCHECK_VERSION"
+go run "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" ./...
+
+echo "test: go test -race"
+go test -race -count=1 -timeout 20m ./...
+
+if [ -f bench/go.mod ]; then
+	echo "test: bench module (vet and compile its benchmarks)"
+	(cd bench && go vet ./... && go test -count=1 -run '^$' -bench '^$' ./...)
+fi
