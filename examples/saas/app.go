@@ -50,6 +50,9 @@ type app struct {
 	requireUser  func(http.Handler) http.Handler
 	requireAdmin func(http.Handler) http.Handler
 
+	// subject returns the subject of the request's verified token, if
+	// identify found one (set by auth; cheap, no database).
+	subject func(*http.Request) (string, bool)
 	// userID returns the signed-in caller's local user ID (set by auth).
 	userID func(*http.Request) (string, error)
 	// onUserCreated runs after a user is created, by first request or by
@@ -79,6 +82,7 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		root: http.NewServeMux(), public: http.NewServeMux(),
 		app: http.NewServeMux(), admin: http.NewServeMux(),
 		identify: identity, limit: identity, requireUser: identity, requireAdmin: identity,
+		subject: func(*http.Request) (string, bool) { return "", false },
 		userID: func(*http.Request) (string, error) {
 			return "", httpx.Unauthorized("authentication is not configured")
 		},
