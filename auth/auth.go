@@ -1,0 +1,141 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+)
+
+// Sentinel errors. Verification failures are [*TokenError] values that
+// match [ErrInvalidToken]; store errors match [ErrNotFound].
+var (
+	// ErrNoToken reports a request without a bearer token in its
+	// Authorization header.
+	ErrNoToken = errors.New("auth: no bearer token")
+	// ErrInvalidToken matches every [*TokenError].
+	ErrInvalidToken = errors.New("auth: invalid token")
+	// ErrNotFound reports a user that does not exist.
+	ErrNotFound = errors.New("auth: user not found")
+	// ErrInactive reports a deactivated user.
+	ErrInactive = errors.New("auth: user is deactivated")
+	// ErrForbidden reports a caller without a required role.
+	ErrForbidden = errors.New("auth: missing required role")
+	// ErrSelfDeactivation reports an administrator deactivating their own
+	// account through the admin API.
+	ErrSelfDeactivation = errors.New("auth: cannot deactivate your own account")
+)
+
+// TokenError is a rejected token. Reason is safe to show to the client
+// ("token expired", "invalid token", ...): it never says which signature,
+// key, issuer or audience check failed. Err is the detailed cause, for logs
+// only.
+type TokenError struct {
+	Reason string
+	Err    error
+}
+
+// Error returns the reason with the cause.
+func (e *TokenError) Error() string {
+	if e.Err != nil {
+		return "auth: " + e.Reason + ": " + e.Err.Error()
+	}
+	return "auth: " + e.Reason
+}
+
+// Unwrap returns the cause.
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// Is makes every TokenError match [ErrInvalidToken].
+func (e *TokenError) Is(target error) bool { return target == ErrInvalidToken }
+
+// Safe reasons of a [TokenError].
+const (
+	ReasonInvalid  = "invalid token"
+	ReasonExpired  = "token expired"
+	ReasonNotYet   = "token not yet valid"
+	ReasonNoExpiry = "token has no expiry"
+)
+
+// Principal is the verified identity of a token. It is read-only once
+// verified: share it, do not modify it.
+type Principal struct {
+	// Subject is the token's sub claim: the user's ID at the issuer.
+	Subject string
+	// Email, Name and AvatarURL come from the usual claims when present
+	// (email; name, full_name or given_name + family_name; picture,
+	// avatar_url or image_url; Supabase's user_metadata as a fallback).
+	Email     string
+	Name      string
+	AvatarURL string
+	// Roles come from the claims named by [Config.RoleClaims].
+	Roles []string
+	// Issuer is the iss claim; ExpiresAt the exp claim.
+	Issuer    string
+	ExpiresAt time.Time
+	// Claims holds every claim of the token as decoded JSON.
+	Claims map[string]any
+}
+
+// HasRole reports whether the token grants role.
+func (p *Principal) HasRole(role string) bool {
+	return p != nil && slices.Contains(p.Roles, role)
+}
+
+// Verifier checks a raw token and returns its principal. Errors are
+// [*TokenError] values. Implementations are safe for concurrent use.
+type Verifier interface {
+	Verify(ctx context.Context, token string) (*Principal, error)
+}
+
+// VerifierFunc adapts a function to [Verifier].
+type VerifierFunc func(ctx context.Context, token string) (*Principal, error)
+
+// Verify calls f.
+func (f VerifierFunc) Verify(ctx context.Context, token string) (*Principal, error) {
+	return f(ctx, token)
+}
+
+// requestAuth is what the middleware learnt about a request. It is created
+// once per request by the first auth middleware and completed by later
+// ones (the request runs them in sequence).
+type requestAuth struct {
+	principal *Principal
+	err       error // why the token was rejected, when it was
+	user      *User
+}
+
+type ctxKey struct{}
+
+func stateFrom(ctx context.Context) *requestAuth {
+	s, _ := ctx.Value(ctxKey{}).(*requestAuth)
+	return s
+}
+
+// PrincipalFrom returns the verified principal of the request context.
+func PrincipalFrom(ctx context.Context) (*Principal, bool) {
+	if s := stateFrom(ctx); s != nil && s.principal != nil {
+		return s.principal, true
+	}
+	return nil, false
+}
+
+// UserFrom returns the signed-in local user of the request context, set by
+// [Authenticator.Authenticate] when it has a [Users] service.
+func UserFrom(ctx context.Context) (User, bool) {
+	if s := stateFrom(ctx); s != nil && s.user != nil {
+		return *s.user, true
+	}
+	return User{}, false
+}
+
+// WithPrincipal returns ctx carrying p, for tests and for callers that
+// verify tokens themselves (a job that runs on behalf of a user).
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &requestAuth{principal: p})
+}
+
+// WithUser returns ctx carrying p and the local user u.
+func WithUser(ctx context.Context, p *Principal, u User) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &requestAuth{principal: p, user: &u})
+}

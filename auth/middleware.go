@@ -1,0 +1,196 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/omnistack/omnistack/httpx"
+)
+
+// AuthenticatorConfig configures an [Authenticator]. The zero value is
+// ready to use.
+type AuthenticatorConfig struct {
+	// Users, when set, turns every authenticated request into a local
+	// user: created on its first request, refused with 403 when
+	// deactivated, available through [UserFrom] and [UserID].
+	Users *Users
+	// Logger receives the detailed cause of rejected tokens at debug
+	// level (never the token). Default: discard.
+	Logger *slog.Logger
+}
+
+// Authenticator is the HTTP side of a [Verifier]: it reads the bearer
+// token of the Authorization header (never the query string or a cookie),
+// verifies it and puts the [Principal] (and the local [User]) in the
+// request context. It is safe for concurrent use.
+type Authenticator struct {
+	verifier Verifier
+	users    *Users
+	logger   *slog.Logger
+}
+
+// NewAuthenticator returns an authenticator on v.
+func NewAuthenticator(v Verifier, cfg AuthenticatorConfig) (*Authenticator, error) {
+	if v == nil {
+		return nil, errors.New("auth: NewAuthenticator: nil Verifier")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Authenticator{verifier: v, users: cfg.Users, logger: cfg.Logger}, nil
+}
+
+// BearerToken returns the token of an "Authorization: Bearer <token>"
+// header; the scheme is matched case-insensitively. It returns "" when
+// the header is missing or holds another scheme.
+func BearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return ""
+	}
+	return strings.TrimSpace(h[7:])
+}
+
+// Identify verifies the request's bearer token. It returns [ErrNoToken]
+// without one and a [*TokenError] for a bad one. Middleware that already
+// ran on the request (Optional) is reused, so a token is verified once.
+func (a *Authenticator) Identify(r *http.Request) (*Principal, error) {
+	if s := stateFrom(r.Context()); s != nil && (s.principal != nil || s.err != nil) {
+		return s.principal, s.err
+	}
+	return a.identify(r)
+}
+
+func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, ErrNoToken
+	}
+	tok := BearerToken(r)
+	if tok == "" {
+		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("authorization header is not a bearer token")}
+	}
+	p, err := a.verifier.Verify(r.Context(), tok)
+	if err != nil {
+		if _, ok := errors.AsType[*TokenError](err); !ok {
+			err = &TokenError{Reason: ReasonInvalid, Err: err}
+		}
+		a.logger.DebugContext(r.Context(), "auth: token rejected", slog.String("error", err.Error()))
+		return nil, err
+	}
+	return p, nil
+}
+
+// Check is the decision of [Authenticator.Authenticate]: it identifies
+// the caller and, with Users, loads (or creates) the local user. Its
+// errors are [ErrNoToken], [*TokenError], [ErrInactive] or a store error.
+func (a *Authenticator) Check(r *http.Request) (*Principal, *User, error) {
+	s := stateFrom(r.Context())
+	if s != nil && s.user != nil {
+		return s.principal, s.user, nil
+	}
+	p, err := a.Identify(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.users == nil {
+		return p, nil, nil
+	}
+	u, err := a.users.Ensure(r.Context(), p)
+	if err != nil {
+		return p, nil, err
+	}
+	return p, &u, nil
+}
+
+// Authenticate requires a valid token: without one it answers 401
+// UNAUTHORIZED with a WWW-Authenticate challenge (RFC 6750), for a
+// deactivated user 403 FORBIDDEN.
+func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, u, err := a.Check(r)
+		if err != nil {
+			httpx.WriteError(w, r, httpError(err))
+			return
+		}
+		if s := stateFrom(r.Context()); s != nil {
+			// Set by Optional earlier in this request: complete it in place.
+			s.principal, s.user = p, u
+		} else {
+			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &requestAuth{principal: p, user: u}))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Optional verifies a token when the request has one and never rejects:
+// the principal, or why the token was refused, is kept in the context for
+// [PrincipalFrom] and a later Authenticate (which then answers 401 with
+// the same reason). Use it in front of handlers that serve anonymous
+// callers too, or of a rate limiter that keys on the user.
+func (a *Authenticator) Optional(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stateFrom(r.Context()) == nil {
+			p, err := a.identify(r)
+			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &requestAuth{principal: p, err: err}))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RequireRole answers 403 FORBIDDEN unless the caller's token grants role
+// or their local user has it (401 without a caller at all). It runs after
+// [Authenticator.Authenticate].
+func RequireRole(role string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := CheckRole(r.Context(), role); err != nil {
+				httpx.WriteError(w, r, httpError(err))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// CheckRole is the decision of [RequireRole]: nil when the context's
+// principal or user has role, [ErrNoToken] without a principal and
+// [ErrForbidden] otherwise.
+func CheckRole(ctx context.Context, role string) error {
+	s := stateFrom(ctx)
+	if s == nil || s.principal == nil {
+		return ErrNoToken
+	}
+	if (s.user != nil && s.user.Role == role) || s.principal.HasRole(role) {
+		return nil
+	}
+	return ErrForbidden
+}
+
+// Subject returns the verified token's subject of the request, if any.
+// It reads the context only.
+func Subject(r *http.Request) (string, bool) {
+	if p, ok := PrincipalFrom(r.Context()); ok {
+		return p.Subject, true
+	}
+	return "", false
+}
+
+// UserID returns the caller's local user ID, the shape other packages
+// take (crud's Owner): the ID of the [User] that Authenticate with Users
+// put in the context, or else the token's subject. Without either it
+// returns an error that answers 401.
+func UserID(r *http.Request) (string, error) {
+	if s := stateFrom(r.Context()); s != nil {
+		if s.user != nil {
+			return s.user.ID, nil
+		}
+		if s.principal != nil {
+			return s.principal.Subject, nil
+		}
+	}
+	return "", httpError(ErrNoToken)
+}

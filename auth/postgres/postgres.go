@@ -1,0 +1,209 @@
+// Package postgres is an [auth.UserStore] on PostgreSQL through pgx.
+//
+// Its table, auth_users, is created by [Migrate] from embedded
+// migrations. Users are unique by subject; Insert and Upsert are single
+// statements (INSERT ... ON CONFLICT) that re-read the row on conflict, so
+// concurrent first requests and provider webhooks for one subject create
+// exactly one user and never surface a duplicate-key error.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/internal/pgmigrate"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrate creates or updates the tables of the store in the pool's
+// current schema. It is safe to run from several instances at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return pgmigrate.Up(ctx, pool, migrations, "omnistack_auth_migrations")
+}
+
+// Store is a UserStore on a pgx pool. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ auth.UserStore = (*Store)(nil)
+
+// New returns a store on pool; run [Migrate] first.
+func New(pool *pgxpool.Pool) (*Store, error) {
+	if pool == nil {
+		return nil, errors.New("postgres: New: nil pool")
+	}
+	return &Store{pool: pool}, nil
+}
+
+const columns = `id::text, subject, email, full_name, avatar_url, role, plan, is_active, created_at, updated_at`
+
+func scan(row pgx.Row) (auth.User, error) {
+	var u auth.User
+	err := row.Scan(&u.ID, &u.Subject, &u.Email, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return auth.User{}, auth.ErrNotFound
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return u, err
+}
+
+// Insert implements [auth.UserStore]. When ON CONFLICT DO NOTHING finds
+// the subject taken it returns no row, and the user is read by a second
+// statement: it runs on a new snapshot, so it sees the row of the
+// concurrent transaction that won (a read inside the same statement would
+// not).
+func (s *Store) Insert(ctx context.Context, in auth.NewUser) (auth.User, bool, error) {
+	if in.Subject == "" {
+		return auth.User{}, false, errors.New("postgres: empty subject")
+	}
+	const q = `INSERT INTO auth_users (subject, email, full_name, avatar_url, role, plan)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (subject) DO NOTHING
+RETURNING ` + columns + `, true`
+	u, created, err := s.put(ctx, q, in)
+	if errors.Is(err, pgx.ErrNoRows) {
+		u, err = s.GetBySubject(ctx, in.Subject)
+		return u, false, err
+	}
+	return u, created, err
+}
+
+// Upsert implements [auth.UserStore]. xmax is 0 on a freshly inserted row
+// version and the locking transaction's ID on an updated one.
+func (s *Store) Upsert(ctx context.Context, in auth.NewUser) (auth.User, bool, error) {
+	if in.Subject == "" {
+		return auth.User{}, false, errors.New("postgres: empty subject")
+	}
+	const q = `INSERT INTO auth_users AS u (subject, email, full_name, avatar_url, role, plan)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (subject) DO UPDATE SET
+	email = COALESCE(NULLIF(EXCLUDED.email, ''), u.email),
+	full_name = COALESCE(NULLIF(EXCLUDED.full_name, ''), u.full_name),
+	avatar_url = COALESCE(NULLIF(EXCLUDED.avatar_url, ''), u.avatar_url),
+	updated_at = CASE WHEN (COALESCE(NULLIF(EXCLUDED.email, ''), u.email),
+		COALESCE(NULLIF(EXCLUDED.full_name, ''), u.full_name),
+		COALESCE(NULLIF(EXCLUDED.avatar_url, ''), u.avatar_url))
+		IS DISTINCT FROM (u.email, u.full_name, u.avatar_url)
+		THEN GREATEST(now(), u.updated_at) ELSE u.updated_at END
+RETURNING ` + columns + `, (xmax = 0)`
+	return s.put(ctx, q, in)
+}
+
+// put runs an insert returning the user and whether it was created. Its
+// error wraps pgx.ErrNoRows when the insert did nothing.
+func (s *Store) put(ctx context.Context, q string, in auth.NewUser) (auth.User, bool, error) {
+	var u auth.User
+	var created bool
+	err := s.pool.QueryRow(ctx, q, in.Subject, in.Email, in.FullName, in.AvatarURL, in.Role, in.Plan).
+		Scan(&u.ID, &u.Subject, &u.Email, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt, &created)
+	if err != nil {
+		return auth.User{}, false, fmt.Errorf("postgres: store user: %w", err)
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return u, created, nil
+}
+
+// Get implements [auth.UserStore]. An ID that is not a UUID is not found.
+func (s *Store) Get(ctx context.Context, id string) (auth.User, error) {
+	if !validID(id) {
+		return auth.User{}, auth.ErrNotFound
+	}
+	u, err := scan(s.pool.QueryRow(ctx, `SELECT `+columns+` FROM auth_users WHERE id = $1::uuid`, id))
+	return u, wrap("get user", err)
+}
+
+// GetBySubject implements [auth.UserStore].
+func (s *Store) GetBySubject(ctx context.Context, subject string) (auth.User, error) {
+	u, err := scan(s.pool.QueryRow(ctx, `SELECT `+columns+` FROM auth_users WHERE subject = $1`, subject))
+	return u, wrap("get user by subject", err)
+}
+
+func validID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil && len(id) == 36
+}
+
+func wrap(op string, err error) error {
+	if err == nil || errors.Is(err, auth.ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// escapeLike makes s match literally inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// List implements [auth.UserStore].
+func (s *Store) List(ctx context.Context, q auth.UserQuery) ([]auth.User, int, error) {
+	where := []string{"true"}
+	var args []any
+	if q.Search != "" {
+		args = append(args, "%"+escapeLike(q.Search)+"%")
+		where = append(where, fmt.Sprintf("(email ILIKE $%d OR full_name ILIKE $%d)", len(args), len(args)))
+	}
+	if q.IsActive != nil {
+		args = append(args, *q.IsActive)
+		where = append(where, fmt.Sprintf("is_active = $%d", len(args)))
+	}
+	limit := "ALL"
+	if q.Limit > 0 {
+		limit = fmt.Sprint(q.Limit)
+	}
+	sql := fmt.Sprintf(`SELECT `+columns+`, count(*) OVER () FROM auth_users WHERE %s
+ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %d`, strings.Join(where, " AND "), limit, max(q.Offset, 0))
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+	}
+	defer rows.Close()
+	users := []auth.User{}
+	total := 0
+	for rows.Next() {
+		var u auth.User
+		if err := rows.Scan(&u.ID, &u.Subject, &u.Email, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt, &total); err != nil {
+			return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+		}
+		u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+	}
+	if len(users) == 0 && q.Offset > 0 {
+		// Past the last page: count separately.
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM auth_users WHERE `+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("postgres: count users: %w", err)
+		}
+	}
+	return users, total, nil
+}
+
+// Update implements [auth.UserStore].
+func (s *Store) Update(ctx context.Context, id string, p auth.UserPatch) (auth.User, error) {
+	if !validID(id) {
+		return auth.User{}, auth.ErrNotFound
+	}
+	u, err := scan(s.pool.QueryRow(ctx, `UPDATE auth_users SET
+	email = COALESCE($2, email),
+	full_name = COALESCE($3, full_name),
+	avatar_url = COALESCE($4, avatar_url),
+	role = COALESCE($5, role),
+	plan = COALESCE($6, plan),
+	is_active = COALESCE($7, is_active),
+	updated_at = GREATEST(now(), updated_at)
+WHERE id = $1::uuid
+RETURNING `+columns, id, p.Email, p.FullName, p.AvatarURL, p.Role, p.Plan, p.IsActive))
+	return u, wrap("update user", err)
+}

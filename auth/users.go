@@ -1,0 +1,287 @@
+package auth
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+)
+
+// User is the local record of a person who signed in with a token.
+type User struct {
+	ID string `json:"id"`
+	// Subject is the token's sub claim (the user's ID at the issuer); it
+	// is unique and never sent to clients.
+	Subject   string    `json:"-"`
+	Email     string    `json:"email"`
+	FullName  string    `json:"full_name"`
+	AvatarURL string    `json:"avatar_url"`
+	Role      string    `json:"role"`
+	IsActive  bool      `json:"is_active"`
+	Plan      string    `json:"plan"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Identity is a user as an identity provider describes it: from a token's
+// claims or a provider webhook (Clerk's user.created, Supabase's
+// auth.users INSERT).
+type Identity struct {
+	Subject   string
+	Email     string
+	Name      string
+	AvatarURL string
+}
+
+// NewUser is a user about to be stored.
+type NewUser struct {
+	Subject   string
+	Email     string
+	FullName  string
+	AvatarURL string
+	Role      string
+	Plan      string
+}
+
+// UserPatch changes the non-nil fields of a user.
+type UserPatch struct {
+	Email     *string
+	FullName  *string
+	AvatarURL *string
+	Role      *string
+	Plan      *string
+	IsActive  *bool
+}
+
+// UserQuery selects users for a list.
+type UserQuery struct {
+	// Search matches e-mail or full name, case-insensitively, as a
+	// substring (no wildcards).
+	Search string
+	// IsActive, when not nil, keeps users in that state.
+	IsActive *bool
+	// Offset and Limit page the result, newest first.
+	Offset, Limit int
+}
+
+// UserStore keeps users. Implementations are safe for concurrent use and
+// pass the suite in auth/usertest. Errors for missing users match
+// [ErrNotFound].
+type UserStore interface {
+	// Insert stores u unless a user with its subject exists, atomically:
+	// concurrent calls for one subject store exactly one user. It returns
+	// the stored user and whether this call created it.
+	Insert(ctx context.Context, u NewUser) (User, bool, error)
+	// Upsert is Insert that, when the subject exists, updates its e-mail,
+	// full name and avatar URL to the non-empty values of u (role, plan
+	// and state are kept).
+	Upsert(ctx context.Context, u NewUser) (User, bool, error)
+	// Get returns the user with the given ID.
+	Get(ctx context.Context, id string) (User, error)
+	// GetBySubject returns the user with the given subject.
+	GetBySubject(ctx context.Context, subject string) (User, error)
+	// List returns one page of users matching q and the number of all
+	// matching users.
+	List(ctx context.Context, q UserQuery) ([]User, int, error)
+	// Update applies p to the user with the given ID and returns it.
+	Update(ctx context.Context, id string, p UserPatch) (User, error)
+}
+
+// UsersConfig configures [Users]. The zero value is ready to use.
+type UsersConfig struct {
+	// AdminEmails get AdminRole when their user is created or synced
+	// (compared case-insensitively).
+	AdminEmails []string
+	// AdminRole is the role of administrators. Default: "admin".
+	AdminRole string
+	// DefaultRole is the role of other new users. Default: "user".
+	DefaultRole string
+	// Roles lists the roles an administrator may set. Default:
+	// DefaultRole and AdminRole.
+	Roles []string
+	// DefaultPlan is the plan of new users. Default: "free".
+	DefaultPlan string
+	// Plans lists the plans an administrator may set. Default: free, pro,
+	// enterprise.
+	Plans []string
+	// OnCreated is called after a user is created, by a first request or
+	// by Sync, exactly once per user, in the creating goroutine. Slow work
+	// belongs in a job it enqueues.
+	OnCreated func(ctx context.Context, u User)
+	// Logger is unused today beyond debug records. Default: discard.
+	Logger *slog.Logger
+}
+
+// Users manages local users on a [UserStore]: it creates them from tokens
+// and provider webhooks, grants the admin role and (de)activates them.
+// It is safe for concurrent use.
+type Users struct {
+	store  UserStore
+	cfg    UsersConfig
+	admins map[string]bool
+}
+
+// NewUsers returns a users service on store.
+func NewUsers(store UserStore, cfg UsersConfig) (*Users, error) {
+	if store == nil {
+		return nil, errors.New("auth: NewUsers: nil UserStore")
+	}
+	cfg.AdminRole = cmp.Or(cfg.AdminRole, "admin")
+	cfg.DefaultRole = cmp.Or(cfg.DefaultRole, "user")
+	cfg.DefaultPlan = cmp.Or(cfg.DefaultPlan, "free")
+	if cfg.AdminRole == cfg.DefaultRole {
+		return nil, fmt.Errorf("auth: UsersConfig.AdminRole and DefaultRole must differ, both are %q", cfg.AdminRole)
+	}
+	if len(cfg.Roles) == 0 {
+		cfg.Roles = []string{cfg.DefaultRole, cfg.AdminRole}
+	}
+	if len(cfg.Plans) == 0 {
+		cfg.Plans = []string{"free", "pro", "enterprise"}
+	}
+	cfg.Roles, cfg.Plans = slices.Clone(cfg.Roles), slices.Clone(cfg.Plans)
+	if !slices.Contains(cfg.Plans, cfg.DefaultPlan) {
+		return nil, fmt.Errorf("auth: UsersConfig.Plans must contain DefaultPlan %q", cfg.DefaultPlan)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	u := &Users{store: store, cfg: cfg, admins: make(map[string]bool, len(cfg.AdminEmails))}
+	for _, e := range cfg.AdminEmails {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			u.admins[e] = true
+		}
+	}
+	cfg.AdminEmails = nil
+	return u, nil
+}
+
+// Store returns the underlying store.
+func (s *Users) Store() UserStore { return s.store }
+
+// AdminRole returns the administrators' role.
+func (s *Users) AdminRole() string { return s.cfg.AdminRole }
+
+func (s *Users) isAdminEmail(email string) bool {
+	return email != "" && s.admins[strings.ToLower(email)]
+}
+
+func (s *Users) newUser(id Identity, admin bool) NewUser {
+	role := s.cfg.DefaultRole
+	if admin || s.isAdminEmail(id.Email) {
+		role = s.cfg.AdminRole
+	}
+	return NewUser{Subject: id.Subject, Email: id.Email, FullName: id.Name, AvatarURL: id.AvatarURL, Role: role, Plan: s.cfg.DefaultPlan}
+}
+
+// Ensure returns the user of a verified principal, creating it from the
+// token's claims on its first request (with the admin role when the
+// e-mail is in AdminEmails or the token carries AdminRole). An existing
+// user is returned as stored: the token does not overwrite a profile the
+// user or a webhook has set. A deactivated user is returned with an error
+// matching [ErrInactive].
+func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
+	if p == nil || p.Subject == "" {
+		return User{}, errors.New("auth: Ensure: principal without subject")
+	}
+	u, err := s.store.GetBySubject(ctx, p.Subject)
+	if errors.Is(err, ErrNotFound) {
+		id := Identity{Subject: p.Subject, Email: p.Email, Name: p.Name, AvatarURL: p.AvatarURL}
+		var created bool
+		u, created, err = s.store.Insert(ctx, s.newUser(id, p.HasRole(s.cfg.AdminRole)))
+		if err == nil && created {
+			s.created(ctx, u)
+		}
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: ensure user: %w", err)
+	}
+	if !u.IsActive {
+		return u, ErrInactive
+	}
+	return u, nil
+}
+
+// Sync creates or updates the user of an external identity atomically,
+// as a provider's user.created / user.updated webhook asks: concurrent
+// calls and a racing first request create exactly one user. An existing
+// user gets the identity's non-empty e-mail, name and avatar; an e-mail
+// in AdminEmails is promoted to the admin role. It reports whether the
+// user was created.
+func (s *Users) Sync(ctx context.Context, id Identity) (User, bool, error) {
+	if id.Subject == "" {
+		return User{}, false, errors.New("auth: Sync: identity without subject")
+	}
+	u, created, err := s.store.Upsert(ctx, s.newUser(id, false))
+	if err != nil {
+		return User{}, false, fmt.Errorf("auth: sync user: %w", err)
+	}
+	if created {
+		s.created(ctx, u)
+		return u, true, nil
+	}
+	if s.isAdminEmail(u.Email) && u.Role != s.cfg.AdminRole {
+		role := s.cfg.AdminRole
+		if u, err = s.store.Update(ctx, u.ID, UserPatch{Role: &role}); err != nil {
+			return User{}, false, fmt.Errorf("auth: sync user: grant admin: %w", err)
+		}
+	}
+	return u, false, nil
+}
+
+// DeactivateSubject deactivates the user with the given subject, as a
+// provider's user.deleted webhook asks; the user's data is kept and their
+// next request gets 403. A missing user matches [ErrNotFound].
+func (s *Users) DeactivateSubject(ctx context.Context, subject string) (User, error) {
+	u, err := s.store.GetBySubject(ctx, subject)
+	if err != nil {
+		return User{}, fmt.Errorf("auth: deactivate %q: %w", subject, err)
+	}
+	return s.SetActive(ctx, u.ID, false)
+}
+
+// SetActive activates or deactivates the user with the given ID.
+func (s *Users) SetActive(ctx context.Context, id string, active bool) (User, error) {
+	u, err := s.store.Update(ctx, id, UserPatch{IsActive: &active})
+	if err != nil {
+		return User{}, fmt.Errorf("auth: set active: %w", err)
+	}
+	return u, nil
+}
+
+// Get returns the user with the given ID.
+func (s *Users) Get(ctx context.Context, id string) (User, error) {
+	u, err := s.store.Get(ctx, id)
+	if err != nil {
+		return User{}, fmt.Errorf("auth: get user: %w", err)
+	}
+	return u, nil
+}
+
+// List returns a page of users and the total count.
+func (s *Users) List(ctx context.Context, q UserQuery) ([]User, int, error) {
+	users, total, err := s.store.List(ctx, q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("auth: list users: %w", err)
+	}
+	return users, total, nil
+}
+
+// Update applies p to the user with the given ID.
+func (s *Users) Update(ctx context.Context, id string, p UserPatch) (User, error) {
+	u, err := s.store.Update(ctx, id, p)
+	if err != nil {
+		return User{}, fmt.Errorf("auth: update user: %w", err)
+	}
+	return u, nil
+}
+
+func (s *Users) created(ctx context.Context, u User) {
+	s.cfg.Logger.DebugContext(ctx, "auth: user created", slog.String("user_id", u.ID))
+	if s.cfg.OnCreated != nil {
+		s.cfg.OnCreated(ctx, u)
+	}
+}

@@ -1,0 +1,433 @@
+package auth
+
+import (
+	"cmp"
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
+)
+
+// MinSecretBytes is the shortest HS256 secret [NewVerifier] accepts.
+const MinSecretBytes = 32
+
+// maxTokenBytes bounds the tokens Verify looks at; real ones are far
+// smaller, and the bound keeps garbage from costing a large decode.
+const maxTokenBytes = 16 << 10
+
+// Config configures a [JWTVerifier]. At least one of Secret and JWKSURL is
+// required; the zero value of every other field means its default.
+type Config struct {
+	// Secret verifies HS256 tokens. It must be at least 32 bytes; its raw
+	// bytes are the key (no base64 decoding, as Supabase does). Nil
+	// refuses HS256.
+	Secret []byte
+	// JWKSURL is a JSON Web Key Set of public keys for the asymmetric
+	// algorithms. It is fetched by NewVerifier, refreshed in the
+	// background every RefreshInterval, refetched (at most once per
+	// UnknownKIDInterval) when a token names an unknown key, and the last
+	// good set is kept while the endpoint is down. Empty refuses
+	// asymmetric algorithms.
+	JWKSURL string
+	// Algorithms lists the asymmetric algorithms accepted for JWKS keys.
+	// Default: RS256, ES256 and EdDSA. HS256 is accepted only with Secret
+	// and only against Secret; "none" is never accepted.
+	Algorithms []string
+	// Issuer, when set, must equal the iss claim.
+	Issuer string
+	// Audience, when set, must hold one of the token's aud values.
+	Audience []string
+	// AuthorizedParties, when set, must hold the azp claim of tokens that
+	// carry one (Clerk puts the requesting origin there).
+	AuthorizedParties []string
+	// Leeway is the clock skew allowed on exp, nbf and iat. Default: 5s;
+	// at most 5 minutes.
+	Leeway time.Duration
+	// RoleClaims names the claims roles are read from, with dots for
+	// nested objects ("app_metadata.role"). Each may hold a string or a
+	// list of strings; a leading "org:" (Clerk's v1 org_role) is dropped.
+	// Default: role, roles, app_metadata.role, app_metadata.roles.
+	RoleClaims []string
+	// RefreshInterval is how often the JWKS is refetched. Default: 10 min.
+	RefreshInterval time.Duration
+	// UnknownKIDInterval is the least time between two refetches caused by
+	// tokens with an unknown kid. Default: 1 minute.
+	UnknownKIDInterval time.Duration
+	// FetchTimeout bounds one JWKS request. Default: 10s.
+	FetchTimeout time.Duration
+	// HTTPClient fetches the JWKS. Default: a client with FetchTimeout.
+	HTTPClient *http.Client
+	// Now reports the current time. Default: time.Now.
+	Now func() time.Time
+	// Logger receives JWKS refresh failures. Default: discard.
+	Logger *slog.Logger
+}
+
+// SupabaseConfig returns the Config for a Supabase project: the project's
+// JWKS (ES256/RS256/EdDSA signing keys), issuer <project>/auth/v1,
+// audience "authenticated", roles from app_metadata (never the
+// user-editable user_metadata) and, when legacySecret is not nil, the
+// project's legacy HS256 JWT secret.
+func SupabaseConfig(projectURL string, legacySecret []byte) Config {
+	base := strings.TrimRight(projectURL, "/")
+	return Config{
+		Secret:          legacySecret,
+		JWKSURL:         base + "/auth/v1/.well-known/jwks.json",
+		Issuer:          base + "/auth/v1",
+		Audience:        []string{"authenticated"},
+		Algorithms:      []string{"ES256", "RS256", "EdDSA"},
+		RoleClaims:      []string{"app_metadata.role", "app_metadata.roles"},
+		RefreshInterval: 10 * time.Minute,
+	}
+}
+
+// ClerkConfig returns the Config for a Clerk instance whose Frontend API
+// URL is issuer: its JWKS at <issuer>/.well-known/jwks.json, RS256 only,
+// the azp claim checked against authorizedParties (your app's origins)
+// and roles from the active organization (o.rol, or org_role of v1
+// tokens) and from a "metadata.role" or "public_metadata.role" custom
+// claim.
+func ClerkConfig(issuer string, authorizedParties ...string) Config {
+	iss := strings.TrimRight(issuer, "/")
+	return Config{
+		JWKSURL:           iss + "/.well-known/jwks.json",
+		Issuer:            iss,
+		Algorithms:        []string{"RS256"},
+		AuthorizedParties: slices.Clone(authorizedParties),
+		RoleClaims:        []string{"o.rol", "org_role", "metadata.role", "public_metadata.role"},
+	}
+}
+
+// JWTVerifier verifies JWTs with an HS256 secret and/or the keys of a JWKS
+// URL. It is safe for concurrent use. Close stops its background JWKS
+// refresh.
+type JWTVerifier struct {
+	cfg     Config
+	secret  []byte
+	jwks    keyfunc.Keyfunc
+	parser  *jwt.Parser
+	algs    map[string]bool // asymmetric algorithms allowed
+	roles   [][]string      // RoleClaims split on dots
+	cancel  context.CancelFunc
+	azp     map[string]bool
+	hasAzp  bool
+	hasJWKS bool
+}
+
+var _ Verifier = (*JWTVerifier)(nil)
+
+var asymmetricAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// NewVerifier validates cfg and returns a verifier. With a JWKSURL it
+// fetches the key set once (a failure is logged, not returned: keys are
+// fetched again on the first token) and starts the background refresh
+// that Close stops.
+func NewVerifier(cfg Config) (*JWTVerifier, error) {
+	if cfg.Secret == nil && cfg.JWKSURL == "" {
+		return nil, errors.New("auth: Config.Secret or Config.JWKSURL is required")
+	}
+	if cfg.Secret != nil && len(cfg.Secret) < MinSecretBytes {
+		return nil, fmt.Errorf("auth: Config.Secret must be at least %d bytes, got %d", MinSecretBytes, len(cfg.Secret))
+	}
+	if cfg.JWKSURL != "" {
+		u, err := url.Parse(cfg.JWKSURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("auth: Config.JWKSURL must be an absolute http(s) URL, got %q", cfg.JWKSURL)
+		}
+	}
+	if cfg.Leeway < 0 || cfg.Leeway > 5*time.Minute {
+		return nil, fmt.Errorf("auth: Config.Leeway must be between 0 and 5m, got %s", cfg.Leeway)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"RefreshInterval", cfg.RefreshInterval}, {"UnknownKIDInterval", cfg.UnknownKIDInterval}, {"FetchTimeout", cfg.FetchTimeout}} {
+		if d.v < 0 {
+			return nil, fmt.Errorf("auth: Config.%s must not be negative, got %s", d.name, d.v)
+		}
+	}
+	if len(cfg.Algorithms) == 0 {
+		cfg.Algorithms = []string{"RS256", "ES256", "EdDSA"}
+	}
+	v := &JWTVerifier{algs: make(map[string]bool, len(cfg.Algorithms))}
+	for _, a := range cfg.Algorithms {
+		if !slices.Contains(asymmetricAlgs, a) {
+			return nil, fmt.Errorf("auth: Config.Algorithms: %q is not an asymmetric algorithm (one of %s)", a, strings.Join(asymmetricAlgs, ", "))
+		}
+		v.algs[a] = true
+	}
+	cfg.Algorithms = slices.Clone(cfg.Algorithms)
+	cfg.Audience = slices.Clone(cfg.Audience)
+	cfg.AuthorizedParties = slices.Clone(cfg.AuthorizedParties)
+	if cfg.Leeway == 0 {
+		cfg.Leeway = 5 * time.Second
+	}
+	if len(cfg.RoleClaims) == 0 {
+		cfg.RoleClaims = []string{"role", "roles", "app_metadata.role", "app_metadata.roles"}
+	}
+	cfg.RoleClaims = slices.Clone(cfg.RoleClaims)
+	cfg.RefreshInterval = cmp.Or(cfg.RefreshInterval, 10*time.Minute)
+	cfg.UnknownKIDInterval = cmp.Or(cfg.UnknownKIDInterval, time.Minute)
+	cfg.FetchTimeout = cmp.Or(cfg.FetchTimeout, 10*time.Second)
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	v.cfg = cfg
+	if cfg.Secret != nil {
+		v.secret = slices.Clone(cfg.Secret)
+	}
+	for _, c := range cfg.RoleClaims {
+		v.roles = append(v.roles, strings.Split(c, "."))
+	}
+	if len(cfg.AuthorizedParties) > 0 {
+		v.hasAzp = true
+		v.azp = make(map[string]bool, len(cfg.AuthorizedParties))
+		for _, p := range cfg.AuthorizedParties {
+			v.azp[p] = true
+		}
+	}
+
+	methods := []string{}
+	if v.secret != nil {
+		methods = append(methods, "HS256")
+	}
+	if cfg.JWKSURL != "" {
+		methods = append(methods, cfg.Algorithms...)
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(methods),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(cfg.Now),
+	}
+	if cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	if len(cfg.Audience) > 0 {
+		opts = append(opts, jwt.WithAudience(cfg.Audience...))
+	}
+	v.parser = jwt.NewParser(opts...)
+
+	if cfg.JWKSURL != "" {
+		ctx, cancel := context.WithCancel(context.Background())
+		logger := cfg.Logger
+		wait := time.Nanosecond // never queue behind the limiter: refuse at once
+		kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{cfg.JWKSURL}, keyfunc.Override{
+			Client:           cfg.HTTPClient,
+			HTTPTimeout:      cfg.FetchTimeout,
+			RefreshInterval:  cfg.RefreshInterval,
+			RateLimitWaitMax: wait,
+			RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
+				return func(ctx context.Context, err error) {
+					logger.WarnContext(ctx, "auth: JWKS refresh failed; keeping the cached keys",
+						slog.String("url", u), slog.String("error", err.Error()))
+				}
+			},
+			RefreshUnknownKID: rate.NewLimiter(rate.Every(cfg.UnknownKIDInterval), 1),
+		})
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("auth: JWKS %s: %w", cfg.JWKSURL, err)
+		}
+		v.jwks, v.cancel, v.hasJWKS = kf, cancel, true
+	}
+	return v, nil
+}
+
+// Close stops the background JWKS refresh. It is idempotent.
+func (v *JWTVerifier) Close() error {
+	if v.cancel != nil {
+		v.cancel()
+	}
+	return nil
+}
+
+// Verify checks the token's algorithm, signature, exp (required), nbf,
+// iat, issuer, audience, authorized party and subject, and returns its
+// principal. Errors are [*TokenError] values.
+func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error) {
+	if raw == "" {
+		return nil, &TokenError{Reason: ReasonInvalid, Err: ErrNoToken}
+	}
+	if len(raw) > maxTokenBytes {
+		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token is too long")}
+	}
+	claims := jwt.MapClaims{}
+	if _, err := v.parser.ParseWithClaims(raw, claims, v.keyfunc(ctx)); err != nil {
+		return nil, tokenError(err)
+	}
+	p := v.principal(claims)
+	if p.Subject == "" {
+		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token has no sub claim")}
+	}
+	if v.hasAzp {
+		if azp, ok := claims["azp"]; ok {
+			s, _ := azp.(string)
+			if !v.azp[s] {
+				return nil, &TokenError{Reason: ReasonInvalid, Err: fmt.Errorf("authorized party %q is not allowed", s)}
+			}
+		}
+	}
+	return p, nil
+}
+
+var errAlgorithm = errors.New("algorithm not accepted for this key")
+
+// keyfunc hands out the key for the token's algorithm: the secret for
+// HS256 and only for HS256, JWKS keys of the matching type for the rest.
+func (v *JWTVerifier) keyfunc(ctx context.Context) jwt.Keyfunc {
+	return func(t *jwt.Token) (any, error) {
+		alg := t.Method.Alg()
+		if alg == "HS256" {
+			if v.secret == nil {
+				return nil, errAlgorithm
+			}
+			return v.secret, nil
+		}
+		if !v.hasJWKS || !v.algs[alg] {
+			return nil, errAlgorithm
+		}
+		key, err := v.jwks.KeyfuncCtx(ctx)(t)
+		if err != nil {
+			return nil, err
+		}
+		if set, ok := key.(jwt.VerificationKeySet); ok {
+			keys := set.Keys[:0:0]
+			for _, k := range set.Keys {
+				if keyFits(alg, k) {
+					keys = append(keys, k)
+				}
+			}
+			if len(keys) == 0 {
+				return nil, errAlgorithm
+			}
+			return jwt.VerificationKeySet{Keys: keys}, nil
+		}
+		if !keyFits(alg, key) {
+			return nil, errAlgorithm
+		}
+		return key, nil
+	}
+}
+
+// keyFits reports whether key is of the type alg signs with.
+func keyFits(alg string, key any) bool {
+	switch alg[:2] {
+	case "RS", "PS":
+		_, ok := key.(*rsa.PublicKey)
+		return ok
+	case "ES":
+		_, ok := key.(*ecdsa.PublicKey)
+		return ok
+	case "Ed":
+		_, ok := key.(ed25519.PublicKey)
+		return ok
+	}
+	return false
+}
+
+// tokenError maps a golang-jwt error onto a safe reason.
+func tokenError(err error) *TokenError {
+	reason := ReasonInvalid
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		reason = ReasonExpired
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		reason = ReasonNotYet
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		reason = ReasonNoExpiry
+	}
+	return &TokenError{Reason: reason, Err: err}
+}
+
+// principal reads the identity out of verified claims.
+func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
+	p := &Principal{Claims: c}
+	p.Subject = str(c["sub"])
+	p.Issuer = str(c["iss"])
+	if exp, err := c.GetExpirationTime(); err == nil && exp != nil {
+		p.ExpiresAt = exp.Time
+	}
+	meta, _ := c["user_metadata"].(map[string]any)
+	p.Email = str(c["email"])
+	p.Name = firstString(c, "name", "full_name")
+	if p.Name == "" {
+		p.Name = strings.TrimSpace(str(c["given_name"]) + " " + str(c["family_name"]))
+	}
+	if p.Name == "" && meta != nil {
+		p.Name = firstString(meta, "full_name", "name")
+	}
+	p.AvatarURL = firstString(c, "picture", "avatar_url", "image_url")
+	if p.AvatarURL == "" && meta != nil {
+		p.AvatarURL = firstString(meta, "avatar_url", "picture")
+	}
+	for _, path := range v.roles {
+		p.Roles = appendRoles(p.Roles, lookup(c, path))
+	}
+	return p
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func firstString(m map[string]any, keys ...string) string {
+	for _, k := range keys {
+		if s := str(m[k]); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func lookup(m map[string]any, path []string) any {
+	var cur any = m
+	for _, k := range path {
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = obj[k]
+	}
+	return cur
+}
+
+func appendRoles(roles []string, v any) []string {
+	add := func(s string) {
+		s = strings.TrimPrefix(s, "org:")
+		if s != "" && !slices.Contains(roles, s) {
+			roles = append(roles, s)
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		add(x)
+	case []any:
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				add(s)
+			}
+		}
+	}
+	return roles
+}
