@@ -55,6 +55,9 @@ type app struct {
 	subject func(*http.Request) (string, bool)
 	// userID returns the signed-in caller's local user ID (set by auth).
 	userID func(*http.Request) (string, error)
+	// users syncs and deactivates users from provider webhooks (set by
+	// auth; see userDirectory in auth.go).
+	users userDirectory
 	// onUserCreated runs after a user is created, by first request or by
 	// webhook; failures are logged, never returned to the client.
 	onUserCreated []func(ctx context.Context, u newUser)
