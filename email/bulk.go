@@ -16,7 +16,8 @@ type BatchSender interface {
 	// result per message, in order; an error means the whole request
 	// failed and applies to every message.
 	SendBatch(ctx context.Context, msgs []Message) ([]BulkResult, error)
-	// BatchLimit is the largest number of messages SendBatch takes.
+	// BatchLimit is the largest number of messages SendBatch takes;
+	// below 2, SendBulk sends one by one.
 	BatchLimit() int
 }
 
@@ -60,6 +61,7 @@ func SendBulk(ctx context.Context, s Sender, msgs []Message, cfg BulkConfig) []B
 	var single []int
 	var batched []int
 	bs, isBatch := s.(BatchSender)
+	isBatch = isBatch && bs.BatchLimit() > 1
 	for i := range msgs {
 		if err := msgs[i].Validate(); err != nil {
 			results[i].Err = err
@@ -80,7 +82,7 @@ func SendBulk(ctx context.Context, s Sender, msgs []Message, cfg BulkConfig) []B
 		jobs = append(jobs, job{idx: []int{i}})
 	}
 	if len(batched) > 0 {
-		for chunk := range slices.Chunk(batched, max(bs.BatchLimit(), 1)) {
+		for chunk := range slices.Chunk(batched, bs.BatchLimit()) {
 			jobs = append(jobs, job{idx: chunk, batch: true})
 		}
 	}
