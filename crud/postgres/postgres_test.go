@@ -1,0 +1,27 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/omnistack/omnistack/crud"
+	"github.com/omnistack/omnistack/crud/crudtest"
+	"github.com/omnistack/omnistack/crud/postgres"
+	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/stretchr/testify/require"
+)
+
+func newStore(t *testing.T, cfg postgres.Config) *postgres.Store[crudtest.Widget] {
+	t.Helper()
+	pool := testenv.Postgres(t)
+	_, err := pool.Exec(t.Context(), crudtest.WidgetSQL)
+	require.NoError(t, err)
+	s, err := postgres.New(pool, crudtest.WidgetResource, cfg)
+	require.NoError(t, err)
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	crudtest.Run(t, func(t *testing.T) crud.Store[crudtest.Widget] {
+		return newStore(t, postgres.Config{})
+	})
+}
