@@ -74,7 +74,8 @@ type Message struct {
 }
 
 // Tag is a name/value label. Both are 1–256 ASCII letters, digits,
-// underscores or dashes, the intersection of what providers accept.
+// underscores or dashes, the intersection of what providers accept; names
+// are unique within a message.
 type Tag struct {
 	Name  string
 	Value string
@@ -177,10 +178,15 @@ func (m *Message) Validate() error {
 			return err
 		}
 	}
+	tagNames := make(map[string]bool, len(m.Tags))
 	for i, t := range m.Tags {
 		if !tagPattern.MatchString(t.Name) || !tagPattern.MatchString(t.Value) {
 			return invalid(fmt.Sprintf("tags[%d]", i), "name and value must be 1-256 ASCII letters, digits, '_' or '-'")
 		}
+		if tagNames[t.Name] {
+			return invalid(fmt.Sprintf("tags[%d]", i), "repeats the name "+t.Name)
+		}
+		tagNames[t.Name] = true
 	}
 	var total int
 	for i, a := range m.Attachments {
