@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -100,7 +101,7 @@ type config struct {
 func loadConfig(environ []string) (config, error) {
 	cfg, err := env.ParseAsWithOptions[config](env.Options{Environment: env.ToMap(environ)})
 	if err != nil {
-		return config{}, fmt.Errorf("config: %w", err)
+		return config{}, envError(err)
 	}
 	if cfg.LogFormat == "" {
 		cfg.LogFormat = "json"
@@ -135,8 +136,8 @@ func (c config) validate() error {
 			bad("%s must be one of %s, got %q", name, strings.Join(allowed, ", "), v)
 		}
 	}
-	if c.Port < 1 || c.Port > 65535 {
-		bad("PORT must be between 1 and 65535, got %d", c.Port)
+	if c.Port < 0 || c.Port > 65535 {
+		bad("PORT must be between 0 (any free port) and 65535, got %d", c.Port)
 	}
 	oneOf("ENVIRONMENT", c.Environment, "development", "test", "production")
 	oneOf("LOG_LEVEL", strings.ToLower(c.LogLevel), "debug", "info", "warn", "error")
@@ -177,6 +178,30 @@ func (c config) validate() error {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 && c.production() {
 		bad("JWT_SECRET must be at least 32 bytes in production, got %d", len(c.JWTSecret))
+	}
+	return errors.Join(errs...)
+}
+
+// envError rewrites the parser's errors, which name Go fields, into
+// messages that name the environment variable.
+func envError(err error) error {
+	agg, ok := errors.AsType[env.AggregateError](err)
+	if !ok {
+		return err
+	}
+	t := reflect.TypeFor[config]()
+	var errs []error
+	for _, e := range agg.Errors {
+		pe, ok := errors.AsType[env.ParseError](e)
+		if !ok {
+			errs = append(errs, e)
+			continue
+		}
+		name := pe.Name
+		if f, ok := t.FieldByName(pe.Name); ok {
+			name = f.Tag.Get("env")
+		}
+		errs = append(errs, fmt.Errorf("%s must be a valid %s: %w", name, pe.Type, pe.Err))
 	}
 	return errors.Join(errs...)
 }

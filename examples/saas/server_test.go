@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+func assertCommonHeaders(t *testing.T, resp *http.Response, production bool) {
+	t.Helper()
+	h := resp.Header
+	assert.NotEmpty(t, h.Get("X-Request-ID"))
+	assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
+	assert.Equal(t, "DENY", h.Get("X-Frame-Options"))
+	assert.Equal(t, "no-referrer", h.Get("Referrer-Policy"))
+	assert.Contains(t, h.Get("Content-Security-Policy"), "default-src 'none'")
+	if production {
+		assert.Contains(t, h.Get("Strict-Transport-Security"), "max-age=")
+	} else {
+		assert.Empty(t, h.Get("Strict-Transport-Security"))
+	}
+}
+
+func TestServerHealth(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	resp := s.do(t, "GET", "/api/v1/public/health", nil)
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
+	assertCommonHeaders(t, resp, false)
+	body := decode[map[string]any](t, resp)
+	assert.Equal(t, map[string]any{"status": "healthy", "version": version}, body)
+
+	resp = s.do(t, "GET", "/api/v1/public/health/ready", nil)
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, map[string]any{"status": "healthy", "checks": map[string]any{}}, decode[map[string]any](t, resp),
+		"no services configured, none checked")
+}
+
+func TestServerReadinessWithServices(t *testing.T) {
+	t.Parallel()
+	_, dbURL := testenv.Schema(t)
+	redisURL := testenv.RedisURL(t)
+	s := startServer(t, map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL})
+	resp := s.do(t, "GET", "/api/v1/public/health/ready", nil)
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, map[string]any{"status": "healthy", "checks": map[string]any{"database": "ok", "redis": "ok"}},
+		decode[map[string]any](t, resp))
+}
+
+func TestServerStartsWhileRedisIsDown(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"REDIS_URL": "redis://" + closedAddr(t) + "/0"})
+	resp := s.do(t, "GET", "/api/v1/public/health", nil)
+	assert.Equal(t, 200, resp.StatusCode, "liveness does not depend on Redis")
+	resp = s.do(t, "GET", "/api/v1/public/health/ready", nil)
+	require.Equal(t, 503, resp.StatusCode)
+	assert.Equal(t, map[string]any{"status": "unhealthy", "checks": map[string]any{"redis": "failed"}},
+		decode[map[string]any](t, resp))
+}
+
+func TestServerRequestID(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	tests := []struct {
+		name string
+		give string
+		keep bool
+	}{
+		{"kept", "client-id_1.2", true},
+		{"too long", strings.Repeat("a", 129), false},
+		{"bad characters", "a b<c>", false},
+	}
+	for _, tt := range tests {
+		resp := s.do(t, "GET", "/api/v1/public/health", nil, "X-Request-ID", tt.give)
+		got := resp.Header.Get("X-Request-ID")
+		if tt.keep {
+			assert.Equal(t, tt.give, got, tt.name)
+		} else {
+			assert.Regexp(t, uuidRE, got, tt.name)
+		}
+	}
+	resp := s.do(t, "GET", "/api/v1/public/health", nil)
+	assert.Regexp(t, uuidRE, resp.Header.Get("X-Request-ID"), "generated when absent")
+	assert.Contains(t, s.logs.String(), `"request_id":"client-id_1.2"`, "the access log carries the request ID")
+}
+
+func TestServerNotFoundAndMethodNotAllowed(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	resp := s.do(t, "GET", "/api/v1/nothing-here", nil)
+	require.Equal(t, 404, resp.StatusCode)
+	assertCommonHeaders(t, resp, false)
+	assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
+	env := decode[map[string]map[string]any](t, resp)
+	assert.Equal(t, "NOT_FOUND", env["error"]["code"])
+
+	resp = s.do(t, "DELETE", "/api/v1/public/health", nil)
+	require.Equal(t, 405, resp.StatusCode)
+	assert.Equal(t, "GET, HEAD", resp.Header.Get("Allow"))
+	env = decode[map[string]map[string]any](t, resp)
+	assert.Equal(t, "METHOD_NOT_ALLOWED", env["error"]["code"])
+}
+
+func TestServerProductionHeaders(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"ENVIRONMENT": "production", "JWT_SECRET": strings.Repeat("s", 32)})
+	resp := s.do(t, "GET", "/api/v1/public/health", nil)
+	require.Equal(t, 200, resp.StatusCode)
+	assertCommonHeaders(t, resp, true)
+}
+
+func TestServerGracefulShutdownFinishesInFlightRequests(t *testing.T) {
+	t.Parallel()
+	cfg, err := loadConfig([]string{"PORT=0", "HOST=127.0.0.1", "STORAGE_LOCAL_DIR=" + t.TempDir()})
+	require.NoError(t, err)
+	logger, err := newLogger(cfg, io.Discard)
+	require.NoError(t, err)
+	a, err := newApp(t.Context(), cfg, logger)
+	require.NoError(t, err)
+	defer a.close()
+	entered := make(chan struct{})
+	a.root.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		time.Sleep(300 * time.Millisecond)
+		_, _ = io.WriteString(w, "done")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	served := make(chan error, 1)
+	go func() { served <- a.serve(ctx, ready) }()
+	addr := <-ready
+
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/slow")
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- string(b)
+	}()
+	<-entered
+	cancel() // SIGTERM
+	assert.Equal(t, "done", <-got, "the in-flight request finishes")
+	require.NoError(t, <-served, "a drained shutdown exits cleanly")
+	_, err = http.Get("http://" + addr + "/api/v1/public/health")
+	assert.Error(t, err, "no new connections after shutdown")
+}
+
+func TestServerExitsWhenDatabaseNeverComes(t *testing.T) {
+	t.Parallel()
+	environ := []string{"PORT=0", "DATABASE_URL=postgres://u@" + closedAddr(t) + "/db?sslmode=disable&connect_timeout=1", "DATABASE_WAIT=1s"}
+	start := time.Now()
+	err := run(t.Context(), environ, io.Discard, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "PostgreSQL at DATABASE_URL not reachable after 1s")
+	assert.Less(t, time.Since(start), 15*time.Second)
+}
+
+// closedAddr returns a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
