@@ -1,0 +1,254 @@
+package webhooks
+
+import (
+	"cmp"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Standard Webhooks header names. Svix (Clerk) sends the svix-* names;
+// other senders (Supabase) the webhook-* names.
+const (
+	HeaderWebhookID        = "Webhook-Id"
+	HeaderWebhookTimestamp = "Webhook-Timestamp"
+	HeaderWebhookSignature = "Webhook-Signature"
+	HeaderSvixID           = "Svix-Id"
+	HeaderSvixTimestamp    = "Svix-Timestamp"
+	HeaderSvixSignature    = "Svix-Signature"
+)
+
+// DefaultStandardTolerance is how far a Standard Webhooks timestamp may lie
+// from now, either way.
+const DefaultStandardTolerance = 5 * time.Minute
+
+// maxMsgIDLen bounds the webhook-id header.
+const maxMsgIDLen = 256
+
+// StandardConfig tunes a [Standard] verifier. The zero value is ready to
+// use.
+type StandardConfig struct {
+	// Tolerance is how far the signed timestamp may lie from now, in the
+	// past or the future. Default: 5 minutes.
+	Tolerance time.Duration
+	// Now reports the current time. Default: time.Now.
+	Now func() time.Time
+}
+
+// Standard verifies Standard Webhooks (https://www.standardwebhooks.com)
+// signatures: HMAC-SHA256 "v1" over "<id>.<timestamp>.<body>", as sent by
+// Svix for Clerk and by Supabase. It reads the svix-* headers and, when
+// one of them is missing, the webhook-* headers. Several secrets may be
+// configured during a rotation; a delivery passes when any "v1" signature
+// in its header matches any secret (constant-time comparison).
+//
+// As a [Verifier] it expects the Standard Webhooks body shape
+// {"type": ..., "timestamp": ..., "data": ...}: the event ID is the
+// message ID, the type the body's "type", and the occurrence time the
+// body's "timestamp" (Unix milliseconds as Clerk sends it, or RFC 3339 as
+// the specification shows), else the signed timestamp.
+//
+// A Standard is safe for concurrent use.
+type Standard struct {
+	keys [][]byte
+	cfg  StandardConfig
+}
+
+var _ Verifier = (*Standard)(nil)
+
+// NewStandard returns a verifier for the given secrets, each "whsec_" +
+// base64 (padded or not), optionally prefixed "v1," as Supabase shows them,
+// or the bare base64. At least one secret is required.
+func NewStandard(secrets []string, cfg StandardConfig) (*Standard, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("webhooks: NewStandard: no secrets")
+	}
+	keys := make([][]byte, 0, len(secrets))
+	for i, s := range secrets {
+		k, err := DecodeStandardSecret(s)
+		if err != nil {
+			return nil, fmt.Errorf("webhooks: NewStandard: secrets[%d]: %w", i, err)
+		}
+		keys = append(keys, k)
+	}
+	if cfg.Tolerance < 0 {
+		return nil, fmt.Errorf("webhooks: StandardConfig.Tolerance must not be negative, got %s", cfg.Tolerance)
+	}
+	cfg.Tolerance = cmp.Or(cfg.Tolerance, DefaultStandardTolerance)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Standard{keys: keys, cfg: cfg}, nil
+}
+
+// DecodeStandardSecret returns the HMAC key of a Standard Webhooks secret:
+// "v1,whsec_<base64>", "whsec_<base64>" or "<base64>", padded or not. The
+// error never contains the secret.
+func DecodeStandardSecret(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "v1,")
+	s = strings.TrimPrefix(s, "whsec_")
+	key, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		key, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+	}
+	if err != nil {
+		return nil, errors.New("secret is not whsec_ followed by base64")
+	}
+	if len(key) == 0 {
+		return nil, errors.New("secret is empty")
+	}
+	return key, nil
+}
+
+// IsStandardSecret reports whether s decodes as a Standard Webhooks
+// secret ("whsec_..." or "v1,whsec_..."). Bare base64 is not recognised
+// here, so that a shared secret is not taken for a signing key.
+func IsStandardSecret(s string) bool {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "v1,")
+	if !strings.HasPrefix(s, "whsec_") {
+		return false
+	}
+	_, err := DecodeStandardSecret(s)
+	return err == nil
+}
+
+// Verify checks the signature and decodes the Standard Webhooks body.
+func (s *Standard) Verify(_ context.Context, h http.Header, body []byte) (Event, error) {
+	msgID, ts, err := s.VerifySignature(h, body)
+	if err != nil {
+		return Event{}, err
+	}
+	var env struct {
+		Type      string          `json:"type"`
+		Timestamp json.RawMessage `json:"timestamp"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return Event{}, fmt.Errorf("%w: body is not a JSON object", ErrInvalidPayload)
+	}
+	if env.Type == "" {
+		return Event{}, fmt.Errorf("%w: no event type", ErrInvalidPayload)
+	}
+	return Event{ID: msgID, Type: env.Type, OccurredAt: bodyTime(env.Timestamp, ts), Payload: body}, nil
+}
+
+// bodyTime reads a body timestamp in Unix milliseconds or RFC 3339, else
+// returns def.
+func bodyTime(raw json.RawMessage, def time.Time) time.Time {
+	if len(raw) == 0 {
+		return def
+	}
+	var ms int64
+	if json.Unmarshal(raw, &ms) == nil && ms > 0 {
+		return time.UnixMilli(ms).UTC()
+	}
+	var t time.Time
+	if json.Unmarshal(raw, &t) == nil && !t.IsZero() {
+		return t.UTC()
+	}
+	return def
+}
+
+// VerifySignature checks the headers and signature of a delivery and
+// returns its message ID and signed timestamp.
+func (s *Standard) VerifySignature(h http.Header, body []byte) (msgID string, ts time.Time, err error) {
+	msgID, tsText, sigs := standardHeaders(h)
+	if msgID == "" || tsText == "" || sigs == "" {
+		return "", time.Time{}, fmt.Errorf("%w: need webhook-id, webhook-timestamp and webhook-signature (or svix-*)", ErrMissingHeaders)
+	}
+	if len(msgID) > maxMsgIDLen {
+		return "", time.Time{}, fmt.Errorf("%w: message ID is too long", ErrInvalidSignature)
+	}
+	sec, perr := strconv.ParseInt(tsText, 10, 64)
+	if perr != nil {
+		return "", time.Time{}, fmt.Errorf("%w: timestamp is not an integer", ErrInvalidSignature)
+	}
+	ts = time.Unix(sec, 0).UTC()
+	if err := checkTolerance(s.cfg.Now(), ts, s.cfg.Tolerance); err != nil {
+		return "", time.Time{}, err
+	}
+	var want [sha256.Size]byte
+	for _, key := range s.keys {
+		mac := standardMAC(key, msgID, tsText, body, want[:0])
+		for sig := range standardSignatures(sigs) {
+			if len(sig) == base64.StdEncoding.EncodedLen(sha256.Size) && hmac.Equal(mac, []byte(sig)) {
+				return msgID, ts, nil
+			}
+		}
+	}
+	return "", time.Time{}, ErrInvalidSignature
+}
+
+// Sign returns the signature header value ("v1,<base64>") of a delivery
+// with the first configured secret, as a sender would make it. Tests use
+// it to build deliveries.
+func (s *Standard) Sign(msgID string, ts time.Time, body []byte) string {
+	mac := standardMAC(s.keys[0], msgID, strconv.FormatInt(ts.Unix(), 10), body, nil)
+	return "v1," + string(mac)
+}
+
+// standardMAC returns the base64 text of the HMAC, appended to buf.
+func standardMAC(key []byte, msgID, ts string, body, buf []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msgID))
+	m.Write([]byte{'.'})
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	var sum [sha256.Size]byte
+	raw := m.Sum(sum[:0])
+	out := make([]byte, base64.StdEncoding.EncodedLen(len(raw)))
+	base64.StdEncoding.Encode(out, raw)
+	return append(buf, out...)
+}
+
+// standardHeaders returns the svix-* triple when all three are present,
+// else the webhook-* triple.
+func standardHeaders(h http.Header) (id, ts, sig string) {
+	id, ts, sig = h.Get(HeaderSvixID), h.Get(HeaderSvixTimestamp), h.Get(HeaderSvixSignature)
+	if id != "" && ts != "" && sig != "" {
+		return id, ts, sig
+	}
+	return h.Get(HeaderWebhookID), h.Get(HeaderWebhookTimestamp), h.Get(HeaderWebhookSignature)
+}
+
+// standardSignatures yields the base64 signatures of the "v1" entries of a
+// signature header: entries "<version>,<signature>" separated by spaces,
+// or by comma and space as Supabase joins several ("v1,AAA=, v1,BBB=").
+// Other versions ("v1a", Ed25519) and malformed entries are skipped.
+func standardSignatures(header string) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		for entry := range strings.FieldsSeq(header) {
+			version, sig, ok := strings.Cut(entry, ",")
+			if !ok || version != "v1" {
+				continue
+			}
+			sig, _, _ = strings.Cut(sig, ",") // a trailing comma of ", " joins
+			if sig == "" {
+				continue
+			}
+			if !yield(sig) {
+				return
+			}
+		}
+	}
+}
+
+// checkTolerance rejects a signed time further than tol from now.
+func checkTolerance(now, ts time.Time, tol time.Duration) error {
+	switch d := now.Sub(ts); {
+	case d > tol:
+		return fmt.Errorf("%w: signed %s ago", ErrTimestamp, d.Truncate(time.Second))
+	case d < -tol:
+		return fmt.Errorf("%w: signed %s in the future", ErrTimestamp, (-d).Truncate(time.Second))
+	}
+	return nil
+}
