@@ -51,10 +51,9 @@ func (e *TokenError) Is(target error) bool { return target == ErrInvalidToken }
 
 // Safe reasons of a [TokenError].
 const (
-	ReasonInvalid  = "invalid token"
-	ReasonExpired  = "token expired"
-	ReasonNotYet   = "token not yet valid"
-	ReasonNoExpiry = "token has no expiry"
+	ReasonInvalid = "invalid token"
+	ReasonExpired = "token expired"
+	ReasonNotYet  = "token not yet valid"
 )
 
 // Principal is the verified identity of a token. It is read-only once

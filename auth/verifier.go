@@ -218,6 +218,8 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithTimeFunc(cfg.Now),
+		// Canonical base64 only: a token has exactly one accepted spelling.
+		jwt.WithStrictDecoding(),
 	}
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
@@ -230,12 +232,14 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	if cfg.JWKSURL != "" {
 		ctx, cancel := context.WithCancel(context.Background())
 		logger := cfg.Logger
-		wait := time.Nanosecond // never queue behind the limiter: refuse at once
 		kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{cfg.JWKSURL}, keyfunc.Override{
-			Client:           cfg.HTTPClient,
-			HTTPTimeout:      cfg.FetchTimeout,
-			RefreshInterval:  cfg.RefreshInterval,
-			RateLimitWaitMax: wait,
+			Client:          cfg.HTTPClient,
+			HTTPTimeout:     cfg.FetchTimeout,
+			RefreshInterval: cfg.RefreshInterval,
+			// Also bounds the refetch itself. A token with an unknown kid
+			// is refused at once while the limiter would make it wait
+			// longer than this (most of UnknownKIDInterval).
+			RateLimitWaitMax: cfg.FetchTimeout,
 			RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
 				return func(ctx context.Context, err error) {
 					logger.WarnContext(ctx, "auth: JWKS refresh failed; keeping the cached keys",
@@ -353,8 +357,6 @@ func tokenError(err error) *TokenError {
 		reason = ReasonExpired
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		reason = ReasonNotYet
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		reason = ReasonNoExpiry
 	}
 	return &TokenError{Reason: reason, Err: err}
 }
@@ -365,7 +367,7 @@ func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
 	p.Subject = str(c["sub"])
 	p.Issuer = str(c["iss"])
 	if exp, err := c.GetExpirationTime(); err == nil && exp != nil {
-		p.ExpiresAt = exp.Time
+		p.ExpiresAt = exp.Time.UTC()
 	}
 	meta, _ := c["user_metadata"].(map[string]any)
 	p.Email = str(c["email"])

@@ -1,0 +1,399 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/auth/authtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func fixedNow() time.Time { return testNow }
+
+// setupVerifier returns an issuer and a verifier trusting it (secret and
+// JWKS), both on the fixed test clock; cfg tweaks the verifier Config.
+func setupVerifier(t *testing.T, cfg func(*auth.Config)) (*authtest.Issuer, *auth.JWTVerifier) {
+	t.Helper()
+	iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+	c := iss.Config()
+	c.Now = fixedNow
+	c.Logger = nil
+	if cfg != nil {
+		cfg(&c)
+	}
+	v, err := auth.NewVerifier(c)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	return iss, v
+}
+
+func TestVerifyAccepts(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	for _, alg := range []string{"HS256", "RS256", "ES256", "EdDSA"} {
+		t.Run(alg, func(t *testing.T) {
+			tok := iss.Token(t, alg, authtest.Claims{"sub": "u-" + alg, "email": "a@example.com", "name": "Ada"})
+			p, err := v.Verify(t.Context(), tok)
+			require.NoError(t, err)
+			assert.Equal(t, "u-"+alg, p.Subject)
+			assert.Equal(t, "a@example.com", p.Email)
+			assert.Equal(t, "Ada", p.Name)
+			assert.Equal(t, iss.URL(), p.Issuer)
+			assert.Equal(t, testNow.Add(time.Hour), p.ExpiresAt)
+			assert.Equal(t, "a@example.com", p.Claims["email"])
+		})
+	}
+}
+
+func TestVerifyPrincipalClaims(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		roles     []string
+		claims    authtest.Claims
+		wantRoles []string
+		wantName  string
+		wantPic   string
+	}{
+		{name: "role string", claims: authtest.Claims{"role": "admin"}, wantRoles: []string{"admin"}},
+		{name: "roles list", claims: authtest.Claims{"roles": []string{"admin", "editor"}}, wantRoles: []string{"admin", "editor"}},
+		{name: "app_metadata", claims: authtest.Claims{"app_metadata": map[string]any{"role": "admin"}}, wantRoles: []string{"admin"}},
+		{name: "clerk v2 org", roles: []string{"o.rol", "org_role"}, claims: authtest.Claims{"o": map[string]any{"rol": "admin"}}, wantRoles: []string{"admin"}},
+		{name: "clerk v1 org", roles: []string{"o.rol", "org_role"}, claims: authtest.Claims{"org_role": "org:admin"}, wantRoles: []string{"admin"}},
+		{name: "user_metadata never grants roles", roles: []string{"app_metadata.role"}, claims: authtest.Claims{"user_metadata": map[string]any{"role": "admin"}}},
+		{name: "given and family name", claims: authtest.Claims{"given_name": "Ada", "family_name": "Lovelace"}, wantName: "Ada Lovelace"},
+		{name: "supabase user_metadata", claims: authtest.Claims{"user_metadata": map[string]any{"full_name": "Ada L", "avatar_url": "https://x/a.png"}}, wantName: "Ada L", wantPic: "https://x/a.png"},
+		{name: "picture", claims: authtest.Claims{"picture": "https://x/p.png"}, wantPic: "https://x/p.png"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			iss, v := setupVerifier(t, func(c *auth.Config) { c.RoleClaims = tt.roles })
+			p, err := v.Verify(t.Context(), iss.Token(t, "HS256", tt.claims))
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantRoles, p.Roles)
+			assert.Equal(t, tt.wantName, p.Name)
+			assert.Equal(t, tt.wantPic, p.AvatarURL)
+		})
+	}
+}
+
+// none signs a token with alg "none".
+func none(t *testing.T, claims authtest.Claims) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodNone, claims).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	require.NoError(t, err)
+	return tok
+}
+
+// hs256WithPublicKey is the algorithm-confusion attack: an HS256 token
+// whose HMAC key is the issuer's RSA public key (PEM, as published).
+func hs256WithPublicKey(t *testing.T, iss *authtest.Issuer) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(iss.Current("RS256").Public())
+	require.NoError(t, err)
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, iss.Claims(nil))
+	tok.Header["kid"] = iss.Current("RS256").ID
+	s, err := tok.SignedString(pemKey)
+	require.NoError(t, err)
+	return s
+}
+
+func tamperPayload(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	payload = []byte(strings.Replace(string(payload), `"user-1"`, `"admin-1"`, 1))
+	parts[1] = base64.RawURLEncoding.EncodeToString(payload)
+	return strings.Join(parts, ".")
+}
+
+func tamperSignature(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	require.NoError(t, err)
+	sig[len(sig)/2] ^= 0x01
+	parts[2] = base64.RawURLEncoding.EncodeToString(sig)
+	return strings.Join(parts, ".")
+}
+
+func TestVerifyRejects(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, func(c *auth.Config) { c.Audience = []string{"my-api"} })
+	aud := authtest.Claims{"aud": "my-api"}
+	with := func(extra authtest.Claims) authtest.Claims {
+		c := authtest.Claims{"aud": "my-api"}
+		for k, val := range extra {
+			c[k] = val
+		}
+		return c
+	}
+	// The valid token all cases derive from verifies.
+	_, err := v.Verify(t.Context(), iss.Token(t, "RS256", aud))
+	require.NoError(t, err)
+
+	tests := []struct {
+		name       string
+		token      func(t *testing.T) string
+		wantReason string
+	}{
+		{"alg none", func(t *testing.T) string { return none(t, iss.Claims(aud)) }, auth.ReasonInvalid},
+		{"HS256 signed with the RSA public key", func(t *testing.T) string { return hs256WithPublicKey(t, iss) }, auth.ReasonInvalid},
+		{"expired", func(t *testing.T) string {
+			return iss.Token(t, "ES256", with(authtest.Claims{"exp": testNow.Add(-time.Minute).Unix()}))
+		}, auth.ReasonExpired},
+		{"not yet valid", func(t *testing.T) string {
+			return iss.Token(t, "ES256", with(authtest.Claims{"nbf": testNow.Add(time.Minute).Unix()}))
+		}, auth.ReasonNotYet},
+		{"issued in the future", func(t *testing.T) string {
+			return iss.Token(t, "ES256", with(authtest.Claims{"iat": testNow.Add(time.Minute).Unix()}))
+		}, auth.ReasonNotYet},
+		{"no exp", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"exp": nil})) }, auth.ReasonInvalid},
+		{"wrong issuer", func(t *testing.T) string {
+			return iss.Token(t, "ES256", with(authtest.Claims{"iss": "https://evil.example"}))
+		}, auth.ReasonInvalid},
+		{"no issuer", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"iss": nil})) }, auth.ReasonInvalid},
+		{"wrong audience", func(t *testing.T) string { return iss.Token(t, "ES256", authtest.Claims{"aud": "other-api"}) }, auth.ReasonInvalid},
+		{"no audience", func(t *testing.T) string { return iss.Token(t, "ES256", nil) }, auth.ReasonInvalid},
+		{"unknown kid", func(t *testing.T) string { return iss.SignWith(t, iss.NewKey(t, "ES256"), iss.Claims(aud)) }, auth.ReasonInvalid},
+		{"kid of a key of another type", func(t *testing.T) string {
+			k := *iss.NewKey(t, "ES256")
+			k.ID = iss.Current("RS256").ID
+			return iss.SignWith(t, &k, iss.Claims(aud))
+		}, auth.ReasonInvalid},
+		{"wrong HS256 secret", func(t *testing.T) string {
+			s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, iss.Claims(aud)).SignedString([]byte(strings.Repeat("x", 32)))
+			require.NoError(t, err)
+			return s
+		}, auth.ReasonInvalid},
+		{"HS512 not allowed", func(t *testing.T) string {
+			s, err := jwt.NewWithClaims(jwt.SigningMethodHS512, iss.Claims(aud)).SignedString(iss.Secret())
+			require.NoError(t, err)
+			return s
+		}, auth.ReasonInvalid},
+		{"tampered payload", func(t *testing.T) string { return tamperPayload(t, iss.Token(t, "RS256", aud)) }, auth.ReasonInvalid},
+		{"tampered payload HS256", func(t *testing.T) string { return tamperPayload(t, iss.Token(t, "HS256", aud)) }, auth.ReasonInvalid},
+		{"tampered signature", func(t *testing.T) string { return tamperSignature(t, iss.Token(t, "ES256", aud)) }, auth.ReasonInvalid},
+		{"missing sub", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"sub": nil})) }, auth.ReasonInvalid},
+		{"empty sub", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"sub": ""})) }, auth.ReasonInvalid},
+		{"garbage", func(*testing.T) string { return "not.a.token" }, auth.ReasonInvalid},
+		{"two segments", func(t *testing.T) string {
+			tok := iss.Token(t, "HS256", aud)
+			return tok[:strings.LastIndex(tok, ".")]
+		}, auth.ReasonInvalid},
+		{"empty", func(*testing.T) string { return "" }, auth.ReasonInvalid},
+		{"huge", func(*testing.T) string { return strings.Repeat("a", 20<<10) }, auth.ReasonInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := v.Verify(t.Context(), tt.token(t))
+			require.Error(t, err)
+			assert.Nil(t, p)
+			require.ErrorIs(t, err, auth.ErrInvalidToken)
+			te, ok := errors.AsType[*auth.TokenError](err)
+			require.True(t, ok)
+			assert.Equal(t, tt.wantReason, te.Reason)
+		})
+	}
+}
+
+func TestVerifyAlgorithmAllowList(t *testing.T) {
+	t.Parallel()
+	t.Run("JWKS only refuses HS256 signed with the public key", func(t *testing.T) {
+		t.Parallel()
+		iss, v := setupVerifier(t, func(c *auth.Config) { c.Secret = nil })
+		_, err := v.Verify(t.Context(), hs256WithPublicKey(t, iss))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+		_, err = v.Verify(t.Context(), iss.Token(t, "HS256", nil))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+	})
+	t.Run("secret only refuses asymmetric tokens", func(t *testing.T) {
+		t.Parallel()
+		iss, v := setupVerifier(t, func(c *auth.Config) { c.JWKSURL = "" })
+		_, err := v.Verify(t.Context(), iss.Token(t, "RS256", nil))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+	})
+	t.Run("only the configured algorithms", func(t *testing.T) {
+		t.Parallel()
+		iss, v := setupVerifier(t, func(c *auth.Config) { c.Algorithms = []string{"ES256"} })
+		_, err := v.Verify(t.Context(), iss.Token(t, "RS256", nil))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+		_, err = v.Verify(t.Context(), iss.Token(t, "ES256", nil))
+		require.NoError(t, err)
+	})
+	t.Run("leeway", func(t *testing.T) {
+		t.Parallel()
+		iss, v := setupVerifier(t, func(c *auth.Config) { c.Leeway = 30 * time.Second })
+		_, err := v.Verify(t.Context(), iss.Token(t, "ES256", authtest.Claims{"exp": testNow.Add(-20 * time.Second).Unix()}))
+		require.NoError(t, err)
+		_, err = v.Verify(t.Context(), iss.Token(t, "ES256", authtest.Claims{"exp": testNow.Add(-40 * time.Second).Unix()}))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+	})
+}
+
+func TestVerifyAuthorizedParty(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, func(c *auth.Config) { c.AuthorizedParties = []string{"https://app.example"} })
+	for _, tt := range []struct {
+		name   string
+		claims authtest.Claims
+		ok     bool
+	}{
+		{"allowed", authtest.Claims{"azp": "https://app.example"}, true},
+		{"absent", nil, true},
+		{"other origin", authtest.Claims{"azp": "https://evil.example"}, false},
+		{"not a string", authtest.Claims{"azp": 1}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := v.Verify(t.Context(), iss.Token(t, "RS256", tt.claims))
+			if tt.ok {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, auth.ErrInvalidToken)
+			}
+		})
+	}
+}
+
+func TestNewVerifierValidates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  auth.Config
+		want string
+	}{
+		{"nothing", auth.Config{}, "Config.Secret or Config.JWKSURL"},
+		{"short secret", auth.Config{Secret: []byte("short")}, "Config.Secret must be at least 32 bytes"},
+		{"relative JWKS URL", auth.Config{JWKSURL: "/jwks.json"}, "Config.JWKSURL"},
+		{"symmetric algorithm", auth.Config{JWKSURL: "https://x.example/jwks", Algorithms: []string{"HS256"}}, "Config.Algorithms"},
+		{"none algorithm", auth.Config{JWKSURL: "https://x.example/jwks", Algorithms: []string{"none"}}, "Config.Algorithms"},
+		{"huge leeway", auth.Config{Secret: make([]byte, 32), Leeway: time.Hour}, "Config.Leeway"},
+		{"negative interval", auth.Config{Secret: make([]byte, 32), RefreshInterval: -1}, "Config.RefreshInterval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := auth.NewVerifier(tt.cfg)
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
+func TestPresets(t *testing.T) {
+	t.Parallel()
+	t.Run("supabase", func(t *testing.T) {
+		t.Parallel()
+		iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow, JWKSPath: "/auth/v1/.well-known/jwks.json", IssuerPath: "/auth/v1"})
+		cfg := auth.SupabaseConfig(iss.ServerURL()+"/", iss.Secret())
+		assert.Equal(t, iss.JWKSURL(), cfg.JWKSURL)
+		assert.Equal(t, iss.URL(), cfg.Issuer)
+		cfg.Now, cfg.HTTPClient = fixedNow, iss.Client()
+		v, err := auth.NewVerifier(cfg)
+		require.NoError(t, err)
+		defer v.Close()
+		claims := authtest.Claims{"aud": "authenticated", "role": "authenticated", "app_metadata": map[string]any{"role": "admin"}}
+		for _, alg := range []string{"ES256", "HS256"} {
+			p, err := v.Verify(t.Context(), iss.Token(t, alg, claims))
+			require.NoError(t, err, alg)
+			assert.Equal(t, []string{"admin"}, p.Roles)
+		}
+		_, err = v.Verify(t.Context(), iss.Token(t, "ES256", authtest.Claims{"aud": "anon"}))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+	})
+	t.Run("clerk", func(t *testing.T) {
+		t.Parallel()
+		iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+		cfg := auth.ClerkConfig(iss.URL(), "http://localhost:3000")
+		assert.Equal(t, iss.JWKSURL(), cfg.JWKSURL)
+		cfg.Now, cfg.HTTPClient = fixedNow, iss.Client()
+		v, err := auth.NewVerifier(cfg)
+		require.NoError(t, err)
+		defer v.Close()
+		p, err := v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"azp": "http://localhost:3000", "o": map[string]any{"rol": "admin"}}))
+		require.NoError(t, err)
+		assert.True(t, p.HasRole("admin"))
+		_, err = v.Verify(t.Context(), iss.Token(t, "ES256", nil))
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "Clerk signs with RS256 only")
+		_, err = v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"azp": "https://evil.example"}))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+	})
+}
+
+func TestJWKSRotation(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	require.Equal(t, 1, iss.Fetches(), "NewVerifier fetches the key set once")
+	_, err := v.Verify(t.Context(), iss.Token(t, "ES256", nil))
+	require.NoError(t, err)
+	require.Equal(t, 1, iss.Fetches(), "known keys need no fetch")
+
+	old := iss.Current("ES256")
+	iss.Rotate(t, "ES256")
+	_, err = v.Verify(t.Context(), iss.Token(t, "ES256", nil))
+	require.NoError(t, err, "a new key is accepted after a refetch")
+	assert.Equal(t, 2, iss.Fetches())
+	_, err = v.Verify(t.Context(), iss.SignWith(t, old, iss.Claims(nil)))
+	require.NoError(t, err, "the previous key stays valid while published")
+}
+
+func TestJWKSEndpointDownKeepsCachedKeys(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, func(c *auth.Config) { c.RefreshInterval = 5 * time.Millisecond })
+	tok := iss.Token(t, "RS256", nil)
+	iss.SetDown(true)
+	before := iss.Fetches()
+	// Background refreshes fail against the outage...
+	require.Eventually(t, func() bool { return iss.Fetches() >= before+3 }, 10*time.Second, time.Millisecond)
+	// ...and an unknown kid forces one more failing fetch.
+	_, err := v.Verify(t.Context(), iss.SignWith(t, iss.NewKey(t, "RS256"), iss.Claims(nil)))
+	require.ErrorIs(t, err, auth.ErrInvalidToken)
+	p, err := v.Verify(t.Context(), tok)
+	require.NoError(t, err, "cached keys still verify while the endpoint is down")
+	assert.Equal(t, "user-1", p.Subject)
+	iss.SetDown(false)
+}
+
+func TestJWKSUnknownKIDFloodIsRateLimited(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	before := iss.Fetches()
+	unknown := iss.NewKey(t, "ES256")
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range 200 {
+		wg.Go(func() {
+			k := *unknown
+			k.ID = "forged-" + strings.Repeat("x", i%7) + string(rune('a'+i%26))
+			_, err := v.Verify(context.Background(), iss.SignWith(t, &k, iss.Claims(nil)))
+			assert.ErrorIs(t, err, auth.ErrInvalidToken)
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, iss.Fetches()-before, 1, "at most one refetch per UnknownKIDInterval")
+	assert.Less(t, time.Since(start), 10*time.Second, "rejections do not queue behind the limiter")
+	_, err := v.Verify(t.Context(), iss.Token(t, "ES256", nil))
+	require.NoError(t, err, "known keys keep working")
+}
+
+func TestVerifierCloseIsIdempotent(t *testing.T) {
+	t.Parallel()
+	_, v := setupVerifier(t, nil)
+	require.NoError(t, v.Close())
+	require.NoError(t, v.Close())
+}
