@@ -1,0 +1,38 @@
+// Package gcra holds the arithmetic of the generic cell rate algorithm
+// shared by the ratelimit backends. The Redis backend runs the same steps
+// in Lua (see ratelimit/redis); both use whole microseconds so that they
+// give identical answers.
+package gcra
+
+// Decision is the outcome of one step, all durations in microseconds.
+type Decision struct {
+	Allowed    bool
+	Remaining  int64
+	RetryAfter int64 // 0 when allowed
+	ResetAfter int64 // until the bucket is full again
+	TAT        int64 // the new theoretical arrival time; store it when Write
+	Write      bool  // TAT changed and must be stored
+}
+
+// Step decides a request of cost n at time now (µs) against the stored
+// theoretical arrival time tat (µs; 0 when the key has no state), with
+// emission interval and tolerance = burst × interval (µs).
+//
+// The Lua script in ratelimit/redis is a line-by-line copy of this
+// function; change both together.
+func Step(tat, now, interval, tolerance, n int64) Decision {
+	if tat < now {
+		tat = now
+	}
+	newTAT := tat + n*interval
+	allowAt := newTAT - tolerance
+	diff := now - allowAt
+	if diff < 0 {
+		left := tolerance - (tat - now)
+		if left < 0 {
+			left = 0
+		}
+		return Decision{Remaining: left / interval, RetryAfter: -diff, ResetAfter: tat - now, TAT: tat}
+	}
+	return Decision{Allowed: true, Remaining: diff / interval, ResetAfter: newTAT - now, TAT: newTAT, Write: n > 0}
+}
