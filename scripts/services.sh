@@ -8,14 +8,14 @@
 # PostgreSQL 15 comes from the machine's binaries (initdb/pg_ctl, found on
 # PATH or under /usr/lib/postgresql/15/bin); redis-server is installed with
 # apt-get when missing. Ports: PG_PORT (default 55432), REDIS_PORT (default
-# 56379).
+# 56379), or the next free ones. The data directory is .tmp/ of the checkout,
+# or SERVICES_DIR, so two checkouts never share a cluster.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp="$root/.tmp"
+tmp=${SERVICES_DIR:-$root/.tmp}
 pg_port=${PG_PORT:-55432}
 redis_port=${REDIS_PORT:-56379}
-pg_dir="$tmp/pg"
 redis_dir="$tmp/redis"
 
 log() { echo "services: $*" >&2; }
@@ -48,17 +48,29 @@ as_pg() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# free_port prints the first port from $1 on that nothing listens on.
+free_port() {
+	local p=$1
+	while port_open "$p"; do
+		p=$((p + 1))
+		if [ "$p" -gt $(($1 + 200)) ]; then
+			log "no free port near $1"
+			exit 1
+		fi
+	done
+	echo "$p"
+}
+
 start_pg() {
 	if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
 		useradd --system --no-create-home --shell /usr/sbin/nologin postgres
 	fi
-	if port_open "$pg_port"; then
-		log "port $pg_port is busy; set PG_PORT to a free port"
-		exit 1
-	fi
-	rm -rf "$pg_dir"
-	mkdir -p "$pg_dir"
-	chmod 755 "$tmp"
+	stop_pg
+	pg_port=$(free_port "$pg_port")
+	# The cluster lives under /tmp, not in the checkout: the unprivileged
+	# user that runs it may not be able to reach the checkout's folder.
+	pg_dir=$(mktemp -d /tmp/omnistack-pg.XXXXXX)
+	echo "$pg_dir" >"$tmp/pg-dir"
 	[ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
 	as_pg "$(pg_bin initdb)" -D "$pg_dir/data" -U postgres --auth=trust --no-sync -E UTF8 >"$tmp/pg-initdb.log" 2>&1 ||
 		{ cat "$tmp/pg-initdb.log" >&2; exit 1; }
@@ -69,11 +81,16 @@ start_pg() {
 }
 
 stop_pg() {
-	if [ -f "$pg_dir/data/postmaster.pid" ]; then
-		as_pg "$(pg_bin pg_ctl)" -D "$pg_dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
-			kill "$(head -1 "$pg_dir/data/postmaster.pid")" 2>/dev/null || true
+	[ -f "$tmp/pg-dir" ] || return 0
+	local dir
+	dir=$(cat "$tmp/pg-dir")
+	if [ -f "$dir/data/postmaster.pid" ]; then
+		as_pg "$(pg_bin pg_ctl)" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+			kill "$(head -1 "$dir/data/postmaster.pid")" 2>/dev/null || true
 		log "PostgreSQL stopped"
 	fi
+	case "$dir" in /tmp/omnistack-pg.*) rm -rf "$dir" ;; esac
+	rm -f "$tmp/pg-dir"
 }
 
 start_redis() {
@@ -82,10 +99,8 @@ start_redis() {
 		apt-get update -qq >/dev/null
 		apt-get install -y -qq redis-server >/dev/null
 	fi
-	if port_open "$redis_port"; then
-		log "port $redis_port is busy; set REDIS_PORT to a free port"
-		exit 1
-	fi
+	redis_port=$(free_port "$redis_port")
+	stop_redis
 	mkdir -p "$redis_dir"
 	redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
 		--dir "$redis_dir" --daemonize yes --pidfile "$redis_dir/redis.pid" \
