@@ -120,8 +120,10 @@ func (b *Backend) riverConfig() *rq.Config {
 		FetchPollInterval:           b.cfg.FetchPollInterval,
 		RescueStuckJobsAfter:        b.cfg.RescueStuckJobsAfter,
 		CompletedJobRetentionPeriod: b.cfg.CompletedRetention,
-		JobTimeout:                  -1, // every job carries its own timeout
-		Hooks:                       []rivertype.Hook{&uniqueHook{}},
+		// Jobs enqueued by a jobs.Client carry their own timeout; this one
+		// covers jobs inserted by other River clients.
+		JobTimeout: min(time.Minute, b.cfg.RescueStuckJobsAfter),
+		Hooks:      []rivertype.Hook{&uniqueHook{}},
 	}
 }
 
@@ -522,7 +524,7 @@ func (w *worker) Timeout(j *rq.Job[rawArgs]) time.Duration {
 	if json.Unmarshal(j.Metadata, &env) == nil && env.Omnistack.TimeoutMS > 0 {
 		return time.Duration(env.Omnistack.TimeoutMS) * time.Millisecond
 	}
-	return -1
+	return 0 // River's JobTimeout
 }
 
 func (w *worker) Work(ctx context.Context, j *rq.Job[rawArgs]) error {
