@@ -1,0 +1,46 @@
+package memory_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/storage"
+	"github.com/omnistack/omnistack/storage/memory"
+	"github.com/omnistack/omnistack/storage/storagetest"
+)
+
+func newBucket(t *testing.T, now func() time.Time) *memory.Bucket {
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	b, err := memory.New(memory.Config{BaseURL: srv.URL + "/files", Secret: []byte("0123456789abcdef0123456789abcdef"), Now: now})
+	require.NoError(t, err)
+	h = b
+	return b
+}
+
+func TestBucketConformance(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, func(t *testing.T) storage.Bucket { return newBucket(t, nil) })
+}
+
+func TestBucketSignedURLs(t *testing.T) {
+	t.Parallel()
+	storagetest.RunSigned(t, func(t *testing.T, now func() time.Time) storage.Bucket { return newBucket(t, now) })
+}
+
+func TestBucketConfig(t *testing.T) {
+	t.Parallel()
+	_, err := memory.New(memory.Config{BaseURL: "not a url"})
+	require.ErrorContains(t, err, "BaseURL")
+	_, err = memory.New(memory.Config{BaseURL: "http://x", Secret: []byte("short")})
+	require.ErrorContains(t, err, "Secret")
+	b, err := memory.New(memory.Config{})
+	require.NoError(t, err)
+	_, err = b.PresignGet(t.Context(), "k", storage.PresignGetOptions{})
+	require.ErrorContains(t, err, "BaseURL")
+}
