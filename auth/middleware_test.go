@@ -1,0 +1,268 @@
+package auth_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/auth/authtest"
+	"github.com/omnistack/omnistack/auth/memory"
+	"github.com/omnistack/omnistack/httpx"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type mwBundle struct {
+	iss     *authtest.Issuer
+	users   *auth.Users
+	authn   *auth.Authenticator
+	created atomic.Int32
+	verifs  atomic.Int32
+}
+
+func setupMiddleware(t *testing.T, ucfg auth.UsersConfig) *mwBundle {
+	t.Helper()
+	b := &mwBundle{}
+	var v *auth.JWTVerifier
+	b.iss, v = setupVerifier(t, nil)
+	ucfg.OnCreated = func(context.Context, auth.User) { b.created.Add(1) }
+	var err error
+	b.users, err = auth.NewUsers(memory.New(memory.Config{}), ucfg)
+	require.NoError(t, err)
+	counting := auth.VerifierFunc(func(ctx context.Context, tok string) (*auth.Principal, error) {
+		b.verifs.Add(1)
+		return v.Verify(ctx, tok)
+	})
+	b.authn, err = auth.NewAuthenticator(counting, auth.AuthenticatorConfig{Users: b.users})
+	require.NoError(t, err)
+	return b
+}
+
+// whoami answers the context's principal subject and user ID.
+var whoami = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.PrincipalFrom(r.Context())
+	u, _ := auth.UserFrom(r.Context())
+	id, err := auth.UserID(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	sub := ""
+	if p != nil {
+		sub = p.Subject
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"subject": sub, "user_id": u.ID, "id": id, "role": u.Role})
+})
+
+func serve(h http.Handler, target string, headers ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func errorCode(t *testing.T, w *httptest.ResponseRecorder) (code, message string) {
+	t.Helper()
+	var env struct {
+		Error struct{ Code, Message string }
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &env), w.Body.String())
+	return env.Error.Code, env.Error.Message
+}
+
+func TestAuthenticateHeaders(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{})
+	h := b.authn.Authenticate(whoami)
+	good := b.iss.Token(t, "ES256", nil)
+
+	t.Run("valid", func(t *testing.T) {
+		w := serve(h, "/", "Authorization", "Bearer "+good)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	})
+	t.Run("scheme is case-insensitive", func(t *testing.T) {
+		w := serve(h, "/", "Authorization", "bEaReR "+good)
+		require.Equal(t, http.StatusOK, w.Code)
+	})
+	tests := []struct {
+		name          string
+		headers       []string
+		target        string
+		wantChallenge string
+		wantMessage   string
+	}{
+		{"no header", nil, "/", `Bearer realm="api"`, "missing bearer token"},
+		{"token in the query string is ignored", nil, "/?access_token=" + good, `Bearer realm="api"`, "missing bearer token"},
+		{"empty header", []string{"Authorization", ""}, "/", `Bearer realm="api"`, "missing bearer token"},
+		{"scheme only", []string{"Authorization", "Bearer"}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
+		{"scheme and space", []string{"Authorization", "Bearer "}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
+		{"basic scheme", []string{"Authorization", "Basic dXNlcjpwYXNz"}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
+		{"raw token without scheme", []string{"Authorization", good}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
+		{"garbage", []string{"Authorization", "Bearer \x01\x02garbage"}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
+		{"expired", []string{"Authorization", "Bearer " + b.iss.Token(t, "ES256", authtest.Claims{"exp": testNow.Add(-time.Hour).Unix()})}, "/",
+			`Bearer realm="api", error="invalid_token", error_description="token expired"`, "token expired"},
+		{"alg none", []string{"Authorization", "Bearer " + none(t, b.iss.Claims(nil))}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(h, tt.target, tt.headers...)
+			require.Equal(t, http.StatusUnauthorized, w.Code)
+			assert.Equal(t, tt.wantChallenge, w.Header().Get("WWW-Authenticate"))
+			code, msg := errorCode(t, w)
+			assert.Equal(t, "UNAUTHORIZED", code)
+			assert.Equal(t, tt.wantMessage, msg, "only a safe reason")
+		})
+	}
+}
+
+func TestOptionalNeverRejects(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{})
+	h := b.authn.Optional(whoami)
+	w := serve(h, "/")
+	require.Equal(t, http.StatusUnauthorized, w.Code, "whoami itself answers 401 without a caller")
+	w = serve(h, "/", "Authorization", "Bearer junk")
+	require.Equal(t, http.StatusUnauthorized, w.Code)
+	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "RS256", authtest.Claims{"sub": "opt"}))
+	require.Equal(t, http.StatusOK, w.Code)
+	var got map[string]string
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+	assert.Equal(t, "opt", got["subject"])
+	assert.Equal(t, "opt", got["id"], "without Authenticate UserID falls back to the subject")
+	assert.Zero(t, b.created.Load(), "Optional creates no user")
+}
+
+func TestOptionalThenAuthenticateVerifiesOnce(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{})
+	h := httpx.Chain(whoami, b.authn.Optional, b.authn.Authenticate)
+	w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", nil))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, int32(1), b.verifs.Load())
+
+	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"exp": testNow.Add(-time.Hour).Unix()}))
+	require.Equal(t, http.StatusUnauthorized, w.Code)
+	_, msg := errorCode(t, w)
+	assert.Equal(t, "token expired", msg, "the reason Optional found is kept")
+	assert.Equal(t, int32(2), b.verifs.Load())
+}
+
+func TestAuthenticateSyncsUsers(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{AdminEmails: []string{"Boss@Example.com"}})
+	h := b.authn.Authenticate(whoami)
+	call := func(claims authtest.Claims) map[string]string {
+		w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", claims))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		var got map[string]string
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+		return got
+	}
+	first := call(authtest.Claims{"sub": "s1", "email": "s1@example.com"})
+	assert.NotEmpty(t, first["user_id"])
+	assert.Equal(t, first["user_id"], first["id"], "UserID is the local user's ID")
+	assert.Equal(t, "user", first["role"])
+	assert.Equal(t, first, call(authtest.Claims{"sub": "s1", "email": "s1@example.com"}))
+	assert.Equal(t, int32(1), b.created.Load())
+
+	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s2", "email": "boss@example.com"})["role"], "admin e-mail")
+	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s3", "role": "admin"})["role"], "admin role in the token")
+
+	u, err := b.users.DeactivateSubject(t.Context(), "s1")
+	require.NoError(t, err)
+	assert.False(t, u.IsActive)
+	w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "s1"}))
+	require.Equal(t, http.StatusForbidden, w.Code)
+	code, _ := errorCode(t, w)
+	assert.Equal(t, "FORBIDDEN", code)
+
+	_, err = b.users.SetActive(t.Context(), u.ID, true)
+	require.NoError(t, err)
+	call(authtest.Claims{"sub": "s1"})
+}
+
+func TestConcurrentFirstRequestsCreateOneUser(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{})
+	h := b.authn.Authenticate(whoami)
+	tok := b.iss.Token(t, "ES256", authtest.Claims{"sub": "racer", "email": "racer@example.com"})
+	const n = 32
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if i%4 == 0 {
+				// The provider's user.created webhook races the requests.
+				u, _, err := b.users.Sync(context.Background(), auth.Identity{Subject: "racer", Email: "racer@example.com", Name: "Racer"})
+				assert.NoError(t, err)
+				ids[i] = u.ID
+				return
+			}
+			w := serve(h, "/", "Authorization", "Bearer "+tok)
+			assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			var got map[string]string
+			assert.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+			ids[i] = got["user_id"]
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		assert.Equal(t, ids[0], id)
+	}
+	assert.Equal(t, int32(1), b.created.Load(), "OnCreated runs once")
+	_, total, err := b.users.List(t.Context(), auth.UserQuery{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, total)
+}
+
+func TestRequireRole(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{})
+	h := httpx.Chain(whoami, b.authn.Authenticate, auth.RequireRole("admin"))
+	w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "plain"}))
+	require.Equal(t, http.StatusForbidden, w.Code)
+	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "boss", "roles": []string{"admin"}}))
+	require.Equal(t, http.StatusOK, w.Code)
+
+	// A user promoted in the database is admin whatever the token says.
+	u, err := b.users.Store().GetBySubject(t.Context(), "plain")
+	require.NoError(t, err)
+	role := "admin"
+	_, err = b.users.Update(t.Context(), u.ID, auth.UserPatch{Role: &role})
+	require.NoError(t, err)
+	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "plain"}))
+	require.Equal(t, http.StatusOK, w.Code)
+
+	w = serve(auth.RequireRole("admin")(whoami), "/")
+	require.Equal(t, http.StatusUnauthorized, w.Code, "no principal at all is 401")
+}
+
+func TestSubjectAndUserIDWithoutAuth(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	_, ok := auth.Subject(r)
+	assert.False(t, ok)
+	_, err := auth.UserID(r)
+	require.Error(t, err)
+	e, ok := errors.AsType[*httpx.Error](err)
+	require.True(t, ok)
+	assert.Equal(t, http.StatusUnauthorized, e.Status)
+
+	ctx := auth.WithUser(r.Context(), &auth.Principal{Subject: "s"}, auth.User{ID: "u"})
+	id, err := auth.UserID(r.WithContext(ctx))
+	require.NoError(t, err)
+	assert.Equal(t, "u", id)
+	sub, ok := auth.Subject(r.WithContext(ctx))
+	assert.True(t, ok)
+	assert.Equal(t, "s", sub)
+}
