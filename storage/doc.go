@@ -7,7 +7,7 @@
 //
 // Providers live in subpackages so that importing storage compiles no SDK:
 //
-//   - storage/s3: Amazon S3, Cloudflare R2 ([s3.R2] preset), MinIO and any
+//   - storage/s3: Amazon S3, Cloudflare R2 (R2 preset), MinIO and any
 //     S3-compatible service (aws-sdk-go-v2), SigV4 presigned URLs.
 //   - storage/local: a directory, atomic writes (temp file and rename),
 //     HMAC-signed URLs served by the bucket's own http.Handler.

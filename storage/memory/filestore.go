@@ -1,0 +1,161 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/omnistack/omnistack/storage"
+)
+
+// FileStore is a [storage.FileStore] in memory. The zero value is not
+// ready; use NewFileStore. It is safe for concurrent use.
+type FileStore struct {
+	mu    sync.RWMutex
+	files map[string]storage.File
+}
+
+var _ storage.FileStore = (*FileStore)(nil)
+
+// NewFileStore returns an empty FileStore.
+func NewFileStore() *FileStore { return &FileStore{files: map[string]storage.File{}} }
+
+func notFound(id string) error { return fmt.Errorf("%w: file %q", storage.ErrNotFound, id) }
+
+func clone(f storage.File) storage.File {
+	if f.UploadedAt != nil {
+		t := *f.UploadedAt
+		f.UploadedAt = &t
+	}
+	return f
+}
+
+// Create implements [storage.FileStore].
+func (s *FileStore) Create(ctx context.Context, f storage.File) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.files[f.ID]; ok {
+		return fmt.Errorf("storage: file %q already exists", f.ID)
+	}
+	s.files[f.ID] = clone(f)
+	return nil
+}
+
+// Get implements [storage.FileStore].
+func (s *FileStore) Get(ctx context.Context, owner, id string) (storage.File, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.File{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	f, ok := s.files[id]
+	if !ok || f.OwnerID != owner {
+		return storage.File{}, notFound(id)
+	}
+	return clone(f), nil
+}
+
+// newestFirst orders by created_at, then ID, descending.
+func newestFirst(a, b storage.File) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.ID, a.ID)
+}
+
+// List implements [storage.FileStore].
+func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery) (storage.FileList, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.FileList{}, err
+	}
+	s.mu.RLock()
+	var all []storage.File
+	for _, f := range s.files {
+		if f.OwnerID == owner && (q.Status == "" || f.Status == q.Status) {
+			all = append(all, clone(f))
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(all, newestFirst)
+	out := storage.FileList{Total: len(all), Files: []storage.File{}}
+	if q.Offset < len(all) {
+		out.Files = all[q.Offset:min(len(all), q.Offset+q.Limit)]
+	}
+	return out, nil
+}
+
+// MarkUploaded implements [storage.FileStore].
+func (s *FileStore) MarkUploaded(ctx context.Context, owner, id string, size int64, contentType string, at time.Time) (storage.File, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.File{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[id]
+	if !ok || f.OwnerID != owner {
+		return storage.File{}, notFound(id)
+	}
+	if f.Status == storage.StatusUploaded {
+		return clone(f), nil
+	}
+	at = at.UTC()
+	f.Status, f.Size, f.ContentType, f.UpdatedAt, f.UploadedAt = storage.StatusUploaded, size, contentType, at, &at
+	s.files[id] = f
+	return clone(f), nil
+}
+
+// Delete implements [storage.FileStore].
+func (s *FileStore) Delete(ctx context.Context, owner, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[id]
+	if !ok || f.OwnerID != owner {
+		return notFound(id)
+	}
+	delete(s.files, id)
+	return nil
+}
+
+// ListPending implements [storage.FileStore].
+func (s *FileStore) ListPending(ctx context.Context, before time.Time, limit int) ([]storage.File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	var out []storage.File
+	for _, f := range s.files {
+		if f.Status == storage.StatusPending && f.CreatedAt.Before(before) {
+			out = append(out, clone(f))
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b storage.File) int { return -newestFirst(a, b) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// DeletePending implements [storage.FileStore].
+func (s *FileStore) DeletePending(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[id]
+	if !ok || f.Status != storage.StatusPending {
+		return notFound(id)
+	}
+	delete(s.files, id)
+	return nil
+}
