@@ -82,6 +82,18 @@ type QueryError struct {
 
 func (e *QueryError) Error() string { return "crud: query: " + e.Field + " " + e.Message }
 
+// InvalidError reports an entity value no store can hold (text with NUL
+// or invalid UTF-8, a missing owner). It matches [ErrInvalid].
+type InvalidError struct {
+	Field   string
+	Message string
+}
+
+func (e *InvalidError) Error() string { return "crud: invalid: " + e.Field + " " + e.Message }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
 // Deleted selects live and soft-deleted entities in a list.
 type Deleted int
 

@@ -39,8 +39,10 @@ func (s *Schema[T]) PlanCursor(q Query, cursor string) (Plan, error) {
 	if len(cursor) > MaxCursorLen {
 		return Plan{}, errCursor
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(raw) < 1+idLen+macLen || raw[0] != cursorVersion {
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
+	// The decoder skips newlines: only the canonical encoding is a cursor.
+	if err != nil || len(raw) < 1+idLen+macLen || raw[0] != cursorVersion ||
+		base64.RawURLEncoding.EncodeToString(raw) != cursor {
 		return Plan{}, errCursor
 	}
 	body, mac := raw[:len(raw)-macLen], raw[len(raw)-macLen:]

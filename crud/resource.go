@@ -474,13 +474,38 @@ func (s *Schema[T]) Clash(a, b *T) string {
 // PostgreSQL cannot store (invalid UTF-8, NUL), so every store agrees.
 func (s *Schema[T]) CheckValues(v *T) error {
 	if MetaOf(v).OwnerID == "" {
-		return fmt.Errorf("%w: owner_id is required", ErrInvalid)
+		return &InvalidError{Field: "owner_id", Message: "is required"}
 	}
 	for _, c := range s.columns {
 		if c.Kind == KindString && !validText(c.Get(v).(string)) {
-			return fmt.Errorf("%w: %s must be valid UTF-8 text without NUL", ErrInvalid, c.Name)
+			return &InvalidError{Field: c.Name, Message: "must be valid UTF-8 text without NUL characters"}
 		}
 	}
+	return nil
+}
+
+// PrepareCreate readies v for insertion, as every store's Create does: it
+// checks the values, gives v a new UUIDv7 when it has no ID (else
+// canonicalizes it) and sets the timestamps to now and Version to 1.
+func (s *Schema[T]) PrepareCreate(v *T, now time.Time) error {
+	if err := s.CheckValues(v); err != nil {
+		return err
+	}
+	m := MetaOf(v)
+	if m.ID == "" {
+		id, err := NewID()
+		if err != nil {
+			return err
+		}
+		m.ID = id
+	} else {
+		id, err := uuid.Parse(m.ID)
+		if err != nil {
+			return &InvalidError{Field: "id", Message: "must be a UUID"}
+		}
+		m.ID = id.String()
+	}
+	m.CreatedAt, m.UpdatedAt, m.DeletedAt, m.Version = now, now, nil, 1
 	return nil
 }
 

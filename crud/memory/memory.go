@@ -179,34 +179,18 @@ func (s *Store[T]) Create(ctx context.Context, v T) (T, error) {
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
-	if err := s.schema.CheckValues(&v); err != nil {
+	if err := s.schema.PrepareCreate(&v, s.stamp()); err != nil {
 		return zero, fmt.Errorf("crud/memory: create: %w", err)
 	}
-	m := crud.MetaOf(&v)
-	if m.ID == "" {
-		id, err := crud.NewID()
-		if err != nil {
-			return zero, err
-		}
-		m.ID = id
-	} else {
-		id, err := crud.CanonicalID(m.ID)
-		if err != nil {
-			return zero, fmt.Errorf("crud/memory: create: %w: id must be a UUID", crud.ErrInvalid)
-		}
-		m.ID = id
-	}
-	now := s.stamp()
-	m.CreatedAt, m.UpdatedAt, m.DeletedAt, m.Version = now, now, nil, 1
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.rows[m.ID]; ok {
+	if _, ok := s.rows[crud.MetaOf(&v).ID]; ok {
 		return zero, fmt.Errorf("crud/memory: create: %w: id is taken", crud.ErrConflict)
 	}
 	if err := s.clash(&v); err != nil {
 		return zero, fmt.Errorf("crud/memory: create: %w", err)
 	}
-	s.rows[m.ID] = ptr(v)
+	s.rows[crud.MetaOf(&v).ID] = ptr(v)
 	return v, nil
 }
 

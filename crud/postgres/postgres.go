@@ -412,25 +412,9 @@ func (s *Store[T]) stamp() time.Time { return s.now().UTC().Truncate(time.Micros
 // Create implements crud.Store.
 func (s *Store[T]) Create(ctx context.Context, v T) (T, error) {
 	var zero T
-	if err := s.schema.CheckValues(&v); err != nil {
+	if err := s.schema.PrepareCreate(&v, s.stamp()); err != nil {
 		return zero, fmt.Errorf("crud/postgres: create: %w", err)
 	}
-	m := crud.MetaOf(&v)
-	if m.ID == "" {
-		id, err := crud.NewID()
-		if err != nil {
-			return zero, err
-		}
-		m.ID = id
-	} else {
-		id, err := crud.CanonicalID(m.ID)
-		if err != nil {
-			return zero, fmt.Errorf("crud/postgres: create: %w: id must be a UUID", crud.ErrInvalid)
-		}
-		m.ID = id
-	}
-	now := s.stamp()
-	m.CreatedAt, m.UpdatedAt, m.DeletedAt, m.Version = now, now, nil, 1
 	args := make([]any, 0, len(s.schema.Columns()))
 	for _, c := range s.schema.Columns() {
 		args = append(args, c.Get(&v))
