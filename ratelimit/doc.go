@@ -1,0 +1,72 @@
+// Package ratelimit limits how often a caller may do something: requests
+// per user or client IP in HTTP middleware, or any keyed action (AI calls
+// per tenant, e-mails per account) through [Limiter.Allow] and
+// [Limiter.AllowN].
+//
+//	store, _ := memory.New(memory.Config{})
+//	limiter, _ := ratelimit.New(store, ratelimit.Config{})
+//	limit, _ := ratelimit.ParseLimit("60/minute")
+//	res, err := limiter.Allow(ctx, "tenant:42", limit)
+//	if err == nil && !res.Allowed { ... res.RetryAfter ... }
+//
+// # Limits
+//
+// A [Limit] is Rate requests per Period with a Burst (default Rate), read
+// from "60/minute", "10/second", "1000/hour", "5000/day", "5/15m" or
+// "100/minute;burst=20" by [ParseLimit].
+//
+// # Algorithm
+//
+// Every backend runs GCRA, the generic cell rate algorithm (a token bucket
+// written as one timestamp): a key's whole state is its theoretical
+// arrival time (TAT). A request of cost n is allowed when
+// TAT + n·Period/Rate − Burst·Period/Rate ≤ now, and then moves TAT on by
+// n·Period/Rate. GCRA was chosen over a sliding-window counter because it
+// is exact (a sliding window estimates the previous window's share and is
+// off at its edges), needs one value per key instead of two counters,
+// gives remaining, retry-after and reset without extra state, and a key
+// whose TAT has passed holds nothing worth keeping, so expiry and eviction
+// are trivial. Times are whole microseconds, so the Redis script (Lua
+// doubles) and the memory store compute bit-for-bit the same answers.
+//
+// # Stores
+//
+// ratelimit/memory decides in process (sharded, bounded, no goroutines);
+// ratelimit/redis decides in one round trip on a Lua script with the
+// Redis server's clock, shared by every instance. ratelimittest.Run is the
+// conformance suite both pass, on a fake clock, against a reference model.
+//
+// # Failures
+//
+// A [Limiter] wraps a store. When the store fails or times out it decides
+// by [Policy]: UseFallback (typically a memory store: limits then hold per
+// instance), FailOpen or FailClosed. After a failure it leaves the store
+// alone for Config.RetryInterval, then lets one decision try it again;
+// decisions return to the store as soon as it answers. It logs one warning
+// per Config.LogInterval and calls Config.OnDegraded for every decision the
+// store did not make.
+//
+// # HTTP
+//
+// [Middleware] applies [Rule]s (method and ServeMux-style path pattern or
+// prefix; first match wins; a zero Limit exempts) or a default limit per
+// caller: the ID from MiddlewareConfig.Key when the request has one, else
+// the client IP ([ClientIP]; X-Forwarded-For and Forwarded are read only
+// from MiddlewareConfig.TrustedProxies). Limited responses carry
+// X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix
+// seconds, when the full burst is back) and the IETF draft fields
+// RateLimit-Policy ("default";q=60;w=60) and RateLimit ("default";r=59;t=1,
+// t in seconds until the full burst is back). A denied request gets 429
+// RATE_LIMITED with Retry-After and details.retry_after; a FailClosed
+// store failure gets 503 SERVICE_UNAVAILABLE with Retry-After.
+//
+// # Errors
+//
+// [ErrInvalidLimit] and [ErrExceedsBurst] report bad input, [ErrUnavailable]
+// a failing store under FailClosed. A denial is a Result, not an error;
+// [Result.Err] turns it into a [*LimitedError] matching [ErrLimited].
+//
+// # Concurrency
+//
+// Everything in this package and its stores is safe for concurrent use.
+package ratelimit

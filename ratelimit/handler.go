@@ -1,0 +1,341 @@
+package ratelimit
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/omnistack/omnistack/httpx"
+)
+
+// Rule limits the requests that match its pattern.
+type Rule struct {
+	// Name names the rule's budget (keys are per rule and caller) and its
+	// policy in the RateLimit headers. Default: "rule<i>" (its index).
+	Name string
+	// Pattern is "[METHOD ]PATH" as in http.ServeMux: a method matches
+	// that method only (GET also matches HEAD); PATH segments match
+	// literally, {name} matches one segment, a last {name...} or a
+	// trailing slash matches the rest (a prefix). "/" matches everything.
+	Pattern string
+	// Limit applies to each caller. The zero Limit exempts the matching
+	// requests from limiting.
+	Limit Limit
+	// Cost is what one request takes from the budget. Default: 1.
+	Cost int
+}
+
+// MiddlewareConfig tunes a [Middleware]. The zero value limits nothing.
+type MiddlewareConfig struct {
+	// Rules are tried in order; the first match applies.
+	Rules []Rule
+	// Default applies, as the policy "default", to requests no rule
+	// matches. The zero Limit leaves them unlimited.
+	Default Limit
+	// Key returns the caller's identity, such as a user ID, when the
+	// request has one. Default, and when it returns false: the client IP
+	// (see [ClientIP]).
+	Key func(*http.Request) (string, bool)
+	// TrustedProxies are the peers (CIDRs or addresses) whose
+	// X-Forwarded-For and Forwarded headers are believed. Default: none,
+	// the peer address is the client.
+	TrustedProxies []string
+	// IPv6Prefix is how many leading bits of an IPv6 client address form
+	// its key, as one user usually holds a whole /64. Default: 64; 128
+	// keys each address.
+	IPv6Prefix int
+	// Skip, when set, exempts the requests it returns true for.
+	Skip func(*http.Request) bool
+	// Now reports the current time, for X-RateLimit-Reset. Default:
+	// time.Now.
+	Now func() time.Time
+}
+
+// Middleware limits HTTP requests with a [Limiter]. It is safe for
+// concurrent use.
+type Middleware struct {
+	limiter *Limiter
+	rules   []rule
+	def     *rule
+	key     func(*http.Request) (string, bool)
+	trusted []netip.Prefix
+	v6bits  int
+	skip    func(*http.Request) bool
+	now     func() time.Time
+}
+
+type rule struct {
+	name    string
+	method  string
+	segs    []string // literal segments; "" = {name}
+	prefix  bool
+	limit   Limit
+	cost    int
+	exempt  bool
+	limitV  []string // X-RateLimit-Limit
+	policyV []string // RateLimit-Policy
+	rPrefix string   // start of RateLimit: the quoted name and ";r="
+}
+
+// Decision is what [Middleware.Check] decided for a request.
+type Decision struct {
+	Result
+	// Policy is the name of the rule that applied; "" when none did and
+	// the request is not limited.
+	Policy string
+	// Key is the limited key: policy, then the caller's user or IP.
+	Key string
+
+	rule *rule
+}
+
+// NewMiddleware returns a Middleware deciding on l.
+func NewMiddleware(l *Limiter, cfg MiddlewareConfig) (*Middleware, error) {
+	if l == nil {
+		return nil, errors.New("ratelimit: NewMiddleware: nil Limiter")
+	}
+	trusted, err := ParsePrefixes(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("ratelimit: MiddlewareConfig.TrustedProxies: %w", err)
+	}
+	if cfg.IPv6Prefix < 0 || cfg.IPv6Prefix > 128 {
+		return nil, fmt.Errorf("ratelimit: MiddlewareConfig.IPv6Prefix must be between 0 and 128, got %d", cfg.IPv6Prefix)
+	}
+	m := &Middleware{
+		limiter: l, key: cfg.Key, trusted: trusted, skip: cfg.Skip, now: cfg.Now,
+		v6bits: cfg.IPv6Prefix,
+	}
+	if m.v6bits == 0 {
+		m.v6bits = 64
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	seen := map[string]bool{"default": cfg.Default != (Limit{})}
+	for i, r := range cfg.Rules {
+		if r.Name == "" {
+			r.Name = "rule" + strconv.Itoa(i)
+		}
+		where := fmt.Sprintf("ratelimit: MiddlewareConfig.Rules[%d] (%s)", i, r.Name)
+		if seen[r.Name] {
+			return nil, fmt.Errorf("%s: duplicate name", where)
+		}
+		seen[r.Name] = true
+		c, err := compileRule(r.Name, r.Limit, r.Cost)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		if err := c.parsePattern(r.Pattern); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		m.rules = append(m.rules, c)
+	}
+	if cfg.Default != (Limit{}) {
+		c, err := compileRule("default", cfg.Default, 1)
+		if err != nil {
+			return nil, fmt.Errorf("ratelimit: MiddlewareConfig.Default: %w", err)
+		}
+		m.def = &c
+	}
+	return m, nil
+}
+
+func compileRule(name string, limit Limit, cost int) (rule, error) {
+	if strings.ContainsAny(name, "\"\\") || !isPrint(name) {
+		return rule{}, fmt.Errorf("name %q must be printable ASCII without quotes or backslashes", name)
+	}
+	if limit == (Limit{}) {
+		return rule{name: name, exempt: true}, nil
+	}
+	if cost == 0 {
+		cost = 1
+	}
+	if err := limit.Check(cost); err != nil {
+		return rule{}, err
+	}
+	w := int64(math.Ceil(limit.Period.Seconds()))
+	return rule{
+		name: name, limit: limit, cost: cost,
+		limitV:  []string{strconv.Itoa(limit.Rate)},
+		policyV: []string{strconv.Quote(name) + ";q=" + strconv.Itoa(limit.Rate) + ";w=" + strconv.FormatInt(w, 10)},
+		rPrefix: strconv.Quote(name) + ";r=",
+	}, nil
+}
+
+func isPrint(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *rule) parsePattern(p string) error {
+	method, path, ok := strings.Cut(strings.TrimSpace(p), " ")
+	if !ok {
+		method, path = "", method
+	}
+	path = strings.TrimSpace(path)
+	if method != "" && strings.ToUpper(method) != method {
+		return fmt.Errorf("pattern %q: method must be upper case", p)
+	}
+	if !strings.HasPrefix(path, "/") {
+		return fmt.Errorf("pattern %q: path must begin with /", p)
+	}
+	r.method = method
+	segs := strings.Split(path[1:], "/")
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch {
+		case last && s == "":
+			r.prefix = true
+			segs = segs[:i]
+		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "...}"):
+			if !last {
+				return fmt.Errorf("pattern %q: {name...} must be the last segment", p)
+			}
+			r.prefix = true
+			segs = segs[:i]
+		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}"):
+			segs[i] = ""
+		case strings.ContainsAny(s, "{}"):
+			return fmt.Errorf("pattern %q: a wildcard must be a whole segment", p)
+		case s == "":
+			return fmt.Errorf("pattern %q: empty segment", p)
+		}
+	}
+	r.segs = segs
+	return nil
+}
+
+// match reports whether the request's method and path fit the rule.
+func (r *rule) match(method, path string) bool {
+	if r.method != "" && r.method != method && (r.method != http.MethodGet || method != http.MethodHead) {
+		return false
+	}
+	if path == "" || path[0] != '/' {
+		return false
+	}
+	rest, ended := path[1:], false // ended: no slash after the last segment taken
+	for _, seg := range r.segs {
+		if ended {
+			return false
+		}
+		got := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			got, rest = rest[:i], rest[i+1:]
+		} else {
+			rest, ended = "", true
+		}
+		if seg == "" && got == "" || seg != "" && got != seg {
+			return false
+		}
+	}
+	return ended != r.prefix
+}
+
+// find returns the rule for r, or nil.
+func (m *Middleware) find(r *http.Request) *rule {
+	for i := range m.rules {
+		if m.rules[i].match(r.Method, r.URL.Path) {
+			return &m.rules[i]
+		}
+	}
+	return m.def
+}
+
+// Check decides r: the rule that applies, the caller's key and the
+// limiter's answer. A request that is skipped, exempt or matched by no
+// rule gets a Decision with no Policy. Errors are the limiter's.
+func (m *Middleware) Check(r *http.Request) (Decision, error) {
+	if m.skip != nil && m.skip(r) {
+		return Decision{}, nil
+	}
+	ru := m.find(r)
+	if ru == nil || ru.exempt {
+		return Decision{}, nil
+	}
+	key := m.callerKey(r, ru.name)
+	res, err := m.limiter.AllowN(r.Context(), key, ru.limit, ru.cost)
+	return Decision{Result: res, Policy: ru.name, Key: key, rule: ru}, err
+}
+
+// callerKey is "<policy>:u:<id>" for an identified caller, else
+// "<policy>:ip:<address or IPv6 prefix>".
+func (m *Middleware) callerKey(r *http.Request, policy string) string {
+	if m.key != nil {
+		if id, ok := m.key(r); ok && id != "" {
+			return policy + ":u:" + id
+		}
+	}
+	ip := ClientIP(r, m.trusted)
+	if ip.Is6() && m.v6bits < 128 {
+		p, _ := ip.Prefix(m.v6bits)
+		ip = p.Addr()
+	}
+	var buf [96]byte
+	b := append(buf[:0], policy...)
+	b = append(b, ":ip:"...)
+	b = ip.AppendTo(b)
+	return string(b)
+}
+
+// Handler limits next: limited responses carry X-RateLimit-Limit,
+// X-RateLimit-Remaining, X-RateLimit-Reset (Unix seconds), RateLimit-Policy
+// and RateLimit; a denied request gets 429 RATE_LIMITED with Retry-After
+// and details.retry_after instead of reaching next.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, err := m.Check(r)
+		if err != nil {
+			httpx.WriteError(w, r, httpError(err, d.Result))
+			return
+		}
+		if d.rule == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		m.writeHeaders(w.Header(), d)
+		if !d.Allowed {
+			httpx.WriteError(w, r, httpx.RateLimited(d.RetryAfter))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeHeaders sets the rate-limit fields of d.
+func (m *Middleware) writeHeaders(h http.Header, d Decision) {
+	reset := ceilSeconds(d.ResetAfter)
+	v := make([]string, 3)
+	v[0] = strconv.Itoa(d.Remaining)
+	v[1] = strconv.FormatInt(m.now().Unix()+reset, 10)
+	v[2] = d.rule.rPrefix + v[0] + ";t=" + strconv.FormatInt(reset, 10)
+	h["X-Ratelimit-Limit"] = d.rule.limitV[:1:1]
+	h["X-Ratelimit-Remaining"] = v[0:1:1]
+	h["X-Ratelimit-Reset"] = v[1:2:2]
+	h["Ratelimit-Policy"] = d.rule.policyV[:1:1]
+	h["Ratelimit"] = v[2:3:3]
+}
+
+func ceilSeconds(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Second - 1) / time.Second)
+}
+
+// httpError maps the limiter's errors onto the HTTP envelope.
+func httpError(err error, res Result) error {
+	if errors.Is(err, ErrUnavailable) {
+		return httpx.ServiceUnavailable("rate limiting is unavailable").
+			WithHeader("Retry-After", strconv.FormatInt(max(1, ceilSeconds(res.RetryAfter)), 10))
+	}
+	return err // unknown: WriteError answers 500
+}
