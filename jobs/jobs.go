@@ -185,6 +185,16 @@ func NewPanicError(v any) *PanicError {
 	return &PanicError{Value: v, Stack: string(debug.Stack())}
 }
 
+// TimeoutError is the error of an attempt stopped by its timeout d; err
+// is what the handler returned, if anything beyond the context's error.
+// Backends use it so that every backend reports timeouts alike.
+func TimeoutError(d time.Duration, err error) error {
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w after %s", ErrTimeout, d)
+	}
+	return fmt.Errorf("%w after %s: %w", ErrTimeout, d, err)
+}
+
 // Backoff is the delay before a failed job's next attempt: attempt counts
 // the attempts made so far (1 after the first failure).
 type Backoff func(attempt int) time.Duration

@@ -437,7 +437,7 @@ func (b *Backend) run(e *entry, job jobs.Job, ctx context.Context) {
 		b.enqueueLocked(id, e)
 	default:
 		if timedOut {
-			err = timeoutError(job.Timeout, err)
+			err = jobs.TimeoutError(job.Timeout, err)
 		}
 		e.job.Errors = append(e.job.Errors, jobs.AttemptError{Attempt: e.job.Attempt, At: now, Error: err.Error()})
 		if e.job.Attempt >= e.job.MaxAttempts {
@@ -448,13 +448,6 @@ func (b *Backend) run(e *entry, job jobs.Job, ctx context.Context) {
 		e.job.ScheduledAt = now.Add(b.rt.Backoff(e.job.Attempt))
 		b.enqueueLocked(id, e)
 	}
-}
-
-func timeoutError(d time.Duration, err error) error {
-	if err == nil || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w after %s", jobs.ErrTimeout, d)
-	}
-	return fmt.Errorf("%w after %s: %w", jobs.ErrTimeout, d, err)
 }
 
 // snapshot copies the job for a caller.

@@ -536,10 +536,7 @@ func (w *worker) Work(ctx context.Context, j *rq.Job[rawArgs]) error {
 		// Cancelled from outside: stays cancelled whatever the handler said.
 		return rq.JobCancel(cmp.Or(err, jobs.ErrCancelled))
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		if err == nil || errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("%w after %s", jobs.ErrTimeout, job.Timeout)
-		}
-		return fmt.Errorf("%w after %s: %w", jobs.ErrTimeout, job.Timeout, err)
+		return jobs.TimeoutError(job.Timeout, err)
 	}
 	return err
 }
