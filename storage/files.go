@@ -141,7 +141,7 @@ func NewFiles(bucket Bucket, store FileStore, cfg FilesConfig) (*Files, error) {
 		if t == "" {
 			continue
 		}
-		if mt, params, err := mime.ParseMediaType(t); err != nil || len(params) > 0 || mt != t {
+		if mt, params, err := mime.ParseMediaType(t); err != nil || len(params) > 0 || mt != t || !isTypeSubtype(mt) {
 			return nil, fmt.Errorf("storage: FilesConfig.AllowedTypes: %q is not a media type without parameters", t)
 		}
 		types = append(types, t)
@@ -208,7 +208,7 @@ func (e *SizeError) Is(target error) bool { return target == ErrTooLarge }
 // parameter names and formats it canonically ("text/plain; charset=utf-8").
 func NormalizeContentType(ct string) (string, error) {
 	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
+	if err != nil || !isTypeSubtype(mt) {
 		return "", fmt.Errorf("%w: %q", ErrUnsupportedType, ct)
 	}
 	out := mime.FormatMediaType(mt, params)
@@ -216,6 +216,12 @@ func NormalizeContentType(ct string) (string, error) {
 		return "", fmt.Errorf("%w: %q", ErrUnsupportedType, ct)
 	}
 	return out, nil
+}
+
+// isTypeSubtype reports whether mt reads "type/subtype".
+func isTypeSubtype(mt string) bool {
+	typ, sub, ok := strings.Cut(mt, "/")
+	return ok && typ != "" && sub != "" && !strings.Contains(sub, "/")
 }
 
 // Allowed reports whether a content type's media type is on the allow-list.

@@ -1,6 +1,3 @@
-// Package driver holds what the storage providers share: option checks and
-// the HMAC-signed URLs of the providers that have no signing of their own
-// (local and memory).
 package driver
 
 import (
