@@ -212,7 +212,6 @@ func TestDownloadURLAndDelete(t *testing.T) {
 	assert.False(t, exists)
 }
 
-
 func TestCleanupPending(t *testing.T) {
 	t.Parallel()
 	tb := setup(t, storage.FilesConfig{})
@@ -222,9 +221,9 @@ func TestCleanupPending(t *testing.T) {
 		require.NoError(t, err)
 		return up
 	}
-	old := mk("old.txt")          // pending, object uploaded but never confirmed
-	oldEmpty := mk("never.txt")   // pending, nothing uploaded
-	confirmed := mk("done.txt")   // confirmed long ago
+	old := mk("old.txt")        // pending, object uploaded but never confirmed
+	oldEmpty := mk("never.txt") // pending, nothing uploaded
+	confirmed := mk("done.txt") // confirmed long ago
 	for _, up := range []storage.Upload{old, confirmed} {
 		require.Equal(t, http.StatusOK, storagetest.Send(t, up.Request, []byte("x")).StatusCode)
 	}
