@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/health"
 	"github.com/omnistack/omnistack/httpx"
+	"github.com/omnistack/omnistack/storage"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -58,9 +59,18 @@ type app struct {
 	// users syncs and deactivates users from provider webhooks (set by
 	// auth; see userDirectory in auth.go).
 	users userDirectory
+	// webhooks holds the webhook event store and receivers (set by
+	// setupWebhooks; billing registers Stripe handlers on webhooks.stripe).
+	webhooks webhookWiring
+	// jobs holds the background jobs client and backend (set by
+	// setupJobs; see registerJob in jobs.go).
+	jobs jobsWiring
 	// onUserCreated runs after a user is created, by first request or by
 	// webhook; failures are logged, never returned to the client.
 	onUserCreated []func(ctx context.Context, u newUser)
+	// files is the files service (set by storage), for scheduling
+	// files.CleanupPending.
+	files *storage.Files
 
 	closers []func()
 }
