@@ -112,7 +112,7 @@ type UsersConfig struct {
 	// by Sync, exactly once per user, in the creating goroutine. Slow work
 	// belongs in a job it enqueues.
 	OnCreated func(ctx context.Context, u User)
-	// Logger is unused today beyond debug records. Default: discard.
+	// Logger receives a debug record per created user. Default: discard.
 	Logger *slog.Logger
 }
 

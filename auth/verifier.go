@@ -121,6 +121,7 @@ type JWTVerifier struct {
 	algs    map[string]bool // asymmetric algorithms allowed
 	roles   [][]string      // RoleClaims split on dots
 	cancel  context.CancelFunc
+	ownHTTP bool // HTTPClient was made here: Close drops its connections
 	azp     map[string]bool
 	hasAzp  bool
 	hasJWKS bool
@@ -181,8 +182,9 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	cfg.RefreshInterval = cmp.Or(cfg.RefreshInterval, 10*time.Minute)
 	cfg.UnknownKIDInterval = cmp.Or(cfg.UnknownKIDInterval, time.Minute)
 	cfg.FetchTimeout = cmp.Or(cfg.FetchTimeout, 10*time.Second)
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout}
+	ownHTTP := cfg.HTTPClient == nil
+	if ownHTTP {
+		cfg.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -190,7 +192,7 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	v.cfg = cfg
+	v.cfg, v.ownHTTP = cfg, ownHTTP
 	if cfg.Secret != nil {
 		v.secret = slices.Clone(cfg.Secret)
 	}
@@ -257,10 +259,14 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	return v, nil
 }
 
-// Close stops the background JWKS refresh. It is idempotent.
+// Close stops the background JWKS refresh and closes the idle
+// connections of the client it made. It is idempotent.
 func (v *JWTVerifier) Close() error {
 	if v.cancel != nil {
 		v.cancel()
+	}
+	if v.ownHTTP {
+		v.cfg.HTTPClient.CloseIdleConnections()
 	}
 	return nil
 }

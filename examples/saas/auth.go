@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -113,8 +114,7 @@ func (a *app) verifierConfig() (cfg auth.Config, dev []byte, err error) {
 	case "clerk":
 		// Clerk's azp is the browser origin of the app: the CORS origins.
 		parties := slices.DeleteFunc(slices.Clone(c.CORSOrigins), func(o string) bool { return o == "*" })
-		cfg = auth.ClerkConfig(c.ClerkIssuer, parties...)
-		cfg.Secret = secret
+		cfg = auth.ClerkConfig(c.ClerkIssuer, parties...) // RS256 only: JWT_SECRET is not used
 	default:
 		cfg = auth.Config{Secret: secret}
 	}
@@ -134,6 +134,9 @@ func (a *app) verifierConfig() (cfg auth.Config, dev []byte, err error) {
 		dev = make([]byte, 32)
 		_, _ = rand.Read(dev)
 		cfg.Secret = dev
+	}
+	if c.production() && cfg.JWKSURL != "" && !strings.HasPrefix(cfg.JWKSURL, "https://") {
+		return auth.Config{}, nil, fmt.Errorf("the JWKS URL must use https in production, got %q (JWKS_URL, SUPABASE_PROJECT_URL or CLERK_ISSUER)", cfg.JWKSURL)
 	}
 	if len(cfg.Secret) > 0 && len(cfg.Secret) < auth.MinSecretBytes {
 		return auth.Config{}, nil, fmt.Errorf("JWT_SECRET must be at least %d bytes, got %d", auth.MinSecretBytes, len(cfg.Secret))

@@ -219,6 +219,7 @@ func TestAuthRefusesBadSettings(t *testing.T) {
 		{"production without auth", []string{"ENVIRONMENT=production"}, "JWT_SECRET or JWKS_URL"},
 		{"short secret", []string{"JWT_SECRET=short"}, "JWT_SECRET must be at least 32 bytes"},
 		{"relative JWKS URL", []string{"JWKS_URL=/jwks"}, "JWKSURL"},
+		{"plain http JWKS in production", []string{"ENVIRONMENT=production", "JWKS_URL=http://auth.example/jwks.json"}, "must use https in production"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
