@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/health"
 	"github.com/omnistack/omnistack/httpx"
-	"github.com/omnistack/omnistack/storage"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -68,9 +67,9 @@ type app struct {
 	// onUserCreated runs after a user is created, by first request or by
 	// webhook; failures are logged, never returned to the client.
 	onUserCreated []func(ctx context.Context, u newUser)
-	// files is the files service (set by storage), for scheduling
-	// files.CleanupPending.
-	files *storage.Files
+	// cleanupPendingFiles removes uploads never confirmed within olderThan
+	// (set by storage; nil until then), for the jobs wiring to schedule.
+	cleanupPendingFiles func(ctx context.Context, olderThan time.Duration) (int, error)
 
 	closers []func()
 }
