@@ -18,8 +18,8 @@ var (
 	// ErrUnauthorized: the provider refused the credentials (a missing,
 	// wrong or restricted API key; SMTP authentication). Permanent.
 	ErrUnauthorized = errors.New("email: provider refused credentials")
-	// ErrRateLimited: the provider asked to slow down (HTTP 429, SMTP 421
-	// or 452). Transient; [*ProviderError.RetryAfter] says how long to wait
+	// ErrRateLimited: the provider asked to slow down (HTTP 429).
+	// Transient; [*ProviderError.RetryAfter] says how long to wait
 	// when the provider said so.
 	ErrRateLimited = errors.New("email: rate limited by provider")
 	// ErrUnavailable: the provider failed or could not be reached (5xx,

@@ -29,9 +29,9 @@ import (
 
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/internal/wire"
+	"github.com/sendgrid/rest"
 	sg "github.com/sendgrid/sendgrid-go"
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
-	"github.com/sendgrid/rest"
 )
 
 // DefaultBaseURL is SendGrid's global API host; the EU host is
