@@ -1,10 +1,12 @@
 package postgres_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
+	"github.com/omnistack/omnistack/crud/memory"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/stretchr/testify/require"
@@ -24,4 +26,21 @@ func TestConformance(t *testing.T) {
 	crudtest.Run(t, func(t *testing.T) crud.Store[crudtest.Widget] {
 		return newStore(t, postgres.Config{})
 	})
+}
+
+func TestDifferentialWithMemory(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			crudtest.Differential(t,
+				func(t *testing.T, o crudtest.Options) crud.Store[crudtest.Widget] {
+					s, err := memory.New(crudtest.WidgetResource, memory.Config{Now: o.Now, CursorKey: o.CursorKey})
+					require.NoError(t, err)
+					return s
+				},
+				func(t *testing.T, o crudtest.Options) crud.Store[crudtest.Widget] {
+					return newStore(t, postgres.Config{Now: o.Now, CursorKey: o.CursorKey})
+				},
+				seed, 400)
+		})
+	}
 }
