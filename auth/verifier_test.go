@@ -397,3 +397,23 @@ func TestVerifierCloseIsIdempotent(t *testing.T) {
 	require.NoError(t, v.Close())
 	require.NoError(t, v.Close())
 }
+
+func TestJWKSDownAtStart(t *testing.T) {
+	t.Parallel()
+	iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+	iss.SetDown(true)
+	cfg := iss.Config()
+	cfg.Now = fixedNow
+	cfg.UnknownKIDInterval = 10 * time.Millisecond
+	v, err := auth.NewVerifier(cfg)
+	require.NoError(t, err, "an unreachable JWKS does not fail construction")
+	defer v.Close()
+	tok := iss.Token(t, "ES256", nil)
+	_, err = v.Verify(t.Context(), tok)
+	require.ErrorIs(t, err, auth.ErrInvalidToken, "no keys yet")
+	iss.SetDown(false)
+	require.Eventually(t, func() bool {
+		_, err := v.Verify(t.Context(), tok)
+		return err == nil
+	}, 10*time.Second, 5*time.Millisecond, "keys are fetched once the endpoint is back")
+}
