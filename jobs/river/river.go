@@ -434,7 +434,8 @@ func (b *Backend) List(ctx context.Context, p jobs.ListParams) ([]*jobs.Job, int
 }
 
 // Start starts a River client that works rt.Kinds on rt.Queues; see
-// [jobs.Backend]. A Backend starts once.
+// [jobs.Backend]. With no kinds there is nothing to work and no client is
+// started. A Backend starts once.
 func (b *Backend) Start(ctx context.Context, rt jobs.Runtime) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -444,8 +445,9 @@ func (b *Backend) Start(ctx context.Context, rt jobs.Runtime) error {
 	if rt.Work == nil || rt.Backoff == nil {
 		return errors.New("river: Start: Runtime.Work and Runtime.Backoff are required")
 	}
-	if len(rt.Kinds) == 0 {
-		return errors.New("river: Start: no job kind is registered")
+	if len(rt.Kinds) == 0 { // nothing to work: River refuses an empty worker set
+		b.started = true
+		return nil
 	}
 	workers := rq.NewWorkers()
 	w := &worker{work: rt.Work}
