@@ -48,10 +48,9 @@ type Config struct {
 // Bucket is a [storage.Bucket] on a directory. It is safe for concurrent
 // use, also by several processes sharing the directory.
 type Bucket struct {
-	root    *os.Root
-	cfg     Config
-	signer  *driver.Signer
-	handler http.Handler
+	root   *os.Root
+	cfg    Config
+	signed *driver.Signed // nil without BaseURL
 }
 
 var _ storage.Bucket = (*Bucket)(nil)
@@ -82,14 +81,11 @@ func New(dir string, cfg Config) (*Bucket, error) {
 		return nil, fmt.Errorf("local: %w", err)
 	}
 	b := &Bucket{root: root, cfg: cfg}
-	if cfg.BaseURL != "" {
-		s, err := driver.NewSigner(cfg.Secret, cfg.BaseURL, cfg.Now)
-		if err != nil {
-			_ = root.Close()
-			return nil, fmt.Errorf("local: %w", err)
-		}
-		b.signer = s
-		b.handler = s.Handler(backend{b}, cfg.Logger)
+	b.signed, err = driver.NewSigned(driver.SignedConfig{BaseURL: cfg.BaseURL, Secret: cfg.Secret, Now: cfg.Now,
+		Logger: cfg.Logger, CheckKey: checkSegments}, backend{b})
+	if err != nil {
+		_ = root.Close()
+		return nil, fmt.Errorf("local: %w", err)
 	}
 	return b, nil
 }
@@ -159,7 +155,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	_, _ = w.WriteString(magic)
 	_ = binary.Write(w, binary.BigEndian, uint32(len(hdr)))
 	_, _ = w.Write(hdr)
-	n, err := io.Copy(w, ctxReader{ctx, r})
+	n, err := io.Copy(w, driver.CtxReader{Ctx: ctx, R: r})
 	if err == nil {
 		err = w.Flush()
 	}
@@ -209,18 +205,6 @@ func (b *Bucket) rename(tmp, dst string) error {
 
 func etag(size int64, mod time.Time) string {
 	return strconv.FormatInt(size, 16) + "-" + strconv.FormatInt(mod.UnixNano(), 16)
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // open opens the object file and reads its header; the file is positioned
@@ -401,41 +385,21 @@ func (b *Bucket) List(ctx context.Context, opts *storage.ListOptions) (storage.L
 	return page, nil
 }
 
-var errNoBaseURL = errors.New("local: presigned URLs need Config.BaseURL")
-
 // PresignPut implements [storage.Bucket]; the Bucket's handler serves the
 // URL.
-func (b *Bucket) PresignPut(_ context.Context, key string, opts storage.PresignPutOptions) (storage.PresignedRequest, error) {
-	if b.signer == nil {
-		return storage.PresignedRequest{}, errNoBaseURL
-	}
-	if err := driver.PresignPut(key, &opts); err != nil {
-		return storage.PresignedRequest{}, err
-	}
-	if err := checkSegments(key); err != nil {
-		return storage.PresignedRequest{}, err
-	}
-	return b.signer.PresignPut(key, opts), nil
+func (b *Bucket) PresignPut(ctx context.Context, key string, opts storage.PresignPutOptions) (storage.PresignedRequest, error) {
+	return b.signed.PresignPut(ctx, key, opts)
 }
 
 // PresignGet implements [storage.Bucket].
-func (b *Bucket) PresignGet(_ context.Context, key string, opts storage.PresignGetOptions) (storage.PresignedRequest, error) {
-	if b.signer == nil {
-		return storage.PresignedRequest{}, errNoBaseURL
-	}
-	return b.signer.PresignGet(key, opts)
+func (b *Bucket) PresignGet(ctx context.Context, key string, opts storage.PresignGetOptions) (storage.PresignedRequest, error) {
+	return b.signed.PresignGet(ctx, key, opts)
 }
 
 // ServeHTTP serves the Bucket's presigned URLs: mount it at the path of
 // Config.BaseURL (full paths, no StripPrefix). Without a BaseURL it
 // answers 404.
-func (b *Bucket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if b.handler == nil {
-		http.NotFound(w, r)
-		return
-	}
-	b.handler.ServeHTTP(w, r)
-}
+func (b *Bucket) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.signed.ServeHTTP(w, r) }
 
 type backend struct{ b *Bucket }
 

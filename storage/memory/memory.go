@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,8 +39,7 @@ type Config struct {
 type Bucket struct {
 	mu      sync.RWMutex
 	objects map[string]*object
-	signer  *driver.Signer // nil without BaseURL
-	handler http.Handler
+	signed  *driver.Signed // nil without BaseURL
 	now     func() time.Time
 }
 
@@ -58,13 +56,10 @@ func New(cfg Config) (*Bucket, error) {
 	if b.now == nil {
 		b.now = time.Now
 	}
-	if cfg.BaseURL != "" {
-		s, err := driver.NewSigner(cfg.Secret, cfg.BaseURL, b.now)
-		if err != nil {
-			return nil, fmt.Errorf("memory: %w", err)
-		}
-		b.signer = s
-		b.handler = s.Handler(backend{b}, cfg.Logger)
+	var err error
+	b.signed, err = driver.NewSigned(driver.SignedConfig{BaseURL: cfg.BaseURL, Secret: cfg.Secret, Now: b.now, Logger: cfg.Logger}, backend{b})
+	if err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
 	}
 	return b, nil
 }
@@ -75,7 +70,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
-	data, err := io.ReadAll(ctxReader{ctx, r})
+	data, err := io.ReadAll(driver.CtxReader{Ctx: ctx, R: r})
 	if err != nil {
 		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
 	}
@@ -88,19 +83,6 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	b.objects[key] = &object{data: data, info: info}
 	b.mu.Unlock()
 	return withMeta(info), nil
-}
-
-// ctxReader stops reading when ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func withMeta(info storage.ObjectInfo) storage.ObjectInfo {
@@ -192,38 +174,21 @@ func (b *Bucket) List(ctx context.Context, opts *storage.ListOptions) (storage.L
 	return page, nil
 }
 
-var errNoBaseURL = errors.New("memory: presigned URLs need Config.BaseURL")
-
 // PresignPut implements [storage.Bucket]: the URL is served by the Bucket's
 // own handler.
-func (b *Bucket) PresignPut(_ context.Context, key string, opts storage.PresignPutOptions) (storage.PresignedRequest, error) {
-	if b.signer == nil {
-		return storage.PresignedRequest{}, errNoBaseURL
-	}
-	if err := driver.PresignPut(key, &opts); err != nil {
-		return storage.PresignedRequest{}, err
-	}
-	return b.signer.PresignPut(key, opts), nil
+func (b *Bucket) PresignPut(ctx context.Context, key string, opts storage.PresignPutOptions) (storage.PresignedRequest, error) {
+	return b.signed.PresignPut(ctx, key, opts)
 }
 
 // PresignGet implements [storage.Bucket].
-func (b *Bucket) PresignGet(_ context.Context, key string, opts storage.PresignGetOptions) (storage.PresignedRequest, error) {
-	if b.signer == nil {
-		return storage.PresignedRequest{}, errNoBaseURL
-	}
-	return b.signer.PresignGet(key, opts)
+func (b *Bucket) PresignGet(ctx context.Context, key string, opts storage.PresignGetOptions) (storage.PresignedRequest, error) {
+	return b.signed.PresignGet(ctx, key, opts)
 }
 
 // ServeHTTP serves the Bucket's presigned URLs: mount it at the path of
 // Config.BaseURL (full paths, no StripPrefix). Without a BaseURL it
 // answers 404.
-func (b *Bucket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if b.handler == nil {
-		http.NotFound(w, r)
-		return
-	}
-	b.handler.ServeHTTP(w, r)
-}
+func (b *Bucket) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.signed.ServeHTTP(w, r) }
 
 // backend adapts the Bucket to the signed-URL handler.
 type backend struct{ b *Bucket }

@@ -303,3 +303,82 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Signed gives a provider without signing of its own presigned URLs served
+// by its own handler. A nil *Signed (no base URL configured) refuses to
+// presign and answers 404.
+type Signed struct {
+	signer   *Signer
+	handler  http.Handler
+	checkKey func(string) error
+}
+
+// SignedConfig configures [NewSigned].
+type SignedConfig struct {
+	BaseURL string
+	Secret  []byte
+	Now     func() time.Time
+	Logger  *slog.Logger
+	// CheckKey adds a provider's own key rules to PresignPut (optional).
+	CheckKey func(string) error
+}
+
+// NewSigned returns nil without a base URL.
+func NewSigned(cfg SignedConfig, b Backend) (*Signed, error) {
+	if cfg.BaseURL == "" {
+		return nil, nil
+	}
+	s, err := NewSigner(cfg.Secret, cfg.BaseURL, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	return &Signed{signer: s, handler: s.Handler(b, cfg.Logger), checkKey: cfg.CheckKey}, nil
+}
+
+var errNoBaseURL = errors.New("storage: presigned URLs need Config.BaseURL")
+
+// PresignPut implements [storage.Bucket.PresignPut].
+func (s *Signed) PresignPut(_ context.Context, key string, opts storage.PresignPutOptions) (storage.PresignedRequest, error) {
+	if s == nil {
+		return storage.PresignedRequest{}, errNoBaseURL
+	}
+	if err := PresignPut(key, &opts); err != nil {
+		return storage.PresignedRequest{}, err
+	}
+	if s.checkKey != nil {
+		if err := s.checkKey(key); err != nil {
+			return storage.PresignedRequest{}, err
+		}
+	}
+	return s.signer.PresignPut(key, opts), nil
+}
+
+// PresignGet implements [storage.Bucket.PresignGet].
+func (s *Signed) PresignGet(_ context.Context, key string, opts storage.PresignGetOptions) (storage.PresignedRequest, error) {
+	if s == nil {
+		return storage.PresignedRequest{}, errNoBaseURL
+	}
+	return s.signer.PresignGet(key, opts)
+}
+
+// ServeHTTP serves the signed URLs.
+func (s *Signed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s == nil {
+		http.NotFound(w, r)
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
+
+// CtxReader stops reading when Ctx ends.
+type CtxReader struct {
+	Ctx context.Context
+	R   io.Reader
+}
+
+func (c CtxReader) Read(p []byte) (int, error) {
+	if err := c.Ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.R.Read(p)
+}
