@@ -165,7 +165,7 @@ type Store interface {
 	// received, failed, or processing with a lease that ended by now. The
 	// claim holds until now+lease. claimed is false when the event exists
 	// in another state (processed, or processing under a live lease); rec
-	// is then the stored event as it is.
+	// is then the stored event as it is, where Payload may be left out.
 	Claim(ctx context.Context, ev Event, now time.Time, lease time.Duration) (rec Record, claimed bool, err error)
 	// Put records ev as received unless it exists, and returns the stored
 	// event and whether it was created.
@@ -176,7 +176,8 @@ type Store interface {
 	ClaimID(ctx context.Context, id string, now time.Time, lease time.Duration) (Record, error)
 	// Finish ends the claim of attempt on event id: processed when failure
 	// is "", else failed with failure as its error. [ErrLeaseLost] when the
-	// event is no longer processing under that attempt.
+	// event is no longer processing under that attempt. The returned
+	// record may leave Payload out.
 	Finish(ctx context.Context, id string, attempt int, now time.Time, failure string) (Record, error)
 	// Get returns a stored event or [ErrNotFound].
 	Get(ctx context.Context, id string) (Record, error)

@@ -139,7 +139,9 @@ func (s *Store) Finish(ctx context.Context, id string, attempt int, now time.Tim
 	} else {
 		r.Status = webhooks.StatusFailed
 	}
-	return clone(r), nil
+	c := *r
+	c.Payload = nil // as the PostgreSQL store, which does not send it back
+	return c, nil
 }
 
 // Get implements [webhooks.Store].
