@@ -93,8 +93,9 @@ type UserStore interface {
 
 // UsersConfig configures [Users]. The zero value is ready to use.
 type UsersConfig struct {
-	// AdminEmails get AdminRole when their user is created or synced
-	// (compared case-insensitively).
+	// AdminEmails always have AdminRole: given when their user is created,
+	// synced or next signs in (compared case-insensitively). Trust it only
+	// with issuers that verify e-mail addresses.
 	AdminEmails []string
 	// AdminRole is the role of administrators. Default: "admin".
 	AdminRole string
@@ -180,8 +181,9 @@ func (s *Users) newUser(id Identity, admin bool) NewUser {
 // Ensure returns the user of a verified principal, creating it from the
 // token's claims on its first request (with the admin role when the
 // e-mail is in AdminEmails or the token carries AdminRole). An existing
-// user is returned as stored: the token does not overwrite a profile the
-// user or a webhook has set. A deactivated user is returned with an error
+// user is returned as stored, except that an e-mail in AdminEmails is
+// promoted: the token does not overwrite a profile the user or a webhook
+// has set. A deactivated user is returned with an error
 // matching [ErrInactive].
 func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
 	if p == nil || p.Subject == "" {
@@ -195,6 +197,11 @@ func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
 		if err == nil && created {
 			s.created(ctx, u)
 		}
+	}
+	if err == nil && u.Role != s.cfg.AdminRole && s.isAdminEmail(u.Email) {
+		// An e-mail added to AdminEmails after the user signed up.
+		role := s.cfg.AdminRole
+		u, err = s.store.Update(ctx, u.ID, UserPatch{Role: &role})
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("auth: ensure user: %w", err)

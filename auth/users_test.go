@@ -49,4 +49,14 @@ func TestUsersSync(t *testing.T) {
 	got, err := users.Ensure(ctx, &auth.Principal{Subject: "s1", Email: "other@example.com"})
 	require.NoError(t, err)
 	assert.Equal(t, u, got, "Ensure does not overwrite a stored user")
+
+	// An e-mail listed in AdminEmails after sign-up is promoted on the next request.
+	plain, err := users.Ensure(ctx, &auth.Principal{Subject: "s9", Email: "late@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, "user", plain.Role)
+	later, err := auth.NewUsers(users.Store(), auth.UsersConfig{AdminEmails: []string{"late@example.com"}})
+	require.NoError(t, err)
+	promoted, err := later.Ensure(ctx, &auth.Principal{Subject: "s9"})
+	require.NoError(t, err)
+	assert.Equal(t, "admin", promoted.Role)
 }

@@ -122,6 +122,7 @@ type JWTVerifier struct {
 	roles   [][]string      // RoleClaims split on dots
 	cancel  context.CancelFunc
 	ownHTTP bool // HTTPClient was made here: Close drops its connections
+	static  jwt.Keyfunc // the keyfunc of a secret-only verifier (no per-call closure)
 	azp     map[string]bool
 	hasAzp  bool
 	hasJWKS bool
@@ -255,6 +256,8 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 			return nil, fmt.Errorf("auth: JWKS %s: %w", cfg.JWKSURL, err)
 		}
 		v.jwks, v.cancel, v.hasJWKS = kf, cancel, true
+	} else {
+		v.static = v.keyfunc(context.Background())
 	}
 	return v, nil
 }
@@ -281,8 +284,12 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error
 	if len(raw) > maxTokenBytes {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token is too long")}
 	}
+	kf := v.static
+	if kf == nil {
+		kf = v.keyfunc(ctx)
+	}
 	claims := jwt.MapClaims{}
-	if _, err := v.parser.ParseWithClaims(raw, claims, v.keyfunc(ctx)); err != nil {
+	if _, err := v.parser.ParseWithClaims(raw, claims, kf); err != nil {
 		return nil, tokenError(err)
 	}
 	p := v.principal(claims)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/omnistack/omnistack/auth"
@@ -144,6 +145,61 @@ func BenchmarkAuthenticateUsers(b *testing.B) {
 			for _, alg := range []string{"HS256", "ES256"} {
 				b.Run(alg, func(b *testing.B) { serveLoop(b, authn.Authenticate(ok), iss.Token(b, alg, nil)) })
 			}
+		})
+	}
+}
+
+// BenchmarkOverhead interleaves the bare parse, Verify and the
+// Authenticate middleware in chunks of 32 requests within one run, so that
+// load from other processes falls on all alike, and reports each one's
+// time per request and the middleware's overhead over the bare parse in
+// percent.
+func BenchmarkOverhead(b *testing.B) {
+	iss := authtest.NewIssuer(b, authtest.Options{})
+	v := verifier(b, iss)
+	authn, err := auth.NewAuthenticator(v, auth.AuthenticatorConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := authn.Authenticate(ok)
+	for _, alg := range algs {
+		b.Run(alg, func(b *testing.B) {
+			tok, k := iss.Token(b, alg, nil), key(iss, alg)
+			kf := func(*jwt.Token) (any, error) { return k, nil }
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			w := &discard{h: http.Header{}}
+			ctx := b.Context()
+			const chunk = 32
+			var bare, verify, mw time.Duration
+			n := 0
+			for b.Loop() {
+				t0 := time.Now()
+				for range chunk {
+					if _, err := jwt.Parse(tok, kf, jwt.WithValidMethods([]string{alg}), jwt.WithExpirationRequired()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				t1 := time.Now()
+				for range chunk {
+					if _, err := v.Verify(ctx, tok); err != nil {
+						b.Fatal(err)
+					}
+				}
+				t2 := time.Now()
+				for range chunk {
+					h.ServeHTTP(w, req)
+				}
+				t3 := time.Now()
+				bare += t1.Sub(t0)
+				verify += t2.Sub(t1)
+				mw += t3.Sub(t2)
+				n += chunk
+			}
+			b.ReportMetric(float64(bare.Nanoseconds())/float64(n), "bare-ns/req")
+			b.ReportMetric(float64(verify.Nanoseconds())/float64(n), "verify-ns/req")
+			b.ReportMetric(float64(mw.Nanoseconds())/float64(n), "authenticate-ns/req")
+			b.ReportMetric(100*(float64(mw)/float64(bare)-1), "overhead-%")
 		})
 	}
 }
