@@ -121,7 +121,7 @@ type JWTVerifier struct {
 	algs    map[string]bool // asymmetric algorithms allowed
 	roles   [][]string      // RoleClaims split on dots
 	cancel  context.CancelFunc
-	ownHTTP bool // HTTPClient was made here: Close drops its connections
+	ownHTTP bool        // HTTPClient was made here: Close drops its connections
 	static  jwt.Keyfunc // the keyfunc of a secret-only verifier (no per-call closure)
 	azp     map[string]bool
 	hasAzp  bool
