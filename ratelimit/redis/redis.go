@@ -29,10 +29,13 @@ import (
 	"github.com/omnistack/omnistack/ratelimit"
 )
 
-// script is ratelimit/internal/gcra.Step in Lua, in microseconds. ARGV:
-// interval, tolerance, cost, now (0: read the server's clock). Returns
-// allowed (0/1), remaining, retry after, reset after.
-const script = `
+// Script is the Lua source the Store runs: ratelimit/internal/gcra.Step
+// in microseconds. KEYS[1] is the key; ARGV are the emission interval and
+// the tolerance ([ratelimit.Limit.Interval], [ratelimit.Limit.Tolerance]),
+// the cost, and now (0: read the server's clock). It returns allowed
+// (0/1), remaining, retry-after and reset-after. Exported for tools such
+// as redis-benchmark.
+const Script = `
 local now = tonumber(ARGV[4])
 if now == 0 then
   local t = redis.call('TIME')
@@ -57,7 +60,7 @@ return {1, math.floor(diff / interval), 0, new_tat - now}
 `
 
 var scriptSHA = func() string {
-	sum := sha1.Sum([]byte(script))
+	sum := sha1.Sum([]byte(Script))
 	return hex.EncodeToString(sum[:])
 }()
 
@@ -122,7 +125,7 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 	args := []any{limit.Interval(), limit.Tolerance(), n, now}
 	cmd := s.client.EvalSha(ctx, scriptSHA, keys, args...)
 	if goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
-		if err := s.client.ScriptLoad(ctx, script).Err(); err != nil {
+		if err := s.client.ScriptLoad(ctx, Script).Err(); err != nil {
 			return ratelimit.Result{}, fmt.Errorf("redis: load script: %w", err)
 		}
 		cmd = s.client.EvalSha(ctx, scriptSHA, keys, args...)
@@ -140,7 +143,7 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 // Load loads the script into Redis, to fail fast at start when wanted.
 // AllowN loads it by itself when needed.
 func (s *Store) Load(ctx context.Context) error {
-	if err := s.client.ScriptLoad(ctx, script).Err(); err != nil {
+	if err := s.client.ScriptLoad(ctx, Script).Err(); err != nil {
 		return fmt.Errorf("redis: load script: %w", err)
 	}
 	return nil
