@@ -60,7 +60,10 @@ func NewResilient(next Sender, cfg ResilientConfig) (*Resilient, error) {
 			bc.Name = "email"
 		}
 		if bc.IsFailure == nil {
-			bc.IsFailure = IsTransient
+			// resilience excludes an outcome when IsFailure is false, and
+			// asks for successes too: nil must not be excluded, or a
+			// half-open breaker would never close.
+			bc.IsFailure = func(err error) bool { return err == nil || IsTransient(err) }
 		}
 		if bc.OnStateChange == nil {
 			bc.OnStateChange = func(name string, from, to resilience.State) {

@@ -98,7 +98,7 @@ func HTMLToText(s string) string {
 						b.WriteString(" ")
 					}
 					b.WriteString("(" + href + ")")
-					space = true
+					space = false
 				}
 			}
 		}
