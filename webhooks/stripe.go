@@ -93,7 +93,11 @@ func (s *Stripe) Verify(_ context.Context, h http.Header, body []byte) (Event, e
 	if ev.ID == "" || ev.Type == "" {
 		return Event{}, fmt.Errorf("%w: event without id or type", ErrInvalidPayload)
 	}
-	return Event{ID: ev.ID, Type: string(ev.Type), OccurredAt: time.Unix(ev.Created, 0).UTC(), Payload: body}, nil
+	occurred := s.cfg.Now().UTC()
+	if ev.Created > 0 {
+		occurred = time.Unix(ev.Created, 0).UTC()
+	}
+	return Event{ID: ev.ID, Type: string(ev.Type), OccurredAt: occurred, Payload: body}, nil
 }
 
 // stripeTimestamp reads the t element of a Stripe-Signature header. The

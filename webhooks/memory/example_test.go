@@ -1,0 +1,28 @@
+package memory_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/memory"
+)
+
+func ExampleNew() {
+	ctx := context.Background()
+	store := memory.New()
+	ev := webhooks.Event{Provider: "stripe", ID: "evt_1", Type: "invoice.paid", Payload: []byte(`{}`)}
+	now := time.Now()
+
+	rec, claimed, _ := store.Claim(ctx, ev, now, time.Minute)
+	fmt.Println(claimed, rec.Status, rec.Attempts)
+	_, claimed, _ = store.Claim(ctx, ev, now, time.Minute) // a concurrent duplicate
+	fmt.Println(claimed)
+	done, _ := store.Finish(ctx, rec.ID, rec.Attempts, now, "")
+	fmt.Println(done.Status)
+	// Output:
+	// true processing 1
+	// false
+	// processed
+}
