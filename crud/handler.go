@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,7 +142,10 @@ var reserved = []string{"page", "page_size", "cursor", "limit", "search", "sort"
 // and sort is an equality filter; the store rejects fields it does not
 // allow (422), so a misspelt filter never silently widens a list.
 func ParseQuery(r *http.Request, owner string) Query {
-	values := r.URL.Query()
+	return parseQuery(r.URL.Query(), owner)
+}
+
+func parseQuery(values url.Values, owner string) Query {
 	q := Query{Owner: owner, Search: values.Get("search"), Sort: values.Get("sort")}
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -167,9 +171,9 @@ func (h *Handler[T, C, P, R]) List(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	q := ParseQuery(r, owner)
-	if httpx.IsCursorRequest(r) {
-		values := r.URL.Query()
+	values := r.URL.Query()
+	q := parseQuery(values, owner)
+	if values.Has("cursor") || values.Has("limit") {
 		if values.Has("page") || values.Has("page_size") {
 			h.fail(w, r, httpx.Validation(httpx.FieldError{Field: "cursor", Message: "cannot be combined with page or page_size"}))
 			return

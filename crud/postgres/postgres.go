@@ -246,8 +246,8 @@ func (s *Store[T]) orderBy(p *crud.Plan) string {
 	return " ORDER BY " + s.sortExpr[p.SortColumn] + dir + ", id" + dir
 }
 
-func (s *Store[T]) collect(rows pgx.Rows) ([]T, error) {
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[T])
+func (s *Store[T]) collect(rows pgx.Rows, size int) ([]T, error) {
+	items, err := pgx.AppendRows(make([]T, 0, size), rows, pgx.RowToStructByName[T])
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +357,7 @@ func (s *Store[T]) List(ctx context.Context, q crud.Query, pg crud.Page) (crud.R
 	if err != nil {
 		return crud.Result[T]{}, mapErr("list", err)
 	}
-	if res.Items, err = s.collect(rows); err != nil {
+	if res.Items, err = s.collect(rows, min(pg.Limit, 100)); err != nil {
 		return crud.Result[T]{}, mapErr("list", err)
 	}
 	if err := br.Close(); err != nil {
@@ -381,7 +381,7 @@ func (s *Store[T]) ListCursor(ctx context.Context, q crud.Query, cursor string, 
 	if err != nil {
 		return crud.CursorResult[T]{}, mapErr("list", err)
 	}
-	items, err := s.collect(rows)
+	items, err := s.collect(rows, min(limit+1, 101))
 	if err != nil {
 		return crud.CursorResult[T]{}, mapErr("list", err)
 	}
