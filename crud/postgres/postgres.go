@@ -1,31 +1,3 @@
-// Package postgres is a [crud.Store] on PostgreSQL through pgx/v5.
-//
-// The store reads and writes one table described by a crud.Resource. It
-// ships no schema of its own: the table belongs to the resource, and the
-// service that defines the resource creates it in its own migrations. The
-// table needs the crud.Meta columns
-//
-//	id          uuid PRIMARY KEY
-//	owner_id    text NOT NULL
-//	created_at  timestamptz NOT NULL
-//	updated_at  timestamptz NOT NULL
-//	deleted_at  timestamptz
-//	version     bigint NOT NULL
-//
-// plus one column per resource field, and for each unique field a partial
-// unique index over live rows:
-//
-//	CREATE UNIQUE INDEX ... ON items (owner_id, slug) WHERE deleted_at IS NULL;
-//
-// Keyset pages stay fast at any depth with an index per sort column, e.g.
-// (owner_id, created_at, id) WHERE deleted_at IS NULL; text columns sort
-// byte-wise, so their index takes the collation too: (owner_id, name
-// COLLATE "C", id).
-//
-// Every identifier in the SQL comes from the resource (quoted with
-// pgx.Identifier); every value is a parameter. Rows are mapped with
-// pgx.RowToStructByName, so the struct's `db` tags must name exactly the
-// table's columns (New checks it). A Store is safe for concurrent use.
 package postgres
 
 import (
