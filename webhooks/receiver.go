@@ -141,6 +141,9 @@ func (r *Receiver) Receive(ctx context.Context, h http.Header, body []byte) (Res
 		return Result{}, fmt.Errorf("%w: event ID must have 1 to %d bytes and type must be set", ErrInvalidPayload, maxEventIDLen)
 	}
 	ev.Provider = r.provider
+	if ev.Payload == nil {
+		ev.Payload = body
+	}
 	now := r.cfg.Now()
 	handle, ok := r.handler(ev.Type)
 	if !ok {

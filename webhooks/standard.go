@@ -30,8 +30,8 @@ const (
 // from now, either way.
 const DefaultStandardTolerance = 5 * time.Minute
 
-// maxMsgIDLen bounds the webhook-id header.
-const maxMsgIDLen = 256
+// maxMsgIDLen bounds the webhook-id header: it becomes the event ID.
+const maxMsgIDLen = maxEventIDLen
 
 // StandardConfig tunes a [Standard] verifier. The zero value is ready to
 // use.

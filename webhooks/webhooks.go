@@ -60,7 +60,8 @@ type Event struct {
 	// OccurredAt is when the provider says the event happened; the
 	// delivery time when the provider does not say.
 	OccurredAt time.Time
-	// Payload is the raw JSON body.
+	// Payload is the raw JSON body; the Receiver uses the body when a
+	// Verifier leaves it nil.
 	Payload []byte
 
 	// StoredID is the event's ID in the [Store] (a UUID); set by the
