@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
 	"github.com/omnistack/omnistack/crud/memory"
@@ -43,4 +44,29 @@ func TestDifferentialWithMemory(t *testing.T) {
 				seed, 400)
 		})
 	}
+}
+
+func TestNewChecksTags(t *testing.T) {
+	var pool *pgxpool.Pool // New does not touch the database
+	type untagged struct {
+		crud.Meta
+		Title string
+	}
+	_, err := postgres.New(pool, crud.Resource[untagged]{Table: "t", Fields: []crud.Field[untagged]{
+		{Name: "name", Value: func(u *untagged) any { return u.Title }},
+	}}, postgres.Config{})
+	require.ErrorContains(t, err, "maps the columns")
+	type extra struct {
+		crud.Meta
+		Name  string `db:"name"`
+		Cache string `db:"-"`
+	}
+	_, err = postgres.New(pool, crud.Resource[extra]{Table: "t", Fields: []crud.Field[extra]{
+		{Name: "name", Value: func(e *extra) any { return e.Name }},
+	}}, postgres.Config{})
+	require.NoError(t, err, "db:\"-\" skips a field")
+	_, err = postgres.New(nil, crudtest.WidgetResource, postgres.Config{})
+	require.ErrorContains(t, err, "nil DB")
+	_, err = postgres.New(pool, crudtest.WidgetResource, postgres.Config{MaxUpdateAttempts: -1})
+	require.ErrorContains(t, err, "MaxUpdateAttempts")
 }
