@@ -136,8 +136,12 @@ func uniqueIndexKey(p *jobs.InsertParams, runAt time.Time) string {
 func (b *Backend) enqueueLocked(id int64, e *entry) {
 	q := b.queueLocked(e.job.Queue)
 	e.gen++
-	it := item{id: id, gen: e.gen, prio: e.job.Priority, at: e.job.ScheduledAt}
-	heap.Push(&q.future, it)
+	it := item{id: id, gen: e.gen, prio: e.job.Priority, at: e.job.ScheduledAt.UnixNano()}
+	if it.at <= b.cfg.Now().UnixNano() {
+		heap.Push(&q.ready, it) // due: skip the run-time heap
+	} else {
+		heap.Push(&q.future, it)
+	}
 	select {
 	case q.wake <- struct{}{}:
 	default:
@@ -147,14 +151,7 @@ func (b *Backend) enqueueLocked(id int64, e *entry) {
 func (b *Backend) queueLocked(name string) *queue {
 	q := b.queues[name]
 	if q == nil {
-		q = &queue{wake: make(chan struct{}, 1)}
-		q.future.less = func(a, b item) bool { return a.at.Before(b.at) || a.at.Equal(b.at) && a.id < b.id }
-		q.ready.less = func(a, b item) bool {
-			if a.prio != b.prio {
-				return a.prio < b.prio
-			}
-			return a.at.Before(b.at) || a.at.Equal(b.at) && a.id < b.id
-		}
+		q = &queue{wake: make(chan struct{}, 1), ready: itemHeap{byPriority: true}}
 		b.queues[name] = q
 	}
 	return q
@@ -371,11 +368,12 @@ func (b *Backend) worker(q *queue) {
 // until the next one is due (0: none is waiting).
 func (b *Backend) next(q *queue) (*entry, jobs.Job, context.Context, time.Duration) {
 	now := b.cfg.Now()
+	nowNano := now.UnixNano()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for q.future.Len() > 0 {
 		it := q.future.items[0]
-		if it.at.After(now) {
+		if it.at > nowNano {
 			break
 		}
 		heap.Pop(&q.future)
@@ -399,7 +397,7 @@ func (b *Backend) next(q *queue) (*entry, jobs.Job, context.Context, time.Durati
 		return e, *e.snapshot(), ctx, 0
 	}
 	if q.future.Len() > 0 {
-		return nil, jobs.Job{}, nil, max(q.future.items[0].at.Sub(now), time.Millisecond)
+		return nil, jobs.Job{}, nil, max(time.Duration(q.future.items[0].at-nowNano), time.Millisecond)
 	}
 	return nil, jobs.Job{}, nil, 0
 }
@@ -466,16 +464,27 @@ type queue struct {
 type item struct {
 	id, gen int64
 	prio    int
-	at      time.Time
+	at      int64 // run time, Unix nanoseconds
 }
 
+// itemHeap orders by run time, or by priority then run time; insertion
+// order (id) breaks ties.
 type itemHeap struct {
-	items []item
-	less  func(a, b item) bool
+	items      []item
+	byPriority bool
 }
 
-func (h *itemHeap) Len() int           { return len(h.items) }
-func (h *itemHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *itemHeap) Len() int { return len(h.items) }
+func (h *itemHeap) Less(i, j int) bool {
+	a, b := &h.items[i], &h.items[j]
+	if h.byPriority && a.prio != b.prio {
+		return a.prio < b.prio
+	}
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	return a.id < b.id
+}
 func (h *itemHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
 func (h *itemHeap) Push(x any)         { h.items = append(h.items, x.(item)) }
 func (h *itemHeap) Pop() any {
