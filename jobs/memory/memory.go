@@ -485,8 +485,8 @@ func (h *itemHeap) Less(i, j int) bool {
 	}
 	return a.id < b.id
 }
-func (h *itemHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *itemHeap) Push(x any)         { h.items = append(h.items, x.(item)) }
+func (h *itemHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *itemHeap) Push(x any)    { h.items = append(h.items, x.(item)) }
 func (h *itemHeap) Pop() any {
 	n := len(h.items) - 1
 	it := h.items[n]
