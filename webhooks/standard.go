@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -58,8 +60,30 @@ type StandardConfig struct {
 //
 // A Standard is safe for concurrent use.
 type Standard struct {
-	keys [][]byte
+	keys []*macPool
 	cfg  StandardConfig
+}
+
+// macPool reuses the HMAC state of one key.
+type macPool struct{ sync.Pool }
+
+func newMACPool(key []byte) *macPool {
+	p := &macPool{}
+	p.New = func() any { return hmac.New(sha256.New, key) }
+	return p
+}
+
+// sum returns HMAC-SHA256("<id>.<ts>.<body>") into out.
+func (p *macPool) sum(msgID, ts string, body []byte, out *[sha256.Size]byte) {
+	m := p.Get().(hash.Hash)
+	m.Reset()
+	m.Write([]byte(msgID))
+	m.Write([]byte{'.'})
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	m.Sum(out[:0])
+	p.Put(m)
 }
 
 var _ Verifier = (*Standard)(nil)
@@ -71,13 +95,13 @@ func NewStandard(secrets []string, cfg StandardConfig) (*Standard, error) {
 	if len(secrets) == 0 {
 		return nil, errors.New("webhooks: NewStandard: no secrets")
 	}
-	keys := make([][]byte, 0, len(secrets))
+	keys := make([]*macPool, 0, len(secrets))
 	for i, s := range secrets {
 		k, err := DecodeStandardSecret(s)
 		if err != nil {
 			return nil, fmt.Errorf("webhooks: NewStandard: secrets[%d]: %w", i, err)
 		}
-		keys = append(keys, k)
+		keys = append(keys, newMACPool(k))
 	}
 	if cfg.Tolerance < 0 {
 		return nil, fmt.Errorf("webhooks: StandardConfig.Tolerance must not be negative, got %s", cfg.Tolerance)
@@ -175,11 +199,11 @@ func (s *Standard) VerifySignature(h http.Header, body []byte) (msgID string, ts
 	if err := checkTolerance(s.cfg.Now(), ts, s.cfg.Tolerance); err != nil {
 		return "", time.Time{}, err
 	}
-	var want [sha256.Size]byte
+	var want, got [sha256.Size]byte
 	for _, key := range s.keys {
-		mac := standardMAC(key, msgID, tsText, body, want[:0])
+		key.sum(msgID, tsText, body, &want)
 		for sig := range standardSignatures(sigs) {
-			if len(sig) == base64.StdEncoding.EncodedLen(sha256.Size) && hmac.Equal(mac, []byte(sig)) {
+			if decodeMAC(sig, &got) && hmac.Equal(want[:], got[:]) {
 				return msgID, ts, nil
 			}
 		}
@@ -191,23 +215,24 @@ func (s *Standard) VerifySignature(h http.Header, body []byte) (msgID string, ts
 // with the first configured secret, as a sender would make it. Tests use
 // it to build deliveries.
 func (s *Standard) Sign(msgID string, ts time.Time, body []byte) string {
-	mac := standardMAC(s.keys[0], msgID, strconv.FormatInt(ts.Unix(), 10), body, nil)
-	return "v1," + string(mac)
+	var mac [sha256.Size]byte
+	s.keys[0].sum(msgID, strconv.FormatInt(ts.Unix(), 10), body, &mac)
+	return "v1," + base64.StdEncoding.EncodeToString(mac[:])
 }
 
-// standardMAC returns the base64 text of the HMAC, appended to buf.
-func standardMAC(key []byte, msgID, ts string, body, buf []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(msgID))
-	m.Write([]byte{'.'})
-	m.Write([]byte(ts))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	var sum [sha256.Size]byte
-	raw := m.Sum(sum[:0])
-	out := make([]byte, base64.StdEncoding.EncodedLen(len(raw)))
-	base64.StdEncoding.Encode(out, raw)
-	return append(buf, out...)
+// decodeMAC decodes a base64 HMAC-SHA256 into out, reporting whether sig
+// is exactly one.
+func decodeMAC(sig string, out *[sha256.Size]byte) bool {
+	if len(sig) != base64.StdEncoding.EncodedLen(sha256.Size) {
+		return false
+	}
+	var buf [sha256.Size + 2]byte // room for the padding bytes of the last quantum
+	n, err := base64.StdEncoding.Decode(buf[:], []byte(sig))
+	if err != nil || n != sha256.Size {
+		return false
+	}
+	copy(out[:], buf[:n])
+	return true
 }
 
 // standardHeaders returns the svix-* triple when all three are present,
