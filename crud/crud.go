@@ -176,8 +176,10 @@ type Store[T any] interface {
 	// concurrent change intervenes; an error from fn is returned as is.
 	Update(ctx context.Context, owner, id string, ifVersion int64, fn func(*T) error) (T, error)
 	// SoftDelete marks the live entity deleted: it disappears from Get and
-	// from lists of live entities, and frees its unique values.
-	SoftDelete(ctx context.Context, owner, id string) error
+	// from lists of live entities, and frees its unique values. When
+	// ifVersion is not zero and the entity's Version differs, it returns
+	// ErrVersionConflict and changes nothing.
+	SoftDelete(ctx context.Context, owner, id string, ifVersion int64) error
 	// Restore undoes SoftDelete. It is ErrNotFound when no soft-deleted
 	// entity has that ID and ErrConflict when a live entity took one of its
 	// unique values meanwhile.

@@ -54,7 +54,7 @@ type HandlerConfig[T, R any] struct {
 //	POST   /        create → 201
 //	GET    /{id}    → 200 with ETag
 //	PATCH  /{id}    partial update; If-Match: "<version>" → 412 when stale
-//	DELETE /{id}    soft delete → 204
+//	DELETE /{id}    soft delete → 204; If-Match as for PATCH
 //
 // The methods of the same names serve one route each, for routers that
 // route themselves; they read the ID from r.PathValue("id"). Someone
@@ -320,14 +320,21 @@ func (h *Handler[T, C, P, R]) ifMatch(ctx context.Context, header []string, owne
 	return 0, ErrVersionConflict
 }
 
-// Delete serves DELETE /{id}: a soft delete, 204.
+// Delete serves DELETE /{id}: a soft delete, 204. With If-Match, only
+// while the entity still has that version (else 412).
 func (h *Handler[T, C, P, R]) Delete(w http.ResponseWriter, r *http.Request) {
 	owner, err := h.owner(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.store.SoftDelete(r.Context(), owner, r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	version, err := h.ifMatch(r.Context(), r.Header.Values("If-Match"), owner, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.store.SoftDelete(r.Context(), owner, id, version); err != nil {
 		h.fail(w, r, err)
 		return
 	}

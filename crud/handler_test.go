@@ -362,7 +362,9 @@ func TestHandlerDelete(t *testing.T) {
 	a := newAPI(t)
 	w := a.create(t, "alice", createWidget{Name: "doomed", Slug: "s"})
 	path := "/widgets/" + w.ID
-	r := a.do(t, "alice", "DELETE", path, nil)
+	r := a.do(t, "alice", "DELETE", path, nil, "If-Match", `"2"`)
+	assert.Equal(t, http.StatusPreconditionFailed, r.status, "stale If-Match")
+	r = a.do(t, "alice", "DELETE", path, nil, "If-Match", `"1"`)
 	assert.Equal(t, http.StatusNoContent, r.status)
 	assert.Empty(t, r.body)
 	for _, m := range []string{"GET", "DELETE", "PATCH"} {

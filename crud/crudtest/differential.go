@@ -139,8 +139,8 @@ func (d *differ) once() {
 		rb, eb := d.b.Update(ctx, owner, id, version, fn)
 		d.same(fmt.Sprintf("update %s %s v%d", owner, id, version), ra, ea, rb, eb)
 	case op < 48:
-		owner, id := d.owner(), d.id()
-		d.same("soft delete "+id, nil, d.a.SoftDelete(ctx, owner, id), nil, d.b.SoftDelete(ctx, owner, id))
+		owner, id, version := d.owner(), d.id(), int64(d.rng.IntN(4))
+		d.same("soft delete "+id, nil, d.a.SoftDelete(ctx, owner, id, version), nil, d.b.SoftDelete(ctx, owner, id, version))
 	case op < 55:
 		owner, id := d.owner(), d.id()
 		ra, ea := d.a.Restore(ctx, owner, id)

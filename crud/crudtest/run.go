@@ -157,7 +157,7 @@ func testMalformedIDs(t *testing.T, s crud.Store[Widget]) {
 		require.ErrorIs(t, err, crud.ErrNotFound, "get %q", id)
 		_, err = s.Update(ctx, "alice", id, 0, func(*Widget) error { return nil })
 		require.ErrorIs(t, err, crud.ErrNotFound, "update %q", id)
-		require.ErrorIs(t, s.SoftDelete(ctx, "alice", id), crud.ErrNotFound, "soft delete %q", id)
+		require.ErrorIs(t, s.SoftDelete(ctx, "alice", id, 0), crud.ErrNotFound, "soft delete %q", id)
 		_, err = s.Restore(ctx, "alice", id)
 		require.ErrorIs(t, err, crud.ErrNotFound, "restore %q", id)
 		require.ErrorIs(t, s.Delete(ctx, "alice", id), crud.ErrNotFound, "delete %q", id)
@@ -176,9 +176,9 @@ func testOwnership(t *testing.T, s crud.Store[Widget]) {
 	require.ErrorIs(t, err, crud.ErrNotFound)
 	_, err = s.Update(ctx, "bob", w.ID, 0, func(x *Widget) error { x.Name = "stolen"; return nil })
 	require.ErrorIs(t, err, crud.ErrNotFound)
-	require.ErrorIs(t, s.SoftDelete(ctx, "bob", w.ID), crud.ErrNotFound)
+	require.ErrorIs(t, s.SoftDelete(ctx, "bob", w.ID, 0), crud.ErrNotFound)
 	require.ErrorIs(t, s.Delete(ctx, "bob", w.ID), crud.ErrNotFound)
-	require.NoError(t, s.SoftDelete(ctx, "alice", w.ID))
+	require.NoError(t, s.SoftDelete(ctx, "alice", w.ID, 0))
 	_, err = s.Restore(ctx, "bob", w.ID)
 	require.ErrorIs(t, err, crud.ErrNotFound)
 	_, err = s.Restore(ctx, "alice", w.ID)
@@ -232,7 +232,7 @@ func testUpdate(t *testing.T, s crud.Store[Widget]) {
 	got, err = s.Update(ctx, "alice", w.ID, 2, func(x *Widget) error { x.Size = 5; return nil })
 	require.NoError(t, err, "matching version")
 	assert.Equal(t, int64(3), got.Version)
-	require.NoError(t, s.SoftDelete(ctx, "alice", w.ID))
+	require.NoError(t, s.SoftDelete(ctx, "alice", w.ID, 0))
 	_, err = s.Update(ctx, "alice", w.ID, 0, func(*Widget) error { return nil })
 	require.ErrorIs(t, err, crud.ErrNotFound, "soft-deleted")
 }
@@ -295,9 +295,13 @@ func testSoftDeleteRestore(t *testing.T, s crud.Store[Widget]) {
 	ctx := t.Context()
 	ws := seed(t, s, "alice", 3)
 	w := ws[1]
-	require.NoError(t, s.SoftDelete(ctx, "alice", w.ID))
-	require.ErrorIs(t, s.SoftDelete(ctx, "alice", w.ID), crud.ErrNotFound, "already deleted")
+	require.ErrorIs(t, s.SoftDelete(ctx, "alice", w.ID, w.Version+1), crud.ErrVersionConflict, "stale version")
 	_, err := s.Get(ctx, "alice", w.ID)
+	require.NoError(t, err, "a refused soft delete changes nothing")
+	require.NoError(t, s.SoftDelete(ctx, "alice", w.ID, w.Version))
+	require.ErrorIs(t, s.SoftDelete(ctx, "alice", w.ID, 0), crud.ErrNotFound, "already deleted")
+	require.ErrorIs(t, s.SoftDelete(ctx, "alice", w.ID, w.Version+1), crud.ErrNotFound, "already deleted, with a version")
+	_, err = s.Get(ctx, "alice", w.ID)
 	require.ErrorIs(t, err, crud.ErrNotFound)
 	assert.NotContains(t, ids(listAll(t, s, crud.Query{Owner: "alice"})), w.ID)
 	res, err := s.ListCursor(ctx, crud.Query{Owner: "alice"}, "", 10)
@@ -336,11 +340,11 @@ func testUniqueAmongLive(t *testing.T, s crud.Store[Widget]) {
 	_, err = s.Update(ctx, "alice", other.ID, 0, func(x *Widget) error { x.Slug = "taken"; return nil })
 	require.ErrorIs(t, err, crud.ErrConflict, "update onto a taken slug")
 
-	require.NoError(t, s.SoftDelete(ctx, "alice", first.ID))
+	require.NoError(t, s.SoftDelete(ctx, "alice", first.ID, 0))
 	second := create(t, s, Widget{Meta: crud.Meta{OwnerID: "alice"}, Name: "two", Slug: "taken"}) // freed
 	_, err = s.Restore(ctx, "alice", first.ID)
 	require.ErrorIs(t, err, crud.ErrConflict, "restore while the slug is taken again")
-	require.NoError(t, s.SoftDelete(ctx, "alice", second.ID))
+	require.NoError(t, s.SoftDelete(ctx, "alice", second.ID, 0))
 	_, err = s.Restore(ctx, "alice", first.ID)
 	require.NoError(t, err)
 }
@@ -350,7 +354,7 @@ func testDelete(t *testing.T, s crud.Store[Widget]) {
 	ws := seed(t, s, "alice", 2)
 	require.NoError(t, s.Delete(ctx, "alice", ws[0].ID))
 	require.ErrorIs(t, s.Delete(ctx, "alice", ws[0].ID), crud.ErrNotFound)
-	require.NoError(t, s.SoftDelete(ctx, "alice", ws[1].ID))
+	require.NoError(t, s.SoftDelete(ctx, "alice", ws[1].ID, 0))
 	require.NoError(t, s.Delete(ctx, "alice", ws[1].ID), "hard delete of a soft-deleted widget")
 	_, err := s.Restore(ctx, "alice", ws[1].ID)
 	require.ErrorIs(t, err, crud.ErrNotFound)
@@ -598,7 +602,7 @@ func testCursorWalk(t *testing.T, s crud.Store[Widget]) {
 	}
 	q := crud.Query{Owner: "alice", Search: "red", Filters: []crud.Filter{{Field: "active", Value: "true"}}, Sort: "-size"}
 	assert.Equal(t, ids(listAll(t, s, q)), ids(walk(t, s, q, 2)))
-	require.NoError(t, s.SoftDelete(t.Context(), "alice", ws[0].ID))
+	require.NoError(t, s.SoftDelete(t.Context(), "alice", ws[0].ID, 0))
 	trash := crud.Query{Owner: "alice", Deleted: crud.OnlyDeleted}
 	assert.Equal(t, []string{ws[0].ID}, ids(walk(t, s, trash, 1)))
 }
@@ -691,7 +695,7 @@ func testCanceled(t *testing.T, s crud.Store[Widget]) {
 	require.ErrorIs(t, err, context.Canceled)
 	_, err = s.Update(ctx, "alice", w.ID, 0, func(x *Widget) error { x.Name = "c"; return nil })
 	require.ErrorIs(t, err, context.Canceled)
-	require.ErrorIs(t, s.SoftDelete(ctx, "alice", w.ID), context.Canceled)
+	require.ErrorIs(t, s.SoftDelete(ctx, "alice", w.ID, 0), context.Canceled)
 	got, err := s.Get(t.Context(), "alice", w.ID)
 	require.NoError(t, err)
 	assert.Equal(t, w, got)

@@ -37,7 +37,7 @@ func ExampleNew() {
 	fmt.Println(errors.Is(err, crud.ErrVersionConflict))
 
 	// Soft delete frees the unique title; restore fails while it is taken.
-	_ = store.SoftDelete(ctx, "u1", t.ID)
+	_ = store.SoftDelete(ctx, "u1", t.ID, 0)
 	_, _ = store.Create(ctx, Task{Meta: crud.Meta{OwnerID: "u1"}, Title: "write docs"})
 	_, err = store.Restore(ctx, "u1", t.ID)
 	fmt.Println(errors.Is(err, crud.ErrConflict))

@@ -220,13 +220,16 @@ func (s *Store[T]) Update(ctx context.Context, owner, id string, ifVersion int64
 }
 
 // setDeleted soft-deletes (at != nil) or restores an entity.
-func (s *Store[T]) setDeleted(owner, id string, at *time.Time) (T, error) {
+func (s *Store[T]) setDeleted(owner, id string, at *time.Time, ifVersion int64) (T, error) {
 	var zero T
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur, err := s.find(owner, id, at == nil)
 	if err != nil {
 		return zero, err
+	}
+	if ifVersion != 0 && crud.MetaOf(cur).Version != ifVersion {
+		return zero, crud.ErrVersionConflict
 	}
 	next := clone(cur)
 	m := crud.MetaOf(&next)
@@ -241,12 +244,12 @@ func (s *Store[T]) setDeleted(owner, id string, at *time.Time) (T, error) {
 }
 
 // SoftDelete implements crud.Store.
-func (s *Store[T]) SoftDelete(ctx context.Context, owner, id string) error {
+func (s *Store[T]) SoftDelete(ctx context.Context, owner, id string, ifVersion int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	at := s.stamp()
-	if _, err := s.setDeleted(owner, id, &at); err != nil {
+	if _, err := s.setDeleted(owner, id, &at, ifVersion); err != nil {
 		return fmt.Errorf("crud/memory: soft delete: %w", err)
 	}
 	return nil
@@ -258,7 +261,7 @@ func (s *Store[T]) Restore(ctx context.Context, owner, id string) (T, error) {
 		var zero T
 		return zero, err
 	}
-	v, err := s.setDeleted(owner, id, nil)
+	v, err := s.setDeleted(owner, id, nil, 0)
 	if err != nil {
 		return v, fmt.Errorf("crud/memory: restore: %w", err)
 	}

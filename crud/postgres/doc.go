@@ -22,6 +22,10 @@
 // byte-wise, so their index takes the collation too: (owner_id, name
 // COLLATE "C", id).
 //
+// Search is ILIKE over the searchable columns: fine for an owner's few
+// thousand rows; for large tables add a pg_trgm GIN index per searchable
+// column (CREATE INDEX ... USING gin (name gin_trgm_ops)).
+//
 // Every identifier in the SQL comes from the resource (quoted with
 // pgx.Identifier); every value is a parameter. Rows are mapped with
 // pgx.RowToStructByName, so the struct's `db` tags must name exactly the

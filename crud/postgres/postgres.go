@@ -440,10 +440,13 @@ func (s *Store[T]) Update(ctx context.Context, owner, id string, ifVersion int64
 }
 
 // SoftDelete implements crud.Store.
-func (s *Store[T]) SoftDelete(ctx context.Context, owner, id string) error {
+func (s *Store[T]) SoftDelete(ctx context.Context, owner, id string, ifVersion int64) error {
 	w, err := s.scope(owner, id, false)
 	if err != nil {
 		return mapErr("soft delete", err)
+	}
+	if ifVersion != 0 {
+		w.add("version = ?", ifVersion)
 	}
 	n := len(w.args)
 	tag, err := s.db.Exec(ctx, "UPDATE "+s.table+" SET deleted_at = $"+strconv.Itoa(n+1)+
@@ -452,6 +455,12 @@ func (s *Store[T]) SoftDelete(ctx context.Context, owner, id string) error {
 		return mapErr("soft delete", err)
 	}
 	if tag.RowsAffected() == 0 {
+		if ifVersion != 0 {
+			// Tell a stale version from a missing entity.
+			if _, err := s.Get(ctx, owner, id); err == nil {
+				return fmt.Errorf("crud/postgres: soft delete: %w", crud.ErrVersionConflict)
+			}
+		}
 		return mapErr("soft delete", pgx.ErrNoRows)
 	}
 	return nil
