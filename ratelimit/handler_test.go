@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ type httpBundle struct {
 	h     http.Handler
 }
 
-func newHTTP(t *testing.T, cfg ratelimit.MiddlewareConfig) httpBundle {
+func newHTTP(t testing.TB, cfg ratelimit.MiddlewareConfig) httpBundle {
 	t.Helper()
 	clock := ratelimittest.NewClock()
 	ms, err := memory.New(memory.Config{Now: clock.Now})
@@ -255,4 +256,76 @@ func BenchmarkMiddleware(b *testing.B) {
 		clear(w.Header())
 		h.ServeHTTP(w, r)
 	}
+}
+
+// FuzzClientIP: any peer address and forwarding headers never panic; an
+// untrusted peer's headers are ignored; a trusted peer yields the peer or
+// an address that appears in the headers.
+func FuzzClientIP(f *testing.F) {
+	f.Add("10.0.0.1:80", "203.0.113.9, 10.0.0.2", "")
+	f.Add("[::1]:1", "", `for="[2001:db8::1]:4711";proto=https, for=unknown`)
+	f.Add("192.0.2.1:1", "1.1.1.1", "for=1.1.1.1")
+	f.Add("10.0.0.1", ",,,", "for=;for=\"")
+	trusted, err := ratelimit.ParsePrefixes([]string{"10.0.0.0/8", "::1"})
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, remote, xff, fwd string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+		}
+		if fwd != "" {
+			r.Header.Set("Forwarded", fwd)
+		}
+		peer := ratelimit.ClientIP(r, nil)
+		got := ratelimit.ClientIP(r, trusted)
+		if !peer.IsValid() || !ratelimit.ClientIP(r, trusted[:0]).IsValid() {
+			require.False(t, got.IsValid())
+			return
+		}
+		inTrusted := false
+		for _, p := range trusted {
+			inTrusted = inTrusted || p.Contains(peer)
+		}
+		if !inTrusted {
+			require.Equal(t, peer, got, "an untrusted peer's headers are ignored")
+			return
+		}
+		require.True(t, got == peer || addrsIn(xff+","+fwd)[got],
+			"got %s from peer %s, XFF %q, Forwarded %q", got, peer, xff, fwd)
+	})
+}
+
+// addrsIn returns every address written anywhere in s.
+func addrsIn(s string) map[netip.Addr]bool {
+	out := map[netip.Addr]bool{}
+	for _, tok := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",; \t\"=", r) }) {
+		if ap, err := netip.ParseAddrPort(tok); err == nil {
+			out[ap.Addr().Unmap()] = true
+		} else if a, err := netip.ParseAddr(strings.Trim(tok, "[]")); err == nil {
+			out[a.Unmap()] = true
+		}
+	}
+	return out
+}
+
+// FuzzMiddlewarePath: any method and path are matched without panics.
+func FuzzMiddlewarePath(f *testing.F) {
+	f.Add("GET", "/api/v1/app/projects/1")
+	f.Add("HEAD", "//files//")
+	f.Add("POST", "")
+	b := newHTTP(f, ratelimit.MiddlewareConfig{
+		Rules: []ratelimit.Rule{
+			{Pattern: "POST /auth/login", Limit: ratelimit.PerMinute(1)},
+			{Pattern: "/ai/{model}/complete", Limit: ratelimit.PerMinute(2)},
+			{Pattern: "GET /files/{rest...}", Limit: ratelimit.PerMinute(5)},
+			{Pattern: "/health/"},
+		},
+	})
+	f.Fuzz(func(t *testing.T, method, path string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Method, r.URL.Path = method, path
+		_, err := b.mw.Check(r)
+		require.NoError(t, err)
+	})
 }
