@@ -291,7 +291,7 @@ func FuzzClientIP(f *testing.F) {
 			require.Equal(t, peer, got, "an untrusted peer's headers are ignored")
 			return
 		}
-		require.True(t, got == peer || addrsIn(xff+","+fwd)[got],
+		require.True(t, got == peer || addrsIn(xff + "," + fwd)[got],
 			"got %s from peer %s, XFF %q, Forwarded %q", got, peer, xff, fwd)
 	})
 }
