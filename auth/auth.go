@@ -106,6 +106,25 @@ type requestAuth struct {
 
 type ctxKey struct{}
 
+// authContext carries a requestAuth: one allocation where
+// context.WithValue and the state would take two.
+type authContext struct {
+	context.Context
+	state requestAuth
+}
+
+func (c *authContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return &c.state
+	}
+	return c.Context.Value(key)
+}
+
+func withState(ctx context.Context, s requestAuth) (context.Context, *requestAuth) {
+	c := &authContext{Context: ctx, state: s}
+	return c, &c.state
+}
+
 func stateFrom(ctx context.Context) *requestAuth {
 	s, _ := ctx.Value(ctxKey{}).(*requestAuth)
 	return s
@@ -131,10 +150,12 @@ func UserFrom(ctx context.Context) (User, bool) {
 // WithPrincipal returns ctx carrying p, for tests and for callers that
 // verify tokens themselves (a job that runs on behalf of a user).
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &requestAuth{principal: p})
+	ctx, _ = withState(ctx, requestAuth{principal: p})
+	return ctx
 }
 
 // WithUser returns ctx carrying p and the local user u.
 func WithUser(ctx context.Context, p *Principal, u User) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &requestAuth{principal: p, user: &u})
+	ctx, _ = withState(ctx, requestAuth{principal: p, user: &u})
+	return ctx
 }

@@ -120,7 +120,8 @@ func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
 			// Set by Optional earlier in this request: complete it in place.
 			s.principal, s.user = p, u
 		} else {
-			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &requestAuth{principal: p, user: u}))
+			ctx, _ := withState(r.Context(), requestAuth{principal: p, user: u})
+			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -135,7 +136,8 @@ func (a *Authenticator) Optional(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if stateFrom(r.Context()) == nil {
 			p, err := a.identify(r)
-			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &requestAuth{principal: p, err: err}))
+			ctx, _ := withState(r.Context(), requestAuth{principal: p, err: err})
+			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	})

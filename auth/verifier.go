@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -122,7 +123,7 @@ type JWTVerifier struct {
 	roles   [][]string      // RoleClaims split on dots
 	cancel  context.CancelFunc
 	ownHTTP bool        // HTTPClient was made here: Close drops its connections
-	static  jwt.Keyfunc // the keyfunc of a secret-only verifier (no per-call closure)
+	kf      jwt.Keyfunc // built once: no closure per call
 	azp     map[string]bool
 	hasAzp  bool
 	hasJWKS bool
@@ -256,9 +257,8 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 			return nil, fmt.Errorf("auth: JWKS %s: %w", cfg.JWKSURL, err)
 		}
 		v.jwks, v.cancel, v.hasJWKS = kf, cancel, true
-	} else {
-		v.static = v.keyfunc(context.Background())
 	}
+	v.kf = v.keyfunc
 	return v, nil
 }
 
@@ -284,12 +284,8 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error
 	if len(raw) > maxTokenBytes {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token is too long")}
 	}
-	kf := v.static
-	if kf == nil {
-		kf = v.keyfunc(ctx)
-	}
 	claims := jwt.MapClaims{}
-	if _, err := v.parser.ParseWithClaims(raw, claims, kf); err != nil {
+	if _, err := v.parser.ParseWithClaims(raw, claims, v.kf); err != nil {
 		return nil, tokenError(err)
 	}
 	p := v.principal(claims)
@@ -311,39 +307,40 @@ var errAlgorithm = errors.New("algorithm not accepted for this key")
 
 // keyfunc hands out the key for the token's algorithm: the secret for
 // HS256 and only for HS256, JWKS keys of the matching type for the rest.
-func (v *JWTVerifier) keyfunc(ctx context.Context) jwt.Keyfunc {
-	return func(t *jwt.Token) (any, error) {
-		alg := t.Method.Alg()
-		if alg == "HS256" {
-			if v.secret == nil {
-				return nil, errAlgorithm
-			}
-			return v.secret, nil
-		}
-		if !v.hasJWKS || !v.algs[alg] {
+// A refetch for an unknown kid runs on the verifier's own context, bounded
+// by FetchTimeout, not on the request's: it is shared work whose result
+// serves every later request.
+func (v *JWTVerifier) keyfunc(t *jwt.Token) (any, error) {
+	alg := t.Method.Alg()
+	if alg == "HS256" {
+		if v.secret == nil {
 			return nil, errAlgorithm
 		}
-		key, err := v.jwks.KeyfuncCtx(ctx)(t)
-		if err != nil {
-			return nil, err
-		}
-		if set, ok := key.(jwt.VerificationKeySet); ok {
-			keys := set.Keys[:0:0]
-			for _, k := range set.Keys {
-				if keyFits(alg, k) {
-					keys = append(keys, k)
-				}
-			}
-			if len(keys) == 0 {
-				return nil, errAlgorithm
-			}
-			return jwt.VerificationKeySet{Keys: keys}, nil
-		}
-		if !keyFits(alg, key) {
-			return nil, errAlgorithm
-		}
-		return key, nil
+		return v.secret, nil
 	}
+	if !v.hasJWKS || !v.algs[alg] {
+		return nil, errAlgorithm
+	}
+	key, err := v.jwks.Keyfunc(t)
+	if err != nil {
+		return nil, err
+	}
+	if set, ok := key.(jwt.VerificationKeySet); ok {
+		keys := set.Keys[:0:0]
+		for _, k := range set.Keys {
+			if keyFits(alg, k) {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			return nil, errAlgorithm
+		}
+		return jwt.VerificationKeySet{Keys: keys}, nil
+	}
+	if !keyFits(alg, key) {
+		return nil, errAlgorithm
+	}
+	return key, nil
 }
 
 // keyFits reports whether key is of the type alg signs with.
@@ -379,8 +376,9 @@ func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
 	p := &Principal{Claims: c}
 	p.Subject = str(c["sub"])
 	p.Issuer = str(c["iss"])
-	if exp, err := c.GetExpirationTime(); err == nil && exp != nil {
-		p.ExpiresAt = exp.Time.UTC()
+	if exp, ok := c["exp"].(float64); ok { // validated by the parser
+		sec, frac := math.Modf(exp)
+		p.ExpiresAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
 	}
 	meta, _ := c["user_metadata"].(map[string]any)
 	p.Email = str(c["email"])
