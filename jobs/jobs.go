@@ -225,8 +225,10 @@ func max0(d time.Duration) time.Duration {
 }
 
 // WorkFunc runs one attempt of job. Backends call it with a context that
-// is cancelled on timeout (cause [ErrTimeout]), cancellation (cause
-// [ErrCancelled]) and forced shutdown (cause [ErrShutdown]).
+// is cancelled on timeout, cancellation and forced shutdown. The memory
+// backend sets the causes [ErrTimeout], [ErrCancelled] and [ErrShutdown];
+// River sets its own (context.DeadlineExceeded,
+// river.ErrJobCancelledRemotely, its stop cause).
 type WorkFunc func(ctx context.Context, job *Job) error
 
 // Runtime is what a backend's worker needs from the client.

@@ -210,7 +210,7 @@ func (b *Backend) Retry(_ context.Context, id string) (*jobs.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.job.State == jobs.StateRunning {
+	if e.cancel != nil { // running, or cancelled but its handler has not returned
 		return nil, fmt.Errorf("retry %s: %w", id, jobs.ErrRunning)
 	}
 	now := b.cfg.Now().UTC()

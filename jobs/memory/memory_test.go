@@ -34,9 +34,11 @@ func (tick) Kind() string { return "tick" }
 
 func runAll(t *testing.T, b *memory.Backend, n int, opts func(i int) *jobs.EnqueueOptions) []*jobs.Job {
 	t.Helper()
-	c, err := jobs.New(b, jobs.Config{})
+	// One worker: jobs finish in insertion order.
+	c, err := jobs.New(b, jobs.Config{Queues: map[string]int{jobs.DefaultQueue: 1}})
 	require.NoError(t, err)
-	require.NoError(t, jobs.Register(c, func(context.Context, tick) error { return nil }))
+	ran := make(chan struct{}, n)
+	require.NoError(t, jobs.Register(c, func(context.Context, tick) error { ran <- struct{}{}; return nil }))
 	var out []*jobs.Job
 	for i := range n {
 		j, err := c.Enqueue(t.Context(), tick{N: i}, opts(i))
@@ -44,10 +46,9 @@ func runAll(t *testing.T, b *memory.Backend, n int, opts func(i int) *jobs.Enque
 		out = append(out, j)
 	}
 	require.NoError(t, c.Start(t.Context()))
-	require.Eventually(t, func() bool {
-		_, total, err := b.List(t.Context(), jobs.ListParams{State: jobs.StateCompleted})
-		return err == nil && total == min(n, 3)
-	}, 5*time.Second, time.Millisecond)
+	for range n {
+		<-ran
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, c.Shutdown(ctx))
@@ -97,4 +98,27 @@ func TestHistoryDisabled(t *testing.T) {
 		return errors.Is(err, jobs.ErrNotFound)
 	}, 5*time.Second, time.Millisecond)
 	require.NoError(t, c.Shutdown(t.Context()))
+}
+
+// FuzzJobID: any ID from a URL path is a lookup, never a panic.
+func FuzzJobID(f *testing.F) {
+	for _, s := range []string{"1", "0", "-1", "abc", "", "9223372036854775808", "１", "1e3", " 1"} {
+		f.Add(s)
+	}
+	b, err := memory.New(memory.Config{})
+	require.NoError(f, err)
+	c, err := jobs.New(b, jobs.Config{})
+	require.NoError(f, err)
+	j, err := c.Enqueue(f.Context(), tick{}, &jobs.EnqueueOptions{Delay: time.Hour})
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, id string) {
+		got, err := b.Get(t.Context(), id)
+		if err != nil {
+			require.ErrorIs(t, err, jobs.ErrNotFound)
+			return
+		}
+		require.Equal(t, j.ID, got.ID)
+		_, err = b.Retry(t.Context(), id)
+		require.NoError(t, err)
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/omnistack/omnistack/jobs/river"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // stuckArgs is the job the victim process takes and never finishes.
@@ -34,7 +35,7 @@ func TestMain(m *testing.M) {
 		victim(spec)
 		return
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 func victim(spec string) {
