@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,32 @@ func FuzzParseIfMatch(f *testing.F) {
 		require.True(t, ok)
 		require.False(t, star)
 		require.Equal(t, []int64{version}, versions)
+	})
+}
+
+// FuzzListQuery: any query string plans without panicking, and a plan only
+// ever names allowed columns.
+func FuzzListQuery(f *testing.F) {
+	s := newSchema(f)
+	for _, q := range []string{"", "sort=-name&color=red", "search=%25_&size=2&active=true", "sort=name;DROP", "id=x", "owner_id=a&owner_id=b", "%zz", "search=%00"} {
+		f.Add(q)
+	}
+	sortable := map[string]bool{"name": true, "color": true, "size": true, "active": true, "created_at": true, "updated_at": true, "id": true}
+	filterable := map[string]bool{"slug": true, "color": true, "size": true, "active": true, "id": true, "owner_id": true}
+	f.Fuzz(func(t *testing.T, raw string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.URL.RawQuery = raw
+		p, err := s.Plan(crud.ParseQuery(r, "alice"))
+		if err != nil {
+			_, ok := errors.AsType[*crud.QueryError](err)
+			require.True(t, ok, "%v", err)
+			return
+		}
+		require.Equal(t, "alice", p.Owner)
+		require.True(t, sortable[p.SortColumn], p.SortColumn)
+		for _, c := range p.Filters {
+			require.True(t, filterable[c.Column], c.Column)
+		}
+		require.True(t, validUTF8NoNUL(p.Search))
 	})
 }
