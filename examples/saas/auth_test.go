@@ -22,8 +22,8 @@ import (
 
 const authTestSecret = "an-e2e-test-secret-of-at-least-32-bytes"
 
-// authEnv adds a free PORT: config.validate refuses the PORT=0 that
-// startServer asks for (reported to the lead).
+// authEnv adds a free PORT to env. (startServer's PORT=0 works now;
+// kept because other blocks' tests call it.)
 func authEnv(t *testing.T, env map[string]string) map[string]string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
