@@ -1,0 +1,22 @@
+package memory_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/auth/memory"
+)
+
+func ExampleNew() {
+	store := memory.New(memory.Config{})
+	users, _ := auth.NewUsers(store, auth.UsersConfig{})
+	ctx := context.Background()
+	u, created, _ := users.Sync(ctx, auth.Identity{Subject: "user_1", Email: "ada@example.com", Name: "Ada"})
+	fmt.Println(created, u.Email, u.Role, u.Plan)
+	_, total, _ := store.List(ctx, auth.UserQuery{Search: "ADA"})
+	fmt.Println(total)
+	// Output:
+	// true ada@example.com user free
+	// 1
+}
