@@ -74,6 +74,9 @@ func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("authorization header is not a bearer token")}
 	}
 	p, err := a.verifier.Verify(r.Context(), tok)
+	if err == nil && (p == nil || p.Subject == "") {
+		err = errors.New("verifier returned no subject")
+	}
 	if err != nil {
 		if _, ok := errors.AsType[*TokenError](err); !ok {
 			err = &TokenError{Reason: ReasonInvalid, Err: err}

@@ -266,3 +266,33 @@ func TestSubjectAndUserIDWithoutAuth(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "s", sub)
 }
+
+func TestAuthenticateWithCustomVerifier(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		v    auth.VerifierFunc
+	}{
+		{"no principal", func(context.Context, string) (*auth.Principal, error) { return nil, nil }},
+		{"no subject", func(context.Context, string) (*auth.Principal, error) { return &auth.Principal{}, nil }},
+		{"plain error", func(context.Context, string) (*auth.Principal, error) { return nil, errors.New("backend said no") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			authn, err := auth.NewAuthenticator(tt.v, auth.AuthenticatorConfig{})
+			require.NoError(t, err)
+			w := serve(authn.Authenticate(whoami), "/", "Authorization", "Bearer x")
+			require.Equal(t, http.StatusUnauthorized, w.Code)
+			_, msg := errorCode(t, w)
+			assert.Equal(t, "invalid token", msg, "the cause is not echoed")
+		})
+	}
+	authn, err := auth.NewAuthenticator(auth.VerifierFunc(func(_ context.Context, tok string) (*auth.Principal, error) {
+		return &auth.Principal{Subject: "custom-" + tok}, nil
+	}), auth.AuthenticatorConfig{})
+	require.NoError(t, err)
+	w := serve(authn.Authenticate(whoami), "/", "Authorization", "Bearer abc")
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Body.String(), `"subject":"custom-abc"`)
+}
