@@ -25,6 +25,7 @@ import (
 	"net/http/httptest"
 
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -287,3 +288,56 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
+
+// interleaved runs every check in turn, rotating the order, and reports
+// each one's mean time per check: on a loaded machine every library then
+// sees the same load, so the ratios hold even when absolute figures swing.
+// With parallel, 50 goroutines do so at once; each library's throughput
+// is then about 50 / its mean latency.
+func interleaved(b *testing.B, names []string, checks map[string]check, parallel bool) {
+	b.Helper()
+	ctx := context.Background()
+	for _, n := range names {
+		if ok, err := checks[n](ctx, "warmup"); err != nil || !ok {
+			b.Fatalf("%s warm-up: allowed=%v err=%v", n, ok, err)
+		}
+	}
+	total := make([]atomic.Int64, len(names))
+	body := func(i int) {
+		for j := range names {
+			k := (i + j) % len(names)
+			start := time.Now()
+			if _, err := checks[names[k]](ctx, keys[i&1023]); err != nil {
+				b.Error(err)
+			}
+			total[k].Add(int64(time.Since(start)))
+		}
+	}
+	b.ResetTimer()
+	if parallel {
+		b.SetParallelism(max(1, 50/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				body(i)
+				i++
+			}
+		})
+	} else {
+		i := 0
+		for b.Loop() {
+			body(i)
+			i++
+		}
+	}
+	for k, n := range names {
+		b.ReportMetric(float64(total[k].Load())/float64(b.N), n+"-ns/check")
+	}
+}
+
+func BenchmarkRedisInterleaved(b *testing.B) {
+	checks := redisChecks(b)
+	names := []string{"bare-evalsha", "omnistack", "redis_rate", "ulule"}
+	b.Run("serial", func(b *testing.B) { interleaved(b, names, checks, false) })
+	b.Run("parallel50", func(b *testing.B) { interleaved(b, names, checks, true) })
+}

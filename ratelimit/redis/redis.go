@@ -9,7 +9,9 @@
 // A key holds one integer, its theoretical arrival time, and expires when
 // its bucket is full again, so idle keys vanish by themselves.
 //
-// Each call has a short deadline (Config.Timeout). Wrap the Store in a
+// It needs Redis 5 or later (scripts replicated by effects, so the script
+// may read TIME before it writes). Each call has a short deadline
+// (Config.Timeout). Wrap the Store in a
 // ratelimit.Limiter with a memory fallback to keep serving while Redis is
 // down.
 package redis
