@@ -47,13 +47,24 @@ func New(pool *pgxpool.Pool) (*Store, error) {
 
 const columns = `id::text, subject, email, full_name, avatar_url, role, plan, is_active, created_at, updated_at`
 
-func scan(row pgx.Row) (auth.User, error) {
+// scanUser reads the columns (and any extra ones after them) into a user
+// with UTC times.
+func scanUser(row pgx.Row, extra ...any) (auth.User, error) {
 	var u auth.User
-	err := row.Scan(&u.ID, &u.Subject, &u.Email, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt)
+	dst := append([]any{&u.ID, &u.Subject, &u.Email, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt}, extra...)
+	if err := row.Scan(dst...); err != nil {
+		return auth.User{}, err
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return u, nil
+}
+
+// scan reads one user; no row is auth.ErrNotFound.
+func scan(row pgx.Row) (auth.User, error) {
+	u, err := scanUser(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return auth.User{}, auth.ErrNotFound
 	}
-	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return u, err
 }
 
@@ -102,14 +113,11 @@ RETURNING ` + columns + `, (xmax = 0)`
 // put runs an insert returning the user and whether it was created. Its
 // error wraps pgx.ErrNoRows when the insert did nothing.
 func (s *Store) put(ctx context.Context, q string, in auth.NewUser) (auth.User, bool, error) {
-	var u auth.User
 	var created bool
-	err := s.pool.QueryRow(ctx, q, in.Subject, in.Email, in.FullName, in.AvatarURL, in.Role, in.Plan).
-		Scan(&u.ID, &u.Subject, &u.Email, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt, &created)
+	u, err := scanUser(s.pool.QueryRow(ctx, q, in.Subject, in.Email, in.FullName, in.AvatarURL, in.Role, in.Plan), &created)
 	if err != nil {
 		return auth.User{}, false, fmt.Errorf("postgres: store user: %w", err)
 	}
-	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return u, created, nil
 }
 
@@ -171,11 +179,10 @@ ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %d`, strings.Join(where, " AND
 	users := []auth.User{}
 	total := 0
 	for rows.Next() {
-		var u auth.User
-		if err := rows.Scan(&u.ID, &u.Subject, &u.Email, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt, &total); err != nil {
+		u, err := scanUser(rows, &total)
+		if err != nil {
 			return nil, 0, fmt.Errorf("postgres: list users: %w", err)
 		}
-		u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 		users = append(users, u)
 	}
 	if err := rows.Err(); err != nil {
