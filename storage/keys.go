@@ -54,6 +54,15 @@ func ValidateKey(key string) error {
 
 // badRune says why r may not appear in a key, or "" when it may.
 func badRune(r rune) string {
+	if r < utf8.RuneSelf { // ASCII: only controls and the backslash are out
+		switch {
+		case r == '\\':
+			return "backslash"
+		case r < 0x20 || r == 0x7f:
+			return "control character"
+		}
+		return ""
+	}
 	switch {
 	case r == '\\':
 		return "backslash"

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -151,7 +152,9 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
-	w := bufio.NewWriterSize(f, 64<<10)
+	w := writers.Get().(*bufio.Writer)
+	w.Reset(f)
+	defer func() { w.Reset(nil); writers.Put(w) }()
 	_, _ = w.WriteString(magic)
 	_ = binary.Write(w, binary.BigEndian, uint32(len(hdr)))
 	_, _ = w.Write(hdr)
@@ -161,6 +164,10 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	}
 	if err == nil && !b.cfg.NoSync {
 		err = f.Sync()
+	}
+	var fi os.FileInfo // the rename keeps the modification time
+	if err == nil {
+		fi, err = f.Stat()
 	}
 	if err == nil {
 		err = f.Close()
@@ -172,13 +179,12 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
 	}
 	ok = true
-	fi, err := b.root.Stat(objectPath(key))
-	if err != nil {
-		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
-	}
 	return storage.ObjectInfo{Key: key, Size: n, ContentType: ct, Metadata: meta,
 		ModTime: fi.ModTime().UTC(), ETag: etag(n, fi.ModTime())}, nil
 }
+
+// writers recycles the write buffers of Put.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
 
 func (b *Bucket) createTemp() (string, *os.File, error) {
 	var rnd [12]byte
@@ -188,17 +194,18 @@ func (b *Bucket) createTemp() (string, *os.File, error) {
 	return name, f, err
 }
 
-// rename moves tmp into place, creating parents; a concurrent Delete may
-// remove a parent just made, so that case is retried.
+// rename moves tmp into place, creating missing parents; a concurrent
+// Delete may remove a parent just made, so that case is retried.
 func (b *Bucket) rename(tmp, dst string) error {
-	var err error
+	err := b.root.Rename(tmp, dst)
 	for range 3 {
-		if err = b.root.MkdirAll(path.Dir(dst), dirPerm); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if err = b.root.Rename(tmp, dst); !errors.Is(err, fs.ErrNotExist) {
+		if err := b.root.MkdirAll(path.Dir(dst), dirPerm); err != nil {
 			return err
 		}
+		err = b.root.Rename(tmp, dst)
 	}
 	return err
 }
@@ -242,23 +249,34 @@ func readHeader(f *os.File, key string) (storage.ObjectInfo, int64, error) {
 	if fi.IsDir() {
 		return storage.ObjectInfo{}, 0, fmt.Errorf("%w: %q is a prefix", storage.ErrNotFound, key)
 	}
-	var pre [len(magic) + 4]byte
-	if _, err := io.ReadFull(f, pre[:]); err != nil || string(pre[:len(magic)]) != magic {
+	// One read usually holds the whole header.
+	const pre = len(magic) + 4
+	buf := make([]byte, 512)
+	got, err := f.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: read header: %w", key, err)
+	}
+	buf = buf[:got]
+	if got < pre || string(buf[:len(magic)]) != magic {
 		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: not an object file", key)
 	}
-	n := int64(binary.BigEndian.Uint32(pre[len(magic):]))
+	n := int(binary.BigEndian.Uint32(buf[len(magic):pre]))
 	if n > 1<<20 {
 		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: header too large", key)
 	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: read header: %w", key, err)
+	if pre+n > len(buf) {
+		more := make([]byte, pre+n)
+		if _, err := f.ReadAt(more, 0); err != nil {
+			return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: read header: %w", key, err)
+		}
+		buf = more
 	}
+	buf = buf[pre : pre+n]
 	var h header
 	if err := json.Unmarshal(buf, &h); err != nil {
 		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: read header: %w", key, err)
 	}
-	off := int64(len(pre)) + n
+	off := int64(pre + n)
 	size := fi.Size() - off
 	return storage.ObjectInfo{Key: key, Size: size, ContentType: h.ContentType, Metadata: h.Metadata,
 		ModTime: fi.ModTime().UTC(), ETag: etag(size, fi.ModTime())}, off, nil

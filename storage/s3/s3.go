@@ -166,16 +166,21 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	if err != nil {
 		return storage.ObjectInfo{}, err
 	}
-	// Read up to one part: small objects go up in one request.
-	buf := make([]byte, b.cfg.PartSize)
-	n, err := io.ReadFull(r, buf)
-	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return b.putSingle(ctx, key, buf[:n], ct, meta)
-	case err != nil:
+	// Read up to one part: smaller objects go up in one request. The buffer
+	// grows with the data (sized at once when r knows its length), so a small
+	// object does not cost a whole part.
+	var head bytes.Buffer
+	if l, ok := r.(interface{ Len() int }); ok {
+		head.Grow(int(min(int64(l.Len()), b.cfg.PartSize)) + bytes.MinRead)
+	}
+	n, err := head.ReadFrom(io.LimitReader(driver.CtxReader{Ctx: ctx, R: r}, b.cfg.PartSize))
+	if err != nil {
 		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
 	}
-	return b.putMultipart(ctx, key, buf, r, ct, meta)
+	if n < b.cfg.PartSize {
+		return b.putSingle(ctx, key, head.Bytes(), ct, meta)
+	}
+	return b.putMultipart(ctx, key, head.Bytes(), r, ct, meta)
 }
 
 func (b *Bucket) putSingle(ctx context.Context, key string, data []byte, ct string, meta map[string]string) (storage.ObjectInfo, error) {
@@ -212,6 +217,7 @@ func (b *Bucket) putMultipart(ctx context.Context, key string, first []byte, r i
 	}()
 	var parts []types.CompletedPart
 	var total int64
+	var spare []byte // the buffer of the parts after the first
 	buf := first
 	for num := int32(1); ; num++ {
 		if len(buf) > 0 {
@@ -225,12 +231,14 @@ func (b *Bucket) putMultipart(ctx context.Context, key string, first []byte, r i
 			parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
 			total += int64(len(buf))
 		}
-		if len(buf) < cap(first) {
+		if int64(len(buf)) < b.cfg.PartSize {
 			break
 		}
-		buf = first[:cap(first)]
-		n, rerr := io.ReadFull(r, buf)
-		buf = buf[:n]
+		if spare == nil {
+			spare = make([]byte, b.cfg.PartSize)
+		}
+		n, rerr := io.ReadFull(driver.CtxReader{Ctx: ctx, R: r}, spare)
+		buf = spare[:n]
 		if rerr != nil && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, io.ErrUnexpectedEOF) {
 			return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, rerr)
 		}

@@ -79,10 +79,15 @@ type claims struct {
 func (s *Signer) mac(c claims) []byte {
 	m := hmac.New(sha256.New, s.secret)
 	// Length-prefixed fields: no two claim sets share a message.
+	msg := make([]byte, 0, 128+len(c.key)+len(c.contentType)+len(c.filename))
 	for _, f := range []string{"omnistack-storage-v1", c.method, c.key, strconv.FormatInt(c.expires, 10),
 		c.contentType, strconv.FormatInt(c.size, 10), c.filename} {
-		_, _ = fmt.Fprintf(m, "%d:%s\n", len(f), f)
+		msg = strconv.AppendInt(msg, int64(len(f)), 10)
+		msg = append(msg, ':')
+		msg = append(msg, f...)
+		msg = append(msg, '\n')
 	}
+	_, _ = m.Write(msg)
 	return m.Sum(nil)
 }
 
