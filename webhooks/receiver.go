@@ -217,7 +217,9 @@ func (r *Receiver) run(ctx context.Context, rec Record, handle Handler) (Record,
 	}
 	fctx, cancel := context.WithTimeout(base, 30*time.Second)
 	defer cancel()
-	fin, err := r.store.Finish(fctx, rec.ID, rec.Attempts, r.cfg.Now(), failure)
+	now := r.cfg.Now()
+	fin := rec.Finished(now, failure)
+	err := r.store.Finish(fctx, rec.ID, rec.Attempts, now, failure)
 	switch {
 	case errors.Is(err, ErrLeaseLost):
 		// Another delivery reclaimed the event after our lease ended; its

@@ -21,7 +21,7 @@ func TestRetentionRun(t *testing.T) {
 		processed := func(id string) string {
 			rec, _, err := store.Claim(t.Context(), webhooks.Event{Provider: "p", ID: id, Type: "t", Payload: []byte(`{}`)}, time.Now(), time.Minute)
 			require.NoError(t, err)
-			_, err = store.Finish(t.Context(), rec.ID, 1, time.Now(), "")
+			err = store.Finish(t.Context(), rec.ID, 1, time.Now(), "")
 			require.NoError(t, err)
 			return rec.ID
 		}

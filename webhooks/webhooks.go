@@ -138,6 +138,18 @@ type Record struct {
 	LeaseUntil time.Time
 }
 
+// Finished returns r as [Store.Finish] leaves it at now: processed when
+// failure is "", else failed with failure as its error.
+func (r Record) Finished(now time.Time, failure string) Record {
+	r.UpdatedAt, r.LeaseUntil, r.LastError = now.UTC().Truncate(time.Microsecond), time.Time{}, failure
+	if failure == "" {
+		r.Status, r.ProcessedAt = StatusProcessed, r.UpdatedAt
+	} else {
+		r.Status = StatusFailed
+	}
+	return r
+}
+
 // Event returns the record as the event a handler sees.
 func (r Record) Event() Event {
 	return Event{
@@ -177,9 +189,8 @@ type Store interface {
 	ClaimID(ctx context.Context, id string, now time.Time, lease time.Duration) (Record, error)
 	// Finish ends the claim of attempt on event id: processed when failure
 	// is "", else failed with failure as its error. [ErrLeaseLost] when the
-	// event is no longer processing under that attempt. The returned
-	// record may leave Payload out.
-	Finish(ctx context.Context, id string, attempt int, now time.Time, failure string) (Record, error)
+	// event is no longer processing under that attempt.
+	Finish(ctx context.Context, id string, attempt int, now time.Time, failure string) error
 	// Get returns a stored event or [ErrNotFound].
 	Get(ctx context.Context, id string) (Record, error)
 	// List returns the events f selects, newest received first, and how

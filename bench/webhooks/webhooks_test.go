@@ -8,7 +8,9 @@
 //     events per second through Receiver.ServeHTTP, on memory and on
 //     PostgreSQL, next to a hand-rolled PostgreSQL receiver (svix verify,
 //     type decode, INSERT ... ON CONFLICT DO NOTHING, handler, UPDATE) doing the same
-//     two statements without leases or failure handling.
+//     two statements without leases or failure handling;
+//   - the PostgreSQL store alone (Claim and Finish) against those two
+//     statements.
 //
 //     cd bench && go test -run '^$' -bench . -benchtime 2s ./webhooks/
 package webhooks_test

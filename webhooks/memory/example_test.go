@@ -19,7 +19,8 @@ func ExampleNew() {
 	fmt.Println(claimed, rec.Status, rec.Attempts)
 	_, claimed, _ = store.Claim(ctx, ev, now, time.Minute) // a concurrent duplicate
 	fmt.Println(claimed)
-	done, _ := store.Finish(ctx, rec.ID, rec.Attempts, now, "")
+	_ = store.Finish(ctx, rec.ID, rec.Attempts, now, "")
+	done, _ := store.Get(ctx, rec.ID)
 	fmt.Println(done.Status)
 	// Output:
 	// true processing 1

@@ -122,26 +122,18 @@ func (s *Store) ClaimID(ctx context.Context, id string, now time.Time, lease tim
 }
 
 // Finish implements [webhooks.Store].
-func (s *Store) Finish(ctx context.Context, id string, attempt int, now time.Time, failure string) (webhooks.Record, error) {
+func (s *Store) Finish(ctx context.Context, id string, attempt int, now time.Time, failure string) error {
 	if err := ctx.Err(); err != nil {
-		return webhooks.Record{}, err
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.byID[id]
 	if !ok || r.Status != webhooks.StatusProcessing || r.Attempts != attempt {
-		return webhooks.Record{}, webhooks.ErrLeaseLost
+		return webhooks.ErrLeaseLost
 	}
-	now = ts(now)
-	r.UpdatedAt, r.LeaseUntil, r.LastError = now, time.Time{}, failure
-	if failure == "" {
-		r.Status, r.ProcessedAt = webhooks.StatusProcessed, now
-	} else {
-		r.Status = webhooks.StatusFailed
-	}
-	c := *r
-	c.Payload = nil // as the PostgreSQL store, which does not send it back
-	return c, nil
+	*r = r.Finished(now, failure)
+	return nil
 }
 
 // Get implements [webhooks.Store].

@@ -54,8 +54,7 @@ func New(pool *pgxpool.Pool) (*Store, error) {
 const columns = `id, provider, event_id, type, status, payload, attempts, last_error,
 	occurred_at, received_at, updated_at, processed_at, lease_until`
 
-// leanColumns leave the payload out: Claim and Finish need not send it
-// back, which halves their cost for kilobyte-sized events.
+// leanColumns leave the payload out: Claim need not send it back.
 const leanColumns = `id, provider, event_id, type, status, NULL::jsonb, attempts, last_error,
 	occurred_at, received_at, updated_at, processed_at, lease_until`
 
@@ -159,28 +158,27 @@ RETURNING `+columns, pgx.NamedArgs{"id": uid, "now": now, "lease_until": now.Add
 }
 
 // Finish implements [webhooks.Store].
-func (s *Store) Finish(ctx context.Context, id string, attempt int, now time.Time, failure string) (webhooks.Record, error) {
+func (s *Store) Finish(ctx context.Context, id string, attempt int, now time.Time, failure string) error {
 	uid, err := uuid.Parse(id)
 	if err != nil {
-		return webhooks.Record{}, webhooks.ErrLeaseLost
+		return webhooks.ErrLeaseLost
 	}
 	status := webhooks.StatusProcessed
 	if failure != "" {
 		status = webhooks.StatusFailed
 	}
-	rec, err := scan(s.pool.QueryRow(ctx, `
+	tag, err := s.pool.Exec(ctx, `
 UPDATE omnistack_webhook_events e
 	SET status = $4, last_error = $5, updated_at = $3, lease_until = NULL,
 		processed_at = CASE WHEN $4 = 'processed' THEN $3 ELSE e.processed_at END
-	WHERE id = $1 AND status = 'processing' AND attempts = $2
-RETURNING `+leanColumns, uid, attempt, now, string(status), failure))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return webhooks.Record{}, webhooks.ErrLeaseLost
-	}
+	WHERE id = $1 AND status = 'processing' AND attempts = $2`, uid, attempt, now, string(status), failure)
 	if err != nil {
-		return webhooks.Record{}, fmt.Errorf("webhooks/postgres: finish event %s: %w", id, err)
+		return fmt.Errorf("webhooks/postgres: finish event %s: %w", id, err)
 	}
-	return rec, nil
+	if tag.RowsAffected() == 0 {
+		return webhooks.ErrLeaseLost
+	}
+	return nil
 }
 
 // Get implements [webhooks.Store].
