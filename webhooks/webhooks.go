@@ -171,7 +171,7 @@ type Filter struct {
 
 // Store keeps received events, unique on provider and event ID. Times are
 // stored with microsecond precision. Implementations are safe for
-// concurrent use; [webhookstest.Run] checks their semantics.
+// concurrent use; webhookstest.Run checks their semantics.
 type Store interface {
 	// Claim records ev as processing with attempt 1 when it is new, or
 	// moves an existing event to processing (adding an attempt) when it is
@@ -200,8 +200,9 @@ type Store interface {
 	// of provider, unless a newer one is recorded. It reports whether at is
 	// not older than what was recorded, i.e. whether to apply the event.
 	Advance(ctx context.Context, provider, object string, at time.Time) (bool, error)
-	// Prune deletes processed and received (unhandled) events last updated
-	// before cutoff, and object times older than it, and returns how many
-	// events it deleted. Failed events are kept for inspection.
+	// Prune deletes processed and received (unhandled) events last
+	// updated before the given time, and object times older than it, and
+	// returns how many events it deleted. Failed events are kept for
+	// inspection.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 }
