@@ -51,8 +51,8 @@ type MiddlewareConfig struct {
 	IPv6Prefix int
 	// Skip, when set, exempts the requests it returns true for.
 	Skip func(*http.Request) bool
-	// Now reports the current time, for X-RateLimit-Reset. Default:
-	// time.Now.
+	// Now reports the current time, for X-RateLimit-Reset. Default: the
+	// wall clock read at NewMiddleware, advanced by the monotonic clock.
 	Now func() time.Time
 }
 
@@ -66,7 +66,8 @@ type Middleware struct {
 	trusted []netip.Prefix
 	v6bits  int
 	skip    func(*http.Request) bool
-	now     func() time.Time
+	now     func() time.Time // nil: base advanced by the monotonic clock
+	base    time.Time
 }
 
 type rule struct {
@@ -113,9 +114,7 @@ func NewMiddleware(l *Limiter, cfg MiddlewareConfig) (*Middleware, error) {
 	if m.v6bits == 0 {
 		m.v6bits = 64
 	}
-	if m.now == nil {
-		m.now = time.Now
-	}
+	m.base = time.Now()
 	seen := map[string]bool{"default": cfg.Default != (Limit{})}
 	for i, r := range cfg.Rules {
 		if r.Name == "" {
@@ -315,7 +314,13 @@ func (m *Middleware) writeHeaders(h http.Header, d Decision) {
 	reset := ceilSeconds(d.ResetAfter)
 	v := make([]string, 3)
 	v[0] = strconv.Itoa(d.Remaining)
-	v[1] = strconv.FormatInt(m.now().Unix()+reset, 10)
+	var now int64
+	if m.now != nil {
+		now = m.now().Unix()
+	} else {
+		now = m.base.Add(time.Since(m.base)).Unix() // one cheap clock read
+	}
+	v[1] = strconv.FormatInt(now+reset, 10)
 	v[2] = d.rule.rPrefix + v[0] + ";t=" + strconv.FormatInt(reset, 10)
 	h["X-Ratelimit-Limit"] = d.rule.limitV[:1:1]
 	h["X-Ratelimit-Remaining"] = v[0:1:1]

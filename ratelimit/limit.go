@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -76,7 +77,7 @@ func (l Limit) Validate() error {
 	if iv < 1 {
 		return fmt.Errorf("%w: %d per %s is faster than one request a microsecond", ErrInvalidLimit, l.Rate, l.Period)
 	}
-	if int64(l.burst()) > maxTolerance/iv {
+	if hi, lo := bits.Mul64(uint64(l.burst()), uint64(iv)); hi != 0 || lo > uint64(maxTolerance) {
 		return fmt.Errorf("%w: burst %d × %s between requests exceeds ten years", ErrInvalidLimit, l.burst(), time.Duration(iv)*time.Microsecond)
 	}
 	return nil

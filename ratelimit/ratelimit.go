@@ -64,6 +64,17 @@ func (l Limit) Check(n int) error {
 	return nil
 }
 
+// Params checks a request of cost n against l, as [Limit.Check] does, and
+// returns the GCRA emission interval and tolerance in microseconds
+// ([Limit.Interval], [Limit.Tolerance]), for Store implementations.
+func (l Limit) Params(n int) (interval, tolerance int64, err error) {
+	if err := l.Check(n); err != nil {
+		return 0, 0, err
+	}
+	interval = l.Interval()
+	return interval, int64(l.burst()) * interval, nil
+}
+
 // Result is one decision.
 type Result struct {
 	// Limit is the limit decided against.

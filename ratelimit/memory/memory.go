@@ -109,7 +109,8 @@ func (s *Store) Allow(ctx context.Context, key string, limit ratelimit.Limit) (r
 // AllowN implements [ratelimit.Store]. It never blocks on I/O and ignores
 // ctx.
 func (s *Store) AllowN(_ context.Context, key string, limit ratelimit.Limit, n int) (ratelimit.Result, error) {
-	if err := limit.Check(n); err != nil {
+	interval, tolerance, err := limit.Params(n)
+	if err != nil {
 		return ratelimit.Result{}, err
 	}
 	var now int64
@@ -123,7 +124,7 @@ func (s *Store) AllowN(_ context.Context, key string, limit ratelimit.Limit, n i
 	sh := &s.shards[maphash.String(s.seed, key)&s.mask]
 	sh.mu.Lock()
 	tat, ok := sh.tat[key]
-	d := gcra.Step(tat, now, limit.Interval(), limit.Tolerance(), int64(n))
+	d := gcra.Step(tat, now, interval, tolerance, int64(n))
 	if now >= sh.nextSweep {
 		sh.nextSweep = now + s.sweep
 		for k, t := range sh.tat {

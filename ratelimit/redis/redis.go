@@ -114,7 +114,8 @@ func (s *Store) Allow(ctx context.Context, key string, limit ratelimit.Limit) (r
 
 // AllowN implements [ratelimit.Store] in one round trip.
 func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n int) (ratelimit.Result, error) {
-	if err := limit.Check(n); err != nil {
+	interval, tolerance, err := limit.Params(n)
+	if err != nil {
 		return ratelimit.Result{}, err
 	}
 	var now int64
@@ -124,7 +125,7 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	keys := []string{s.prefix + key}
-	args := []any{limit.Interval(), limit.Tolerance(), n, now}
+	args := []any{interval, tolerance, n, now}
 	cmd := s.client.EvalSha(ctx, scriptSHA, keys, args...)
 	if goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
 		if err := s.client.ScriptLoad(ctx, Script).Err(); err != nil {
