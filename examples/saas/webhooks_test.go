@@ -227,3 +227,31 @@ func TestWebhooksPostgresConcurrentDeliveries(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.EqualValues(t, 1, decode[map[string]any](t, resp)["total"])
 }
+
+func TestWebhooksRaceWithFirstRequest(t *testing.T) {
+	t.Parallel()
+	_, dbURL := testenv.Schema(t)
+	s := startServer(t, webhookEnv(map[string]string{"DATABASE_URL": dbURL, "JOBS_BACKEND": "memory"}))
+	admin := bearer(authToken(t, jwt.MapClaims{"sub": "admin", "role": "admin"}))
+	user := bearer(authToken(t, jwt.MapClaims{"sub": "user_race", "email": "ada@example.com"}))
+	body := clerkUserBody("user.created", "user_race", time.Now().Add(-time.Minute))
+	headers := clerkHeaders(t, "msg_race", body)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			resp := s.do(t, "GET", "/api/v1/app/users/me", nil, user...)
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+		})
+	}
+	wg.Go(func() {
+		resp := s.do(t, "POST", "/api/v1/public/webhooks/clerk", body, headers...)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+	})
+	wg.Wait()
+	resp := s.do(t, "GET", "/api/v1/admin/users?search=ada@example.com", nil, admin...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.EqualValues(t, 1, decode[map[string]any](t, resp)["total"], "one user for the subject")
+	resp = s.do(t, "GET", "/api/v1/app/users/me", nil, user...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "ada@example.com", decode[map[string]any](t, resp)["email"])
+}
