@@ -115,3 +115,28 @@ func TestConfig(t *testing.T) {
 	_, err = local.New(t.TempDir(), local.Config{BaseURL: "http://x", Secret: []byte("short")})
 	require.ErrorContains(t, err, "Secret")
 }
+
+func TestLongSegmentRefused(t *testing.T) {
+	t.Parallel()
+	b := newBucket(t, t.TempDir(), nil)
+	key := "dir/" + strings.Repeat("x", 256)
+	require.NoError(t, storage.ValidateKey(key), "valid for S3")
+	_, err := b.Put(t.Context(), key, strings.NewReader("x"), nil)
+	require.ErrorIs(t, err, storage.ErrInvalidKey)
+	_, err = b.PresignPut(t.Context(), key, storage.PresignPutOptions{ContentType: "text/plain", Size: 1})
+	require.ErrorIs(t, err, storage.ErrInvalidKey)
+	_, err = b.Put(t.Context(), "dir/"+strings.Repeat("x", 255), strings.NewReader("x"), nil)
+	require.NoError(t, err)
+}
+
+func TestObjectAndPrefixConflict(t *testing.T) {
+	t.Parallel()
+	b := newBucket(t, t.TempDir(), nil)
+	_, err := b.Put(t.Context(), "a", strings.NewReader("x"), nil)
+	require.NoError(t, err)
+	_, err = b.Put(t.Context(), "a/b", strings.NewReader("y"), nil)
+	require.Error(t, err, "documented: a key cannot be both an object and a directory")
+	data, _, err := b.Get(t.Context(), "a", nil)
+	require.NoError(t, err)
+	_ = data.Close()
+}
