@@ -139,7 +139,9 @@ func TestEmailWelcomeThroughSendGrid(t *testing.T) {
 // smtp+insecure:// is for).
 type smtpCatcher struct{ got chan []byte }
 
-func (c *smtpCatcher) NewSession(*gosmtp.Conn) (gosmtp.Session, error) { return &catcherSession{c}, nil }
+func (c *smtpCatcher) NewSession(*gosmtp.Conn) (gosmtp.Session, error) {
+	return &catcherSession{c}, nil
+}
 
 type catcherSession struct{ c *smtpCatcher }
 
