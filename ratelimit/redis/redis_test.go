@@ -33,7 +33,7 @@ func TestServerClock(t *testing.T) {
 	client, prefix := testenv.Redis(t)
 	s, err := rlredis.New(client, rlredis.Config{Prefix: prefix})
 	require.NoError(t, err)
-	limit, err := ratelimit.ParseLimit("5/300ms")
+	limit, err := ratelimit.ParseLimit("5/1500ms") // a token every 300ms
 	require.NoError(t, err)
 	ctx := t.Context()
 	for i := range 5 {
@@ -46,14 +46,14 @@ func TestServerClock(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, r.Allowed)
 	assert.Greater(t, r.RetryAfter, time.Duration(0))
-	assert.LessOrEqual(t, r.RetryAfter, 60*time.Millisecond)
+	assert.LessOrEqual(t, r.RetryAfter, 300*time.Millisecond)
 
 	ttl, err := client.PTTL(ctx, prefix+"k").Result()
 	require.NoError(t, err)
 	assert.Greater(t, ttl, time.Duration(0))
-	assert.LessOrEqual(t, ttl, 300*time.Millisecond)
+	assert.LessOrEqual(t, ttl, 1500*time.Millisecond)
 
-	time.Sleep(350 * time.Millisecond) // a real window on the server's clock
+	time.Sleep(1600 * time.Millisecond) // a real window on the server's clock
 	n, err := client.Exists(ctx, prefix+"k").Result()
 	require.NoError(t, err)
 	assert.Zero(t, n, "idle key expired")
