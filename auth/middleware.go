@@ -46,8 +46,9 @@ func NewAuthenticator(v Verifier, cfg AuthenticatorConfig) (*Authenticator, erro
 // BearerToken returns the token of an "Authorization: Bearer <token>"
 // header; the scheme is matched case-insensitively. It returns "" when
 // the header is missing or holds another scheme.
-func BearerToken(r *http.Request) string {
-	h := r.Header.Get("Authorization")
+func BearerToken(r *http.Request) string { return bearer(r.Header.Get("Authorization")) }
+
+func bearer(h string) string {
 	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
 		return ""
 	}
@@ -58,7 +59,12 @@ func BearerToken(r *http.Request) string {
 // without one and a [*TokenError] for a bad one. Middleware that already
 // ran on the request (Optional) is reused, so a token is verified once.
 func (a *Authenticator) Identify(r *http.Request) (*Principal, error) {
-	if s := stateFrom(r.Context()); s != nil && (s.principal != nil || s.err != nil) {
+	return a.identifyWith(r, stateFrom(r.Context()))
+}
+
+// identifyWith is Identify with the request's state already looked up.
+func (a *Authenticator) identifyWith(r *http.Request, s *requestAuth) (*Principal, error) {
+	if s != nil && (s.principal != nil || s.err != nil) {
 		return s.principal, s.err
 	}
 	return a.identify(r)
@@ -69,7 +75,7 @@ func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
 	if h == "" {
 		return nil, ErrNoToken
 	}
-	tok := BearerToken(r)
+	tok := bearer(h)
 	if tok == "" {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("authorization header is not a bearer token")}
 	}
@@ -91,11 +97,14 @@ func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
 // the caller and, with Users, loads (or creates) the local user. Its
 // errors are [ErrNoToken], [*TokenError], [ErrInactive] or a store error.
 func (a *Authenticator) Check(r *http.Request) (*Principal, *User, error) {
-	s := stateFrom(r.Context())
+	return a.check(r, stateFrom(r.Context()))
+}
+
+func (a *Authenticator) check(r *http.Request, s *requestAuth) (*Principal, *User, error) {
 	if s != nil && s.user != nil {
 		return s.principal, s.user, nil
 	}
-	p, err := a.Identify(r)
+	p, err := a.identifyWith(r, s)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -114,12 +123,13 @@ func (a *Authenticator) Check(r *http.Request) (*Principal, *User, error) {
 // deactivated user 403 FORBIDDEN.
 func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, u, err := a.Check(r)
+		s := stateFrom(r.Context())
+		p, u, err := a.check(r, s)
 		if err != nil {
 			httpx.WriteError(w, r, httpError(err))
 			return
 		}
-		if s := stateFrom(r.Context()); s != nil {
+		if s != nil {
 			// Set by Optional earlier in this request: complete it in place.
 			s.principal, s.user = p, u
 		} else {

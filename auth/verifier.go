@@ -371,30 +371,75 @@ func tokenError(err error) *TokenError {
 	return &TokenError{Reason: reason, Err: err}
 }
 
-// principal reads the identity out of verified claims.
+// principal reads the identity out of verified claims in one pass over
+// them (hashing a dozen claim names per request would cost more than
+// the pass).
 func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
 	p := &Principal{Claims: c}
-	p.Subject = str(c["sub"])
-	p.Issuer = str(c["iss"])
-	if exp, ok := c["exp"].(float64); ok { // validated by the parser
-		sec, frac := math.Modf(exp)
-		p.ExpiresAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	var name, fullName, given, family, picture, avatar, image string
+	var meta map[string]any
+	var rootsBuf [8]any
+	roots := rootsBuf[:0]
+	if len(v.roles) <= len(rootsBuf) {
+		roots = rootsBuf[:len(v.roles)]
 	}
-	meta, _ := c["user_metadata"].(map[string]any)
-	p.Email = str(c["email"])
-	p.Name = firstString(c, "name", "full_name")
-	if p.Name == "" {
-		p.Name = strings.TrimSpace(str(c["given_name"]) + " " + str(c["family_name"]))
+	for k, val := range c {
+		switch k {
+		case "sub":
+			p.Subject = str(val)
+		case "iss":
+			p.Issuer = str(val)
+		case "exp":
+			if exp, ok := val.(float64); ok { // validated by the parser
+				sec, frac := math.Modf(exp)
+				p.ExpiresAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+			}
+		case "email":
+			p.Email = str(val)
+		case "name":
+			name = str(val)
+		case "full_name":
+			fullName = str(val)
+		case "given_name":
+			given = str(val)
+		case "family_name":
+			family = str(val)
+		case "picture":
+			picture = str(val)
+		case "avatar_url":
+			avatar = str(val)
+		case "image_url":
+			image = str(val)
+		case "user_metadata":
+			meta, _ = val.(map[string]any)
+		}
+		for i := range roots {
+			if v.roles[i][0] == k {
+				roots[i] = val
+			}
+		}
+	}
+	p.Name = cmp.Or(name, fullName)
+	if p.Name == "" && (given != "" || family != "") {
+		p.Name = strings.TrimSpace(given + " " + family)
 	}
 	if p.Name == "" && meta != nil {
 		p.Name = firstString(meta, "full_name", "name")
 	}
-	p.AvatarURL = firstString(c, "picture", "avatar_url", "image_url")
+	p.AvatarURL = cmp.Or(picture, avatar, image)
 	if p.AvatarURL == "" && meta != nil {
 		p.AvatarURL = firstString(meta, "avatar_url", "picture")
 	}
-	for _, path := range v.roles {
-		p.Roles = appendRoles(p.Roles, lookup(c, path))
+	for i, path := range v.roles {
+		var root any
+		if len(roots) > 0 {
+			root = roots[i]
+		} else {
+			root = c[path[0]] // more role claims than the buffer holds
+		}
+		if root != nil {
+			p.Roles = appendRoles(p.Roles, lookup(root, path[1:]))
+		}
 	}
 	return p
 }
@@ -413,8 +458,7 @@ func firstString(m map[string]any, keys ...string) string {
 	return ""
 }
 
-func lookup(m map[string]any, path []string) any {
-	var cur any = m
+func lookup(cur any, path []string) any {
 	for _, k := range path {
 		obj, ok := cur.(map[string]any)
 		if !ok {
