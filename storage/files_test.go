@@ -3,7 +3,6 @@ package storage_test
 import (
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -22,21 +21,17 @@ type testBundle struct {
 	bucket *memory.Bucket
 	store  *memory.FileStore
 	clock  *storagetest.Clock
-	srv    *httptest.Server // serves the bucket's signed URLs
 }
 
 func setup(t *testing.T, cfg storage.FilesConfig) *testBundle {
 	t.Helper()
 	tb := &testBundle{store: memory.NewFileStore(), clock: storagetest.NewClock(time.Now())}
-	var h http.Handler
-	tb.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(tb.srv.Close)
-	b, err := memory.New(memory.Config{BaseURL: tb.srv.URL + "/storage", Now: tb.clock.Now})
-	require.NoError(t, err)
-	h, tb.bucket = b, b
+	tb.bucket = storagetest.NewMemoryBucket(t, tb.clock.Now)
+	b := tb.bucket
 	if cfg.Now == nil {
 		cfg.Now = tb.clock.Now
 	}
+	var err error
 	tb.files, err = storage.NewFiles(b, tb.store, cfg)
 	require.NoError(t, err)
 	return tb

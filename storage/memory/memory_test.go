@@ -1,8 +1,6 @@
 package memory_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -14,13 +12,7 @@ import (
 )
 
 func newBucket(t *testing.T, now func() time.Time) *memory.Bucket {
-	var h http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	b, err := memory.New(memory.Config{BaseURL: srv.URL + "/files", Secret: []byte("0123456789abcdef0123456789abcdef"), Now: now})
-	require.NoError(t, err)
-	h = b
-	return b
+	return storagetest.NewMemoryBucket(t, now)
 }
 
 func TestBucketConformance(t *testing.T) {

@@ -7,5 +7,9 @@
 //
 // The factory gives each subtest a fresh, empty bucket whose presigned URLs
 // are reachable from a plain http.Client (start an httptest.Server for
-// providers that serve their own URLs).
+// providers that serve their own URLs). RunSigned adds the enforcement
+// checks for providers that verify their own signed URLs, RunFileStore
+// covers [github.com/omnistack/omnistack/storage.FileStore] implementations,
+// and NewMemoryBucket gives tests of your own code a bucket whose presigned
+// URLs work.
 package storagetest
