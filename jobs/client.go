@@ -17,6 +17,12 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
+// KindAdder is implemented by backends whose running worker can take a
+// kind registered after Start (both backends of this module).
+type KindAdder interface {
+	AddKind(kind string) error
+}
+
 // TxInserter is implemented by backends that can insert jobs inside a
 // caller's PostgreSQL transaction (the river backend).
 type TxInserter interface {
@@ -51,10 +57,12 @@ type Client struct {
 	backend Backend
 	cfg     Config
 
+	regMu    sync.Mutex
 	mu       sync.RWMutex
 	handlers map[string]handler
 	periodic []*periodicJob
 	started  bool
+	pctx     context.Context // ends at Shutdown; periodic schedules run in it
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -104,11 +112,14 @@ const DefaultQueue = "default"
 // Backend returns the client's backend.
 func (c *Client) Backend() Backend { return c.backend }
 
-// Register adds fn as the handler of A's kind. Handlers are registered
-// before [Client.Start]; afterwards Register returns ErrStarted. The
-// handler gets the decoded args and a context carrying the job
-// ([JobFrom], [MetadataFrom]); returning an error (or panicking) fails the
-// attempt and the job is retried with backoff until its attempts run out.
+// Register adds fn as the handler of A's kind. The handler gets the
+// decoded args and a context carrying the job ([JobFrom],
+// [MetadataFrom]); returning an error (or panicking) fails the attempt and
+// the job is retried with backoff until its attempts run out.
+//
+// Register may be called before or after [Client.Start]; after Start the
+// backend must implement [KindAdder] (both of this module's do), else
+// Register returns ErrStarted.
 func Register[A Args](c *Client, fn func(ctx context.Context, args A) error) error {
 	var zero A
 	kind := zero.Kind()
@@ -118,20 +129,39 @@ func Register[A Args](c *Client, fn func(ctx context.Context, args A) error) err
 	if fn == nil {
 		return fmt.Errorf("%w: nil handler for kind %q", ErrInvalid, kind)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.started {
-		return fmt.Errorf("register %q: %w", kind, ErrStarted)
-	}
-	if _, ok := c.handlers[kind]; ok {
-		return fmt.Errorf("%w: kind %q is already registered", ErrInvalid, kind)
-	}
-	c.handlers[kind] = func(ctx context.Context, raw json.RawMessage) error {
+	h := func(ctx context.Context, raw json.RawMessage) error {
 		var args A
 		if err := json.Unmarshal(raw, &args); err != nil {
 			return fmt.Errorf("jobs: decode %s args: %w", kind, err)
 		}
 		return fn(ctx, args)
+	}
+	return c.register(kind, h)
+}
+
+func (c *Client) register(kind string, h handler) error {
+	c.regMu.Lock() // serialises late registrations with the backend
+	defer c.regMu.Unlock()
+	c.mu.Lock()
+	if _, ok := c.handlers[kind]; ok {
+		c.mu.Unlock()
+		return fmt.Errorf("%w: kind %q is already registered", ErrInvalid, kind)
+	}
+	started := c.started
+	adder, canAdd := c.backend.(KindAdder)
+	if started && !canAdd {
+		c.mu.Unlock()
+		return fmt.Errorf("register %q: %w", kind, ErrStarted)
+	}
+	c.handlers[kind] = h
+	c.mu.Unlock()
+	if started {
+		if err := adder.AddKind(kind); err != nil {
+			c.mu.Lock()
+			delete(c.handlers, kind)
+			c.mu.Unlock()
+			return fmt.Errorf("register %q: %w", kind, err)
+		}
 	}
 	return nil
 }
@@ -293,9 +323,9 @@ func validQueue(q string) error {
 
 // Periodic enqueues args on the standard cron schedule spec (five fields,
 // or descriptors such as "@hourly" and "@every 5m"), from [Client.Start]
-// until [Client.Shutdown]. Each tick is enqueued with the unique key
-// "periodic:<name>:<tick unix time>", so several instances running the
-// same schedule enqueue each tick once. Periodic is called before Start.
+// (or now, if started) until [Client.Shutdown]. Each tick is enqueued with
+// the unique key "periodic:<name>:<tick unix time>", so several instances
+// running the same schedule enqueue each tick once.
 func (c *Client) Periodic(name, spec string, args Args, opts *EnqueueOptions) error {
 	if name == "" {
 		return fmt.Errorf("%w: periodic job needs a name", ErrInvalid)
@@ -314,15 +344,21 @@ func (c *Client) Periodic(name, spec string, args Args, opts *EnqueueOptions) er
 	if _, err := c.params(context.Background(), args, &o); err != nil {
 		return fmt.Errorf("periodic %q: %w", name, err)
 	}
+	c.regMu.Lock() // not between Start's steps
+	defer c.regMu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.started {
-		return fmt.Errorf("periodic %q: %w", name, ErrStarted)
+	if c.started && c.stop == nil {
+		return fmt.Errorf("periodic %q: %w", name, ErrShutdown)
 	}
 	if slices.ContainsFunc(c.periodic, func(p *periodicJob) bool { return p.name == name }) {
 		return fmt.Errorf("%w: periodic %q is already registered", ErrInvalid, name)
 	}
-	c.periodic = append(c.periodic, &periodicJob{name: name, sched: sched, args: args, opts: o})
+	p := &periodicJob{name: name, sched: sched, args: args, opts: o}
+	c.periodic = append(c.periodic, p)
+	if c.started {
+		c.wg.Go(func() { c.runPeriodic(c.pctx, p) })
+	}
 	return nil
 }
 
@@ -336,6 +372,8 @@ type periodicJob struct {
 // Start starts the backend's worker and the periodic schedules. ctx only
 // bounds starting; the worker runs until [Client.Shutdown].
 func (c *Client) Start(ctx context.Context) error {
+	c.regMu.Lock() // a kind registered meanwhile is in rt.Kinds or added after
+	defer c.regMu.Unlock()
 	c.mu.Lock()
 	if c.started {
 		c.mu.Unlock()
@@ -343,16 +381,19 @@ func (c *Client) Start(ctx context.Context) error {
 	}
 	c.started = true
 	kinds := slices.Sorted(maps.Keys(c.handlers))
-	periodic := slices.Clone(c.periodic)
 	c.mu.Unlock()
 	rt := Runtime{Kinds: kinds, Work: c.work, Queues: maps.Clone(c.cfg.Queues), Backoff: c.cfg.Backoff}
 	if err := c.backend.Start(ctx, rt); err != nil {
+		c.mu.Lock()
+		c.started = false
+		c.mu.Unlock()
 		return err
 	}
-	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c.stop = cancel
-	for _, p := range periodic {
-		c.wg.Go(func() { c.runPeriodic(pctx, p) })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pctx, c.stop = context.WithCancel(context.WithoutCancel(ctx))
+	for _, p := range c.periodic {
+		c.wg.Go(func() { c.runPeriodic(c.pctx, p) })
 	}
 	return nil
 }

@@ -82,8 +82,27 @@ func TestRegister(t *testing.T) {
 	require.NoError(t, c.Start(t.Context()))
 	defer stop(t, c)
 	require.ErrorIs(t, c.Start(t.Context()), jobs.ErrStarted)
-	require.ErrorIs(t, jobs.Register(c, func(context.Context, SendWelcome) error { return nil }), jobs.ErrStarted)
-	require.ErrorIs(t, c.Periodic("late", "@hourly", noop{}, nil), jobs.ErrStarted)
+	ran := make(chan string, 1)
+	require.NoError(t, jobs.Register(c, func(_ context.Context, a SendWelcome) error { ran <- a.UserID; return nil }),
+		"a kind registered after Start")
+	_, err := c.Enqueue(t.Context(), SendWelcome{UserID: "late"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "late", <-ran)
+	require.ErrorIs(t, jobs.Register(c, fn), jobs.ErrInvalid, "duplicate kind after Start")
+}
+
+// fixedKinds hides the memory backend's KindAdder.
+type fixedKinds struct{ jobs.Backend }
+
+func TestRegisterAfterStartNeedsKindAdder(t *testing.T) {
+	t.Parallel()
+	b, err := memory.New(memory.Config{})
+	require.NoError(t, err)
+	c, err := jobs.New(fixedKinds{b}, jobs.Config{})
+	require.NoError(t, err)
+	require.NoError(t, c.Start(t.Context()))
+	defer stop(t, c)
+	require.ErrorIs(t, jobs.Register(c, func(context.Context, noop) error { return nil }), jobs.ErrStarted)
 }
 
 func TestEnqueueValidates(t *testing.T) {
@@ -260,7 +279,6 @@ func TestPeriodic(t *testing.T) {
 			require.NoError(t, c.Start(t.Context()))
 			clients = append(clients, c)
 		}
-		require.ErrorIs(t, clients[0].Periodic("x", "@daily", noop{}, nil), jobs.ErrStarted)
 		time.Sleep(3*time.Minute + time.Second)
 		synctest.Wait()
 		assert.EqualValues(t, 3, runs.Load(), "each tick runs once although two instances schedule it")
@@ -272,9 +290,17 @@ func TestPeriodic(t *testing.T) {
 			assert.Equal(t, 2, j.Priority)
 			assert.True(t, strings.HasPrefix(j.UniqueKey, "periodic:every-minute:"))
 		}
+		// A schedule added after Start runs from then on.
+		require.NoError(t, clients[0].Periodic("hourly", "@hourly", noop{N: 1}, nil))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		_, total, err = b.List(t.Context(), jobs.ListParams{Kind: "noop"})
+		require.NoError(t, err)
+		assert.Equal(t, 3+60+1, total)
 		for _, c := range clients {
 			require.NoError(t, c.Shutdown(t.Context()))
 		}
+		require.ErrorIs(t, clients[0].Periodic("after", "@daily", noop{}, nil), jobs.ErrShutdown)
 	})
 }
 

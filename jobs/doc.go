@@ -43,10 +43,12 @@
 // (not cancelled or discarded, within UniquePeriod when set) is not
 // inserted again: Enqueue returns the existing job with Duplicate set.
 //
-// Handlers are registered before [Client.Start]; a kind registered later
-// gets ErrStarted. Shutdown stops taking jobs, lets running ones finish
-// until its context ends, then cancels them; they run again later without
-// counting the interrupted attempt.
+// Handlers and periodic schedules may be registered before or after
+// [Client.Start]. A job whose kind has no handler yet waits on river (its
+// workers fetch only the kinds they know) and fails with ErrUnknownKind,
+// then retries, on memory. Shutdown stops taking jobs, lets running ones
+// finish until its context ends, then cancels them; they run again later
+// without counting the interrupted attempt.
 //
 // # Errors
 //

@@ -21,17 +21,9 @@ type jobsWiring struct {
 // memory), mounts /api/v1/admin/jobs and starts the worker, which
 // a.closers stops (before the pool closes: closers run last-opened-first).
 //
-// Kinds are registered with registerJob before the worker starts.
+// Later setups register kinds with registerJob and periodic jobs with
+// a.jobs.client.Periodic; both work on the running worker.
 func (a *app) setupJobs(ctx context.Context) error {
-	if err := a.newJobs(ctx); err != nil {
-		return err
-	}
-	return a.startJobs(ctx)
-}
-
-// newJobs builds the client on the configured backend and mounts the admin
-// routes; the worker is not started.
-func (a *app) newJobs(ctx context.Context) error {
 	var backend jobs.Backend
 	if a.cfg.JobsBackend == "river" {
 		if a.cfg.AutoMigrate {
@@ -71,14 +63,11 @@ func (a *app) newJobs(ctx context.Context) error {
 	a.admin.HandleFunc("GET /api/v1/admin/jobs/{id}", h.Get)
 	a.admin.HandleFunc("POST /api/v1/admin/jobs/{id}/retry", h.Retry)
 	a.admin.HandleFunc("DELETE /api/v1/admin/jobs/{id}", h.Cancel)
-	return nil
-}
 
-// startJobs starts the worker and registers its graceful stop: running
-// jobs get SHUTDOWN_TIMEOUT to finish, then their contexts are cancelled
-// and they run again after a restart (river) or are dropped (memory).
-func (a *app) startJobs(ctx context.Context) error {
-	if err := a.jobs.client.Start(ctx); err != nil {
+	// Graceful stop: running jobs get SHUTDOWN_TIMEOUT to finish, then
+	// their contexts are cancelled and they run again after a restart
+	// (river) or are dropped (memory).
+	if err := client.Start(ctx); err != nil {
 		return err
 	}
 	a.closers = append(a.closers, func() {

@@ -170,23 +170,22 @@ type e2eEcho struct {
 
 func (e2eEcho) Kind() string { return "e2e_echo" }
 
-// TestJobsRegisterJobCarriesRequestID wires the block as newApp does and
-// checks that a job enqueued during a request logs with its request ID,
-// and that closing the app stops the worker.
+// TestJobsRegisterJobCarriesRequestID wires the block as newApp does,
+// registers a kind afterwards as later setups do, and checks that a job
+// enqueued during a request logs with its request ID.
 func TestJobsRegisterJobCarriesRequestID(t *testing.T) {
 	t.Parallel()
 	a := &app{cfg: config{JobsBackend: "memory", ShutdownTimeout: 5 * time.Second},
 		logger: slog.New(slog.DiscardHandler), admin: http.NewServeMux()}
-	require.NoError(t, a.newJobs(t.Context()))
+	require.NoError(t, a.setupJobs(t.Context()))
+	defer a.close()
+	// Registered after setupJobs started the worker, as later setups do.
 	type seen struct{ word, requestID string }
 	got := make(chan seen, 1)
 	require.NoError(t, registerJob(a, func(ctx context.Context, args e2eEcho) error {
 		got <- seen{args.Word, httpx.RequestIDFrom(ctx)}
 		return nil
 	}))
-	require.NoError(t, a.startJobs(t.Context()))
-	defer a.close()
-	require.ErrorIs(t, registerJob(a, func(context.Context, e2eLater) error { return nil }), jobs.ErrStarted)
 
 	ctx := httpx.WithRequestID(context.Background(), "req-e2e-1")
 	j, err := a.jobs.client.Enqueue(ctx, e2eEcho{Word: "hello"}, nil)

@@ -54,6 +54,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) jobs.Backend) {
 		{"ShutdownWaits", testShutdownWaits},
 		{"ShutdownDeadline", testShutdownDeadline},
 		{"Periodic", testPeriodic},
+		{"RegisterAfterStart", testRegisterAfterStart},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -626,4 +627,30 @@ func testPeriodic(t *testing.T, nb func(t *testing.T) jobs.Backend) {
 	require.NoError(t, err)
 	require.NotEmpty(t, list)
 	assert.Contains(t, list[0].UniqueKey, "periodic:tick:")
+}
+
+// Late is registered after Start.
+type Late struct {
+	Word string `json:"word"`
+}
+
+// Kind implements jobs.Args.
+func (Late) Kind() string { return "jobstest_late" }
+
+func testRegisterAfterStart(t *testing.T, nb func(t *testing.T) jobs.Backend) {
+	h := setup(t, nb, jobs.Config{})
+	h.start(t)
+	early := h.enqueue(t, Late{Word: "queued before its handler"}, nil)
+	busy := h.enqueue(t, Work{}, nil)
+	WaitState(t, h.backend, busy.ID, jobs.StateCompleted)
+	got := make(chan string, 2)
+	require.NoError(t, jobs.Register(h.c, func(_ context.Context, a Late) error { got <- a.Word; return nil }))
+	late := h.enqueue(t, Late{Word: "after"}, nil)
+	WaitState(t, h.backend, late.ID, jobs.StateCompleted)
+	WaitState(t, h.backend, early.ID, jobs.StateCompleted)
+	words := []string{<-got, <-got}
+	assert.ElementsMatch(t, []string{"queued before its handler", "after"}, words)
+	// Kinds registered before Start keep working.
+	again := h.enqueue(t, Work{}, nil)
+	WaitState(t, h.backend, again.ID, jobs.StateCompleted)
 }

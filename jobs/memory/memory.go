@@ -52,7 +52,10 @@ type Backend struct {
 	wg       sync.WaitGroup
 }
 
-var _ jobs.Backend = (*Backend)(nil)
+var (
+	_ jobs.Backend   = (*Backend)(nil)
+	_ jobs.KindAdder = (*Backend)(nil)
+)
 
 type entry struct {
 	id        int64
@@ -309,6 +312,10 @@ func (b *Backend) Start(_ context.Context, rt jobs.Runtime) error {
 	}
 	return nil
 }
+
+// AddKind implements [jobs.KindAdder]: workers run any kind the client
+// has a handler for, so there is nothing to do.
+func (b *Backend) AddKind(string) error { return nil }
 
 // Shutdown stops the workers; see [jobs.Backend].
 func (b *Backend) Shutdown(ctx context.Context) error {

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -69,14 +70,20 @@ type Backend struct {
 	driver *riverpgxv5.Driver
 	client *rq.Client[pgx.Tx] // inserts and manages jobs; never works them
 
-	mu      sync.Mutex
-	worker  *rq.Client[pgx.Tx]
-	started bool
+	mu           sync.Mutex
+	rt           jobs.Runtime
+	worker       *rq.Client[pgx.Tx] // works rt.Kinds
+	retire       sync.WaitGroup     // workers replaced by AddKind, stopping
+	retireCtx    context.Context
+	retireCancel context.CancelFunc
+	started      bool
+	stopped      bool
 }
 
 var (
 	_ jobs.Backend    = (*Backend)(nil)
 	_ jobs.TxInserter = (*Backend)(nil)
+	_ jobs.KindAdder  = (*Backend)(nil)
 )
 
 // New returns a Backend on pool. Its tables must exist ([Migrate]).
@@ -434,8 +441,8 @@ func (b *Backend) List(ctx context.Context, p jobs.ListParams) ([]*jobs.Job, int
 }
 
 // Start starts a River client that works rt.Kinds on rt.Queues; see
-// [jobs.Backend]. With no kinds there is nothing to work and no client is
-// started. A Backend starts once.
+// [jobs.Backend]. With no kinds there is nothing to work and no client
+// runs until [Backend.AddKind]. A Backend starts once.
 func (b *Backend) Start(ctx context.Context, rt jobs.Runtime) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -445,33 +452,80 @@ func (b *Backend) Start(ctx context.Context, rt jobs.Runtime) error {
 	if rt.Work == nil || rt.Backoff == nil {
 		return errors.New("river: Start: Runtime.Work and Runtime.Backoff are required")
 	}
-	if len(rt.Kinds) == 0 { // nothing to work: River refuses an empty worker set
-		b.started = true
+	b.rt = rt
+	b.rt.Kinds = slices.Clone(rt.Kinds)
+	b.retireCtx, b.retireCancel = context.WithCancel(context.Background())
+	if err := b.startWorkerLocked(ctx); err != nil {
+		return err
+	}
+	b.started = true
+	return nil
+}
+
+// AddKind implements [jobs.KindAdder]. River fixes a client's workers when
+// it starts, so a new client with every kind starts first, then the old
+// one stops in the background, letting its running jobs finish. Workers
+// fetch only their kinds, so neither takes a job the other must run.
+func (b *Backend) AddKind(kind string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.started || b.stopped {
+		return jobs.ErrStarted
+	}
+	if slices.Contains(b.rt.Kinds, kind) {
+		return nil
+	}
+	b.rt.Kinds = append(b.rt.Kinds, kind)
+	old := b.worker
+	if err := b.startWorkerLocked(context.Background()); err != nil {
+		b.rt.Kinds = b.rt.Kinds[:len(b.rt.Kinds)-1]
+		b.worker = old
+		return err
+	}
+	if old != nil {
+		ctx := b.retireCtx // cancelled when Shutdown's deadline passes
+		b.retire.Go(func() {
+			if old.Stop(ctx) != nil {
+				if err := old.StopAndCancel(context.Background()); err != nil {
+					b.cfg.Logger.Error("river: stop a replaced worker", slog.String("error", err.Error()))
+				}
+			}
+		})
+	}
+	return nil
+}
+
+// startWorkerLocked starts a River client working b.rt and makes it the
+// current worker; with no kinds it starts none.
+func (b *Backend) startWorkerLocked(ctx context.Context) error {
+	if len(b.rt.Kinds) == 0 { // River refuses an empty worker set
 		return nil
 	}
 	workers := rq.NewWorkers()
-	w := &worker{work: rt.Work}
-	for _, kind := range rt.Kinds {
+	w := &worker{work: b.rt.Work}
+	for _, kind := range b.rt.Kinds {
 		if err := addWorker(workers, kind, w); err != nil {
 			return fmt.Errorf("river: register %q: %w", kind, err)
 		}
 	}
 	cfg := b.riverConfig()
 	cfg.Workers = workers
-	cfg.Queues = make(map[string]rq.QueueConfig, len(rt.Queues))
-	for q, n := range rt.Queues {
+	cfg.FetchOnlyKnownKinds = true
+	cfg.Queues = make(map[string]rq.QueueConfig, len(b.rt.Queues))
+	for q, n := range b.rt.Queues {
 		cfg.Queues[q] = rq.QueueConfig{MaxWorkers: n}
 	}
-	cfg.RetryPolicy = retryPolicy(rt.Backoff)
+	cfg.RetryPolicy = retryPolicy(b.rt.Backoff)
 	client, err := rq.NewClient(b.driver, cfg)
 	if err != nil {
 		return fmt.Errorf("river: %w", err)
 	}
-	if err := client.Start(ctx); err != nil {
+	// River stops hard when its Start context ends; ours only bounds
+	// starting, and Shutdown stops the worker.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("river: start: %w", err)
 	}
 	b.worker = client
-	b.started = true
 	return nil
 }
 
@@ -485,24 +539,46 @@ func addWorker(workers *rq.Workers, kind string, w *worker) (err error) {
 	return nil
 }
 
-// Shutdown stops the River worker; see [jobs.Backend]. Jobs cut short by
-// the deadline go back to available without counting the attempt.
+// Shutdown stops the River worker (and any replaced by AddKind that is
+// still stopping); see [jobs.Backend]. Jobs cut short by the deadline go
+// back to available without counting the attempt.
 func (b *Backend) Shutdown(ctx context.Context) error {
 	b.mu.Lock()
-	w := b.worker
+	cur := b.worker
 	b.worker = nil
+	wasStarted := b.started && !b.stopped
+	b.stopped = true
 	b.mu.Unlock()
-	if w == nil {
+	if !wasStarted {
 		return nil
 	}
-	err := w.Stop(ctx)
+	var err error
+	if cur != nil {
+		err = stop(ctx, cur)
+	}
+	retired := make(chan struct{})
+	go func() { b.retire.Wait(); close(retired) }()
+	select {
+	case <-retired:
+	case <-ctx.Done():
+		b.retireCancel()
+		<-retired
+		err = cmp.Or(err, ctx.Err())
+	}
+	b.retireCancel()
+	return err
+}
+
+// stop stops c gracefully until ctx ends, then cancels its jobs.
+func stop(ctx context.Context, c *rq.Client[pgx.Tx]) error {
+	err := c.Stop(ctx)
 	if err == nil {
 		return nil
 	}
 	if ctx.Err() == nil {
 		return fmt.Errorf("river: stop: %w", err)
 	}
-	if err := w.StopAndCancel(context.WithoutCancel(ctx)); err != nil {
+	if err := c.StopAndCancel(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("river: stop: %w", err)
 	}
 	return ctx.Err()
