@@ -2,6 +2,7 @@ package river_test
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"context"
@@ -136,4 +137,57 @@ func TestNewValidates(t *testing.T) {
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
+}
+
+type slowArgs struct{}
+
+func (slowArgs) Kind() string { return "slow" }
+
+type lateArgs struct{}
+
+func (lateArgs) Kind() string { return "late" }
+
+// TestAddKindLetsRunningJobsFinish: registering a kind while a job runs
+// replaces River's worker without cutting the job short or running it
+// twice.
+func TestAddKindLetsRunningJobsFinish(t *testing.T) {
+	t.Parallel()
+	b := newBackend(t, river.Config{})
+	c, err := jobs.New(b, jobs.Config{})
+	require.NoError(t, err)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	var runs atomic.Int32
+	require.NoError(t, jobs.Register(c, func(ctx context.Context, _ slowArgs) error {
+		if runs.Add(1) == 1 {
+			close(started)
+		}
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}))
+	require.NoError(t, c.Start(t.Context()))
+	slow, err := c.Enqueue(t.Context(), slowArgs{}, nil)
+	require.NoError(t, err)
+	<-started
+	ran := make(chan struct{}, 1)
+	require.NoError(t, jobs.Register(c, func(context.Context, lateArgs) error { ran <- struct{}{}; return nil }))
+	late, err := c.Enqueue(t.Context(), lateArgs{}, nil)
+	require.NoError(t, err)
+	jobstest.WaitState(t, b, late.ID, jobs.StateCompleted)
+	<-ran
+	close(release)
+	got := jobstest.WaitState(t, b, slow.ID, jobs.StateCompleted)
+	assert.Equal(t, 1, got.Attempt)
+	assert.EqualValues(t, 1, runs.Load())
+	// Both kinds still run on the new worker.
+	again, err := c.Enqueue(t.Context(), slowArgs{}, nil)
+	require.NoError(t, err)
+	jobstest.WaitState(t, b, again.ID, jobs.StateCompleted)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, c.Shutdown(ctx))
 }
