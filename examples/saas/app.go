@@ -64,9 +64,6 @@ type app struct {
 	// jobs holds the background jobs client and backend (set by
 	// setupJobs; see registerJob in jobs.go).
 	jobs jobsWiring
-	// jobs holds the background jobs client and backend (set by
-	// setupJobs; see registerJob in jobs.go).
-	jobs jobsWiring
 	// onUserCreated runs after a user is created, by first request or by
 	// webhook; failures are logged, never returned to the client.
 	onUserCreated []func(ctx context.Context, u newUser)
