@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -53,6 +54,9 @@ type Config struct {
 	// AuthorizedParties, when set, must hold the azp claim of tokens that
 	// carry one (Clerk puts the requesting origin there).
 	AuthorizedParties []string
+	// RequireClaims, when set, lists string claims a token must carry
+	// with exactly these values (Supabase: role "authenticated").
+	RequireClaims map[string]string
 	// Leeway is the clock skew allowed on exp, nbf and iat. Default: 5s;
 	// at most 5 minutes.
 	Leeway time.Duration
@@ -78,7 +82,8 @@ type Config struct {
 
 // SupabaseConfig returns the Config for a Supabase project: the project's
 // JWKS (ES256/RS256/EdDSA signing keys), issuer <project>/auth/v1,
-// audience "authenticated", roles from app_metadata (never the
+// audience "authenticated", the role claim "authenticated" (user
+// sessions, not API keys), roles from app_metadata (never the
 // user-editable user_metadata) and, when legacySecret is not nil, the
 // project's legacy HS256 JWT secret.
 func SupabaseConfig(projectURL string, legacySecret []byte) Config {
@@ -88,6 +93,7 @@ func SupabaseConfig(projectURL string, legacySecret []byte) Config {
 		JWKSURL:         base + "/auth/v1/.well-known/jwks.json",
 		Issuer:          base + "/auth/v1",
 		Audience:        []string{"authenticated"},
+		RequireClaims:   map[string]string{"role": "authenticated"},
 		Algorithms:      []string{"ES256", "RS256", "EdDSA"},
 		RoleClaims:      []string{"app_metadata.role", "app_metadata.roles"},
 		RefreshInterval: 10 * time.Minute,
@@ -174,6 +180,7 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	cfg.Algorithms = slices.Clone(cfg.Algorithms)
 	cfg.Audience = slices.Clone(cfg.Audience)
 	cfg.AuthorizedParties = slices.Clone(cfg.AuthorizedParties)
+	cfg.RequireClaims = maps.Clone(cfg.RequireClaims)
 	if cfg.Leeway == 0 {
 		cfg.Leeway = 5 * time.Second
 	}
@@ -291,6 +298,11 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error
 	p := v.principal(claims)
 	if p.Subject == "" {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token has no sub claim")}
+	}
+	for k, want := range v.cfg.RequireClaims {
+		if got, _ := claims[k].(string); got != want {
+			return nil, &TokenError{Reason: ReasonInvalid, Err: fmt.Errorf("claim %q is %q, want %q", k, got, want)}
+		}
 	}
 	if v.hasAzp {
 		if azp, ok := claims["azp"]; ok {

@@ -315,6 +315,10 @@ func TestPresets(t *testing.T) {
 		}
 		_, err = v.Verify(t.Context(), iss.Token(t, "ES256", authtest.Claims{"aud": "anon"}))
 		require.ErrorIs(t, err, auth.ErrInvalidToken)
+		for _, role := range []any{"anon", "service_role", nil} {
+			_, err = v.Verify(t.Context(), iss.Token(t, "ES256", authtest.Claims{"aud": "authenticated", "role": role}))
+			require.ErrorIs(t, err, auth.ErrInvalidToken, "role %v", role)
+		}
 	})
 	t.Run("clerk", func(t *testing.T) {
 		t.Parallel()
