@@ -230,3 +230,42 @@ func TestAuthRefusesBadSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestAuthSupabaseProvider(t *testing.T) {
+	t.Parallel()
+	iss := authtest.NewIssuer(t, authtest.Options{JWKSPath: "/auth/v1/.well-known/jwks.json", IssuerPath: "/auth/v1"})
+	s := startServer(t, authEnv(t, map[string]string{"AUTH_PROVIDER": "supabase", "SUPABASE_PROJECT_URL": iss.ServerURL()}))
+	user := authtest.Claims{"sub": "8f1c3a52-0000-4000-8000-000000000001", "aud": "authenticated", "role": "authenticated",
+		"email": "sb@example.com", "user_metadata": map[string]any{"full_name": "Supa Base"}}
+	resp := s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(iss.Token(t, "ES256", user))...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	me := decode[map[string]any](t, resp)
+	assert.Equal(t, "Supa Base", me["full_name"])
+	assert.Equal(t, "user", me["role"])
+	resp = s.do(t, "GET", "/api/v1/admin/users", nil, bearer(iss.Token(t, "ES256", user))...)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+
+	admin := authtest.Claims{"sub": "8f1c3a52-0000-4000-8000-000000000002", "aud": "authenticated", "role": "authenticated",
+		"app_metadata": map[string]any{"role": "admin"}}
+	resp = s.do(t, "GET", "/api/v1/admin/users", nil, bearer(iss.Token(t, "ES256", admin))...)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "app_metadata.role grants admin")
+	elevated := authtest.Claims{"sub": "8f1c3a52-0000-4000-8000-000000000003", "aud": "authenticated", "role": "authenticated",
+		"user_metadata": map[string]any{"role": "admin"}}
+	resp = s.do(t, "GET", "/api/v1/admin/users", nil, bearer(iss.Token(t, "ES256", elevated))...)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "user_metadata is user-editable and never grants roles")
+	resp = s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(iss.Token(t, "ES256", authtest.Claims{"aud": "authenticated", "role": "anon"}))...)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}
+
+func TestAuthClerkProvider(t *testing.T) {
+	t.Parallel()
+	iss := authtest.NewIssuer(t, authtest.Options{})
+	s := startServer(t, authEnv(t, map[string]string{"AUTH_PROVIDER": "clerk", "CLERK_ISSUER": iss.URL(), "CORS_ORIGINS": "http://localhost:3000"}))
+	ok := authtest.Claims{"sub": "user_2abc", "azp": "http://localhost:3000", "o": map[string]any{"id": "org_1", "rol": "admin"}}
+	resp := s.do(t, "GET", "/api/v1/admin/users", nil, bearer(iss.Token(t, "RS256", ok))...)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "org admin")
+	resp = s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(iss.Token(t, "RS256", authtest.Claims{"sub": "user_2abc", "azp": "https://evil.example"}))...)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "foreign authorized party")
+	resp = s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(iss.Token(t, "ES256", authtest.Claims{"sub": "user_2abc"}))...)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "Clerk signs RS256 only")
+}
