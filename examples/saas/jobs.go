@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/jobs"
@@ -89,4 +90,33 @@ func registerJob[A jobs.Args](a *app, fn func(ctx context.Context, args A) error
 		}
 		return fn(ctx, args)
 	})
+}
+
+// cleanupPendingUploads is the storage clean-up job: it removes uploads
+// never confirmed within pendingUploadAge (their URLs expired long ago).
+type cleanupPendingUploads struct{}
+
+func (cleanupPendingUploads) Kind() string { return "storage_cleanup_pending" }
+
+const pendingUploadAge = 24 * time.Hour
+
+// scheduleStorageCleanup makes cleanup (storage's Files.CleanupPending) an
+// hourly job; call it from setupStorage once the files service exists:
+//
+//	if err := a.scheduleStorageCleanup(files.CleanupPending); err != nil {
+//		return err
+//	}
+func (a *app) scheduleStorageCleanup(cleanup func(ctx context.Context, olderThan time.Duration) (int, error)) error {
+	err := registerJob(a, func(ctx context.Context, _ cleanupPendingUploads) error {
+		n, err := cleanup(ctx, pendingUploadAge)
+		if n > 0 {
+			a.logger.InfoContext(ctx, "storage: removed pending uploads", slog.Int("count", n))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return a.jobs.client.Periodic("storage_cleanup_pending", "@hourly", cleanupPendingUploads{},
+		&jobs.EnqueueOptions{MaxAttempts: 3, Timeout: 10 * time.Minute})
 }

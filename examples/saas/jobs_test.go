@@ -198,3 +198,32 @@ func TestJobsRegisterJobCarriesRequestID(t *testing.T) {
 		t.Fatal("job never ran")
 	}
 }
+
+// TestJobsStorageCleanupIsAJob: the hourly storage clean-up, scheduled
+// after setupJobs as setupStorage would, runs as a job.
+func TestJobsStorageCleanupIsAJob(t *testing.T) {
+	t.Parallel()
+	a := &app{cfg: config{JobsBackend: "memory", ShutdownTimeout: 5 * time.Second},
+		logger: slog.New(slog.DiscardHandler), admin: http.NewServeMux()}
+	require.NoError(t, a.setupJobs(t.Context()))
+	defer a.close()
+	ages := make(chan time.Duration, 1)
+	require.NoError(t, a.scheduleStorageCleanup(func(_ context.Context, olderThan time.Duration) (int, error) {
+		ages <- olderThan
+		return 2, nil
+	}))
+	j, err := a.jobs.client.Enqueue(t.Context(), cleanupPendingUploads{}, nil)
+	require.NoError(t, err)
+	select {
+	case age := <-ages:
+		assert.Equal(t, 24*time.Hour, age)
+	case <-time.After(10 * time.Second):
+		t.Fatal("clean-up never ran")
+	}
+	require.Eventually(t, func() bool {
+		got, err := a.jobs.backend.Get(t.Context(), j.ID)
+		return err == nil && got.State == jobs.StateCompleted
+	}, 5*time.Second, time.Millisecond)
+	dup := a.jobs.client.Periodic("storage_cleanup_pending", "@hourly", cleanupPendingUploads{}, nil)
+	require.ErrorIs(t, dup, jobs.ErrInvalid, "the schedule is registered once")
+}
