@@ -122,9 +122,9 @@ func (c *Client) Backend() Backend { return c.backend }
 // Register returns ErrStarted.
 func Register[A Args](c *Client, fn func(ctx context.Context, args A) error) error {
 	var zero A
-	kind := zero.Kind()
-	if kind == "" {
-		return fmt.Errorf("%w: empty kind for %T", ErrInvalid, zero)
+	kind, err := zeroKind(zero)
+	if err != nil {
+		return err
 	}
 	if fn == nil {
 		return fmt.Errorf("%w: nil handler for kind %q", ErrInvalid, kind)
@@ -137,6 +137,20 @@ func Register[A Args](c *Client, fn func(ctx context.Context, args A) error) err
 		return fn(ctx, args)
 	}
 	return c.register(kind, h)
+}
+
+// zeroKind calls Kind on the zero value, which panics for a pointer type
+// whose Kind has a value receiver.
+func zeroKind(zero Args) (kind string, err error) {
+	defer func() {
+		if recover() != nil {
+			err = fmt.Errorf("%w: Kind of the zero %T panics; declare Kind on a value type", ErrInvalid, zero)
+		}
+	}()
+	if kind = zero.Kind(); kind == "" {
+		return "", fmt.Errorf("%w: empty kind for %T", ErrInvalid, zero)
+	}
+	return kind, nil
 }
 
 func (c *Client) register(kind string, h handler) error {

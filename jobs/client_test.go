@@ -79,6 +79,8 @@ func TestRegister(t *testing.T) {
 	require.ErrorIs(t, jobs.Register(c, fn), jobs.ErrInvalid, "duplicate kind")
 	require.ErrorIs(t, jobs.Register(c, func(context.Context, unnamed) error { return nil }), jobs.ErrInvalid)
 	require.ErrorIs(t, jobs.Register[noop](c, nil), jobs.ErrInvalid)
+	require.ErrorIs(t, jobs.Register(c, func(context.Context, *noop) error { return nil }), jobs.ErrInvalid,
+		"a pointer type's zero value cannot name its kind")
 	require.NoError(t, c.Start(t.Context()))
 	defer stop(t, c)
 	require.ErrorIs(t, c.Start(t.Context()), jobs.ErrStarted)
