@@ -54,7 +54,8 @@ func New(pool *pgxpool.Pool) (*Store, error) {
 const columns = `id, provider, event_id, type, status, payload, attempts, last_error,
 	occurred_at, received_at, updated_at, processed_at, lease_until`
 
-// leanColumns leave the payload out: Claim need not send it back.
+// leanColumns leave the payload out, for a claim that found the event
+// taken.
 const leanColumns = `id, provider, event_id, type, status, NULL::jsonb, attempts, last_error,
 	occurred_at, received_at, updated_at, processed_at, lease_until`
 
@@ -85,18 +86,32 @@ func scan(row pgx.Row) (webhooks.Record, error) {
 const claimSQL = `
 INSERT INTO omnistack_webhook_events AS e
 	(id, provider, event_id, type, status, payload, attempts, occurred_at, received_at, updated_at, lease_until)
-VALUES ($1, $2, $3, $4, 'processing', $5, 1, $6, $7, $7, $8)
+VALUES (gen_random_uuid(), $1, $2, $3, 'processing', $4, 1, $5, $6, $6, $7)
 ON CONFLICT (provider, event_id) DO UPDATE
-	SET status = 'processing', attempts = e.attempts + 1, updated_at = $7, lease_until = $8
-	WHERE e.status IN ('received', 'failed') OR (e.status = 'processing' AND e.lease_until <= $7)
-RETURNING ` + leanColumns
+	SET status = 'processing', attempts = e.attempts + 1, updated_at = $6, lease_until = $7
+	WHERE e.status IN ('received', 'failed') OR (e.status = 'processing' AND e.lease_until <= $6)
+RETURNING id, attempts, received_at, processed_at, last_error`
 
 // Claim implements [webhooks.Store].
 func (s *Store) Claim(ctx context.Context, ev webhooks.Event, now time.Time, lease time.Duration) (webhooks.Record, bool, error) {
-	rec, err := scan(s.pool.QueryRow(ctx, claimSQL, uuid.New(), ev.Provider, ev.ID, ev.Type,
-		string(ev.Payload), ev.OccurredAt, now, now.Add(lease)))
+	// A claimed event is processing under the new lease; what the
+	// statement does not return, the caller already knows.
+	rec := webhooks.Record{
+		Provider: ev.Provider, EventID: ev.ID, Type: ev.Type, Status: webhooks.StatusProcessing,
+		Payload: ev.Payload, OccurredAt: ev.OccurredAt.UTC().Truncate(time.Microsecond),
+		UpdatedAt: now.UTC().Truncate(time.Microsecond), LeaseUntil: now.Add(lease).UTC().Truncate(time.Microsecond),
+	}
+	var (
+		id          uuid.UUID
+		processedAt *time.Time
+	)
+	err := s.pool.QueryRow(ctx, claimSQL, ev.Provider, ev.ID, ev.Type, string(ev.Payload), ev.OccurredAt, now, now.Add(lease)).
+		Scan(&id, &rec.Attempts, &rec.ReceivedAt, &processedAt, &rec.LastError)
 	if err == nil {
-		rec.Payload = ev.Payload // the same event; not sent back
+		rec.ID, rec.ReceivedAt = id.String(), rec.ReceivedAt.UTC()
+		if processedAt != nil {
+			rec.ProcessedAt = processedAt.UTC()
+		}
 		return rec, true, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
@@ -119,9 +134,9 @@ func (s *Store) Put(ctx context.Context, ev webhooks.Event, now time.Time) (webh
 	rec, err := scan(s.pool.QueryRow(ctx, `
 INSERT INTO omnistack_webhook_events AS e
 	(id, provider, event_id, type, status, payload, attempts, occurred_at, received_at, updated_at)
-VALUES ($1, $2, $3, $4, 'received', $5, 0, $6, $7, $7)
+VALUES (gen_random_uuid(), $1, $2, $3, 'received', $4, 0, $5, $6, $6)
 ON CONFLICT (provider, event_id) DO NOTHING
-RETURNING `+columns, uuid.New(), ev.Provider, ev.ID, ev.Type, string(ev.Payload), ev.OccurredAt, now))
+RETURNING `+columns, ev.Provider, ev.ID, ev.Type, string(ev.Payload), ev.OccurredAt, now))
 	if err == nil {
 		return rec, true, nil
 	}
