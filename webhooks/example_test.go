@@ -71,3 +71,29 @@ func (printUsers) DeactivateSubject(_ context.Context, subject string) error {
 	fmt.Println("deactivate", subject)
 	return nil
 }
+
+func ExampleReceiver_Advance() {
+	const secret = "whsec_test_secret"
+	verifier, _ := webhooks.NewStripe(secret, webhooks.StripeConfig{IgnoreAPIVersionMismatch: true})
+	rcv, _ := webhooks.NewReceiver("stripe", verifier, memory.New(), webhooks.ReceiverConfig{})
+	rcv.Handle("customer.subscription.updated", func(ctx context.Context, ev webhooks.Event) error {
+		// The subscription's ID comes from the payload; sub_1 here.
+		fresh, err := rcv.Advance(ctx, "subscription:sub_1", ev.OccurredAt)
+		if err != nil || !fresh {
+			fmt.Println("skip older", ev.ID)
+			return err
+		}
+		fmt.Println("apply", ev.ID)
+		return nil
+	})
+	deliver := func(id string, created int64) {
+		body := fmt.Sprintf(`{"id":%q,"object":"event","type":"customer.subscription.updated","created":%d,"data":{"object":{"id":"sub_1"}}}`, id, created)
+		h := http.Header{"Stripe-Signature": {webhooks.SignStripe(secret, time.Now(), []byte(body))}}
+		_, _ = rcv.Receive(context.Background(), h, []byte(body))
+	}
+	deliver("evt_new", 1700000100)
+	deliver("evt_old", 1700000000) // arrives late
+	// Output:
+	// apply evt_new
+	// skip older evt_old
+}
