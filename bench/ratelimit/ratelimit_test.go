@@ -104,6 +104,7 @@ func redisClient(b *testing.B) (*goredis.Client, string) {
 		b.Fatal(err)
 	}
 	opts.PoolSize = 64
+	opts.ContextTimeoutEnabled = true // our store requires it; the peers do not mind
 	client := goredis.NewClient(opts)
 	b.Cleanup(func() {
 		_ = client.Close()
@@ -146,8 +147,8 @@ func redisChecks(b *testing.B) map[string]check {
 			return r.Allowed, err
 		},
 		"bare-evalsha": func(ctx context.Context, key string) (bool, error) {
-			v, err := client.EvalSha(ctx, sha, []string{prefix + "bare:" + key}, limit.Interval(), limit.Tolerance(), 1, 0).Int64Slice()
-			return err == nil && v[0] == 1, err
+			v, err := client.EvalSha(ctx, sha, []string{prefix + "bare:" + key}, limit.Interval(), limit.Tolerance(), 1, 0).Int64()
+			return err == nil && v >= 0, err
 		},
 		"redis_rate": func(ctx context.Context, key string) (bool, error) {
 			r, err := rr.Allow(ctx, prefix+key, rrLimit)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/memory"
 	rlredis "github.com/omnistack/omnistack/ratelimit/redis"
@@ -31,7 +33,14 @@ func (a *app) setupRateLimit(context.Context) error {
 	var store ratelimit.Store = mem
 	lcfg := ratelimit.Config{Logger: a.logger}
 	if a.redis != nil {
-		if store, err = rlredis.New(a.redis, rlredis.Config{Prefix: "omnistack:ratelimit:"}); err != nil {
+		// A client of its own on the same server: the limiter's short
+		// deadline needs ContextTimeoutEnabled, and its pool stays apart
+		// from other blocks' work.
+		opts := *a.redis.Options()
+		opts.ContextTimeoutEnabled = true
+		client := goredis.NewClient(&opts)
+		a.closers = append(a.closers, func() { _ = client.Close() })
+		if store, err = rlredis.New(client, rlredis.Config{Prefix: "omnistack:ratelimit:"}); err != nil {
 			return err
 		}
 		lcfg.Fallback = mem

@@ -144,8 +144,10 @@ func TestRateLimitWhileRedisIsDownAtStart(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, map[string]string{"RATE_LIMIT_DEFAULT": "3/minute", "REDIS_URL": "redis://" + closedAddr(t) + "/0"})
 	for i := range 3 {
+		start := time.Now()
 		resp := rateLimitedGet(t, s, "/api/v1/app/users/me", 2-i)
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		assert.Less(t, time.Since(start), 500*time.Millisecond, "a dead Redis costs at most its short deadline")
 	}
 	requireLimited(t, s.do(t, "GET", "/api/v1/app/users/me", nil))
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package ratelimittest
 
 import (
@@ -6,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,7 +25,8 @@ type RedisServer struct {
 }
 
 // StartRedis starts redis-server (from PATH) on a free loopback port
-// without persistence and stops it when the test ends. Without the binary
+// without persistence and stops it when the test ends (on Linux also when
+// the test binary dies). Unix only. Without the binary
 // the test is skipped, or fails when CI is set.
 func StartRedis(t testing.TB) *RedisServer {
 	t.Helper()
@@ -58,6 +62,7 @@ func (s *RedisServer) Start() {
 	}
 	cmd := exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--loglevel", "warning")
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("ratelimittest: start redis-server: %v", err)
 	}
@@ -81,13 +86,30 @@ func (s *RedisServer) Start() {
 	}
 }
 
+// Pause freezes the server (SIGSTOP): connections stay open and nothing
+// answers, as with a hung or overloaded Redis.
+func (s *RedisServer) Pause() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.t.Fatalf("ratelimittest: pause redis-server: %v", err)
+	}
+}
+
+// Resume lets a paused server run again (SIGCONT).
+func (s *RedisServer) Resume() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		s.t.Fatalf("ratelimittest: resume redis-server: %v", err)
+	}
+}
+
 // Stop kills the server and waits for it to exit. Connections to it then
 // fail at once (the port is closed).
 func (s *RedisServer) Stop() {
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Process.Kill() // SIGKILL ends a paused process too
 	<-s.done
 	s.cmd = nil
 }

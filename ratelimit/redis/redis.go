@@ -29,36 +29,30 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/omnistack/omnistack/ratelimit"
+	"github.com/omnistack/omnistack/ratelimit/internal/gcra"
 )
 
 // Script is the Lua source the Store runs: ratelimit/internal/gcra.Step
 // in microseconds. KEYS[1] is the key; ARGV are the emission interval and
 // the tolerance ([ratelimit.Limit.Interval], [ratelimit.Limit.Tolerance]),
-// the cost, and now (0: read the server's clock). It returns allowed
-// (0/1), remaining, retry-after and reset-after. Exported for tools such
-// as redis-benchmark.
+// the cost, and now (0: read the server's clock). It answers one integer,
+// as gcra.Encode packs it: the time until the bucket is full again when
+// allowed, minus that time minus one when denied; the rest of the decision
+// follows from it. Exported for tools such as redis-benchmark.
 const Script = `
 local now = tonumber(ARGV[4])
 if now == 0 then
   local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  now = t[1] * 1000000 + t[2]
 end
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local n = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
-local new_tat = tat + n * interval
-local diff = now - (new_tat - tolerance)
-if diff < 0 then
-  local left = tolerance - (tat - now)
-  if left < 0 then left = 0 end
-  return {0, math.floor(left / interval), -diff, tat - now}
-end
-if n > 0 then
+local new_tat = tat + ARGV[3] * ARGV[1]
+if new_tat - ARGV[2] > now then return now - tat - 1 end
+if new_tat > tat then
   redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
 end
-return {1, math.floor(diff / interval), 0, new_tat - now}
+return new_tat - now
 `
 
 var scriptSHA = func() string {
@@ -70,8 +64,12 @@ var scriptSHA = func() string {
 type Config struct {
 	// Prefix goes before every key. Default: "ratelimit:".
 	Prefix string
-	// Timeout bounds each decision (the caller's earlier deadline wins).
-	// Default: 100ms.
+	// Timeout bounds each decision (the caller's earlier deadline wins):
+	// waiting for a connection, dialing and its retries, and every read
+	// and write. go-redis applies a context's deadline to the socket only
+	// when the client's ContextTimeoutEnabled option is set, so New
+	// requires it. -1 leaves decisions to the client's own ReadTimeout,
+	// WriteTimeout and retries (and allows any client). Default: 100ms.
 	Timeout time.Duration
 	// Now, when set, replaces the Redis server's clock: each call sends
 	// Now() to the script. For tests with a fake clock only; leave it nil
@@ -96,8 +94,12 @@ func New(client goredis.Scripter, cfg Config) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("redis: New: nil client")
 	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("redis: Config.Timeout must not be negative, got %s", cfg.Timeout)
+	if cfg.Timeout < -1 {
+		return nil, fmt.Errorf("redis: Config.Timeout must be positive, or -1 for none, got %s", cfg.Timeout)
+	}
+	if cfg.Timeout != -1 && !contextTimeouts(client) {
+		return nil, errors.New("redis: New: the client ignores context deadlines, so Config.Timeout cannot bound a decision: " +
+			"set ContextTimeoutEnabled in its options (or Config.Timeout = -1 to rely on its ReadTimeout and WriteTimeout)")
 	}
 	return &Store{
 		client:  client,
@@ -122,8 +124,11 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 	if s.now != nil {
 		now = s.now().UnixMicro()
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
 	keys := []string{s.prefix + key}
 	args := []any{interval, tolerance, n, now}
 	cmd := s.client.EvalSha(ctx, scriptSHA, keys, args...)
@@ -133,14 +138,12 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 		}
 		cmd = s.client.EvalSha(ctx, scriptSHA, keys, args...)
 	}
-	v, err := cmd.Int64Slice()
+	v, err := cmd.Int64()
 	if err != nil {
 		return ratelimit.Result{}, fmt.Errorf("redis: decide %s: %w", strconv.Quote(key), err)
 	}
-	if len(v) != 4 {
-		return ratelimit.Result{}, fmt.Errorf("redis: decide %s: script returned %d values, want 4", strconv.Quote(key), len(v))
-	}
-	return ratelimit.FromMicros(limit, v[0] == 1, v[1], v[2], v[3]), nil
+	d := gcra.Decode(v, interval, tolerance, int64(n))
+	return ratelimit.FromMicros(limit, d.Allowed, d.Remaining, d.RetryAfter, d.ResetAfter), nil
 }
 
 // Load loads the script into Redis, to fail fast at start when wanted.
@@ -150,4 +153,18 @@ func (s *Store) Load(ctx context.Context) error {
 		return fmt.Errorf("redis: load script: %w", err)
 	}
 	return nil
+}
+
+// contextTimeouts reports whether client applies context deadlines to its
+// connections; clients of unknown type are trusted to.
+func contextTimeouts(client goredis.Scripter) bool {
+	switch c := client.(type) {
+	case *goredis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *goredis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *goredis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return true
 }

@@ -18,9 +18,32 @@ import (
 	rlredis "github.com/omnistack/omnistack/ratelimit/redis"
 )
 
+// testRedis returns a client on TEST_REDIS_URL that honours context
+// deadlines, and a key prefix whose keys testenv removes at the end.
+func testRedis(t *testing.T) (*goredis.Client, string) {
+	t.Helper()
+	_, prefix := testenv.Redis(t)
+	opts, err := goredis.ParseURL(testenv.RedisURL(t))
+	require.NoError(t, err)
+	opts.ContextTimeoutEnabled = true
+	client := goredis.NewClient(opts)
+	t.Cleanup(func() { _ = client.Close() })
+	return client, prefix
+}
+
+// privateClient returns a client of a private server.
+func privateClient(t *testing.T, srv *ratelimittest.RedisServer, opts goredis.Options) *goredis.Client {
+	t.Helper()
+	opts.Addr = srv.Addr()
+	opts.ContextTimeoutEnabled = true
+	client := goredis.NewClient(&opts)
+	t.Cleanup(func() { _ = client.Close() })
+	return client
+}
+
 func TestConformance(t *testing.T) {
 	ratelimittest.Run(t, func(t *testing.T, now func() time.Time) ratelimit.Store {
-		client, prefix := testenv.Redis(t)
+		client, prefix := testRedis(t)
 		s, err := rlredis.New(client, rlredis.Config{Prefix: prefix, Now: now, Timeout: 10 * time.Second})
 		require.NoError(t, err)
 		return s
@@ -30,7 +53,7 @@ func TestConformance(t *testing.T) {
 // TestServerClock runs on the Redis server's clock: exact within a short
 // real window, refilled after it, and keys expire when full again.
 func TestServerClock(t *testing.T) {
-	client, prefix := testenv.Redis(t)
+	client, prefix := testRedis(t)
 	s, err := rlredis.New(client, rlredis.Config{Prefix: prefix})
 	require.NoError(t, err)
 	limit, err := ratelimit.ParseLimit("5/1500ms") // a token every 300ms
@@ -67,7 +90,7 @@ func TestServerClock(t *testing.T) {
 // TestSameDecisionsAsMemory feeds one sequence to both backends, each on
 // its own clock source, fast enough that no token comes back meanwhile.
 func TestSameDecisionsAsMemory(t *testing.T) {
-	client, prefix := testenv.Redis(t)
+	client, prefix := testRedis(t)
 	rs, err := rlredis.New(client, rlredis.Config{Prefix: prefix})
 	require.NoError(t, err)
 	ms, err := memory.New(memory.Config{})
@@ -92,7 +115,7 @@ func TestSameDecisionsAsMemory(t *testing.T) {
 // TestExactUnderConcurrencyServerClock: 1000 concurrent calls against 100
 // per hour on the server's clock allow exactly 100.
 func TestExactUnderConcurrencyServerClock(t *testing.T) {
-	client, prefix := testenv.Redis(t)
+	client, prefix := testRedis(t)
 	s, err := rlredis.New(client, rlredis.Config{Prefix: prefix, Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	var allowed atomic.Int64
@@ -115,8 +138,7 @@ func TestExactUnderConcurrencyServerClock(t *testing.T) {
 // cache it may flush.
 func TestScriptReloadedAfterFlush(t *testing.T) {
 	srv := ratelimittest.StartRedis(t)
-	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { _ = client.Close() })
+	client := privateClient(t, srv, goredis.Options{})
 	s, err := rlredis.New(client, rlredis.Config{})
 	require.NoError(t, err)
 	for range 2 {
@@ -134,8 +156,7 @@ func TestScriptReloadedAfterFlush(t *testing.T) {
 // back to memory, then return to Redis when it is back.
 func TestFallbackWhenRedisDies(t *testing.T) {
 	srv := ratelimittest.StartRedis(t)
-	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), MaxRetries: -1})
-	t.Cleanup(func() { _ = client.Close() })
+	client := privateClient(t, srv, goredis.Options{MaxRetries: -1})
 	rs, err := rlredis.New(client, rlredis.Config{Timeout: 200 * time.Millisecond})
 	require.NoError(t, err)
 	ms, err := memory.New(memory.Config{})
@@ -178,6 +199,56 @@ func TestFallbackWhenRedisDies(t *testing.T) {
 func TestNewValidates(t *testing.T) {
 	_, err := rlredis.New(nil, rlredis.Config{})
 	require.Error(t, err)
-	_, err = rlredis.New(goredis.NewClient(&goredis.Options{}), rlredis.Config{Timeout: -1})
+	plain := goredis.NewClient(&goredis.Options{})
+	t.Cleanup(func() { _ = plain.Close() })
+	_, err = rlredis.New(plain, rlredis.Config{Timeout: -2})
 	require.ErrorContains(t, err, "Config.Timeout")
+	_, err = rlredis.New(plain, rlredis.Config{})
+	require.ErrorContains(t, err, "ContextTimeoutEnabled")
+	_, err = rlredis.New(plain, rlredis.Config{Timeout: -1})
+	require.NoError(t, err, "without a timeout of ours any client will do")
+	withCtx := goredis.NewClusterClient(&goredis.ClusterOptions{ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = withCtx.Close() })
+	_, err = rlredis.New(withCtx, rlredis.Config{})
+	require.NoError(t, err)
+}
+
+// TestTimeoutWhenRedisHangs freezes a private Redis under an open
+// connection: the decision in flight costs one Timeout (plus go-redis's
+// short retry backoff), later ones go straight to the fallback, and
+// decisions return to Redis once it runs again.
+func TestTimeoutWhenRedisHangs(t *testing.T) {
+	srv := ratelimittest.StartRedis(t)
+	client := privateClient(t, srv, goredis.Options{PoolSize: 2})
+	rs, err := rlredis.New(client, rlredis.Config{Timeout: 50 * time.Millisecond})
+	require.NoError(t, err)
+	ms, err := memory.New(memory.Config{})
+	require.NoError(t, err)
+	lim, err := ratelimit.New(rs, ratelimit.Config{Fallback: ms, RetryInterval: 100 * time.Millisecond})
+	require.NoError(t, err)
+	limit := ratelimit.PerMinute(5)
+
+	r, err := lim.Allow(t.Context(), "k", limit)
+	require.NoError(t, err)
+	require.False(t, r.Degraded)
+
+	srv.Pause()
+	start := time.Now()
+	r, err = lim.Allow(t.Context(), "k", limit)
+	require.NoError(t, err)
+	assert.True(t, r.Degraded)
+	assert.Less(t, time.Since(start), time.Second)
+
+	start = time.Now()
+	r, err = lim.Allow(t.Context(), "k", limit)
+	require.NoError(t, err)
+	assert.True(t, r.Degraded)
+	assert.Equal(t, 3, r.Remaining, "the fallback's own budget")
+	assert.Less(t, time.Since(start), 20*time.Millisecond, "no second wait while the store is known to fail")
+
+	srv.Resume()
+	require.Eventually(t, func() bool {
+		r, err = lim.Allow(t.Context(), "k", limit)
+		return err == nil && !r.Degraded
+	}, 10*time.Second, 50*time.Millisecond)
 }

@@ -36,3 +36,27 @@ func Step(tat, now, interval, tolerance, n int64) Decision {
 	}
 	return Decision{Allowed: true, Remaining: diff / interval, ResetAfter: newTAT - now, TAT: newTAT, Write: n > 0}
 }
+
+// Encode packs the outcome of Step into one integer, as the Redis script
+// returns it: ResetAfter when allowed, −ResetAfter−1 when denied.
+func Encode(d Decision) int64 {
+	if d.Allowed {
+		return d.ResetAfter
+	}
+	return -d.ResetAfter - 1
+}
+
+// Decode unpacks what Encode packed, for a request of cost n under
+// interval and tolerance: the rest of the Decision follows from
+// ResetAfter (TAT and Write are left zero).
+func Decode(v, interval, tolerance, n int64) Decision {
+	if v >= 0 {
+		return Decision{Allowed: true, Remaining: (tolerance - v) / interval, ResetAfter: v}
+	}
+	reset := -v - 1
+	return Decision{
+		Remaining:  max(0, tolerance-reset) / interval,
+		RetryAfter: reset + n*interval - tolerance,
+		ResetAfter: reset,
+	}
+}
