@@ -11,9 +11,15 @@
 //
 // It needs Redis 5 or later (scripts replicated by effects, so the script
 // may read TIME before it writes). Each call has a short deadline
-// (Config.Timeout). Wrap the Store in a
-// ratelimit.Limiter with a memory fallback to keep serving while Redis is
-// down.
+// (Config.Timeout), which go-redis honours only with ContextTimeoutEnabled
+// set on the client:
+//
+//	opts, _ := goredis.ParseURL(url)
+//	opts.ContextTimeoutEnabled = true
+//	store, err := redis.New(goredis.NewClient(opts), redis.Config{})
+//
+// Wrap the Store in a ratelimit.Limiter with a memory fallback to keep
+// serving while Redis is down or hangs.
 package redis
 
 import (
