@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -113,8 +113,6 @@ var reservedHeaders = map[string]bool{
 	"content-disposition": true, "content-id": true, "return-path": true,
 }
 
-var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-
 // Validate reports the first problem with m as a [*FieldError] matching
 // [ErrInvalidMessage]. It checks every address with net/mail, refuses
 // carriage returns, line feeds and other control characters anywhere they
@@ -131,21 +129,31 @@ func (m *Message) Validate() error {
 	if n := len(m.To) + len(m.Cc) + len(m.Bcc); n > MaxRecipients {
 		return invalid("to", fmt.Sprintf("%d recipients exceed the limit of %d", n, MaxRecipients))
 	}
-	seen := make(map[string]string, len(m.To)+len(m.Cc)+len(m.Bcc))
+	// Bare lower-case addresses seen so far: a slice for the usual few, a
+	// map for long lists.
+	var seen []string
+	var seenSet map[string]bool
+	if n := len(m.To) + len(m.Cc) + len(m.Bcc); n > 16 {
+		seenSet = make(map[string]bool, n)
+	}
 	for _, list := range []struct {
 		name  string
 		addrs []string
 	}{{"to", m.To}, {"cc", m.Cc}, {"bcc", m.Bcc}} {
 		for i, a := range list.addrs {
-			field := fmt.Sprintf("%s[%d]", list.name, i)
-			if err := checkAddress(field, a, true); err != nil {
-				return err
+			pa, err := ParseAddress(a)
+			if err != nil {
+				return invalid(fmt.Sprintf("%s[%d]", list.name, i), err.Error())
 			}
-			addr := strings.ToLower(mustAddress(a))
-			if prev, dup := seen[addr]; dup {
-				return invalid(field, "duplicates "+prev)
+			addr := strings.ToLower(pa.Address)
+			if seenSet != nil && seenSet[addr] || seenSet == nil && slices.Contains(seen, addr) {
+				return invalid(fmt.Sprintf("%s[%d]", list.name, i), "repeats an address already among the recipients")
 			}
-			seen[addr] = field
+			if seenSet != nil {
+				seenSet[addr] = true
+			} else {
+				seen = append(seen, addr)
+			}
 		}
 	}
 	if err := checkAddress("reply_to", m.ReplyTo, false); err != nil {
@@ -167,51 +175,34 @@ func (m *Message) Validate() error {
 		return invalid("text", "must be valid UTF-8")
 	}
 	for k, v := range m.Headers {
-		field := "headers[" + k + "]"
 		if !validFieldName(k) {
-			return invalid(field, "is not a valid header name")
+			return invalid("headers["+k+"]", "is not a valid header name")
 		}
 		if reservedHeaders[strings.ToLower(k)] {
-			return invalid(field, "is set by the message itself")
+			return invalid("headers["+k+"]", "is set by the message itself")
 		}
-		if err := checkHeaderText(field, v, 998); err != nil {
+		if err := checkHeaderText("", v, 998); err != nil {
+			err.Field = "headers[" + k + "]"
 			return err
 		}
 	}
-	tagNames := make(map[string]bool, len(m.Tags))
 	for i, t := range m.Tags {
-		if !tagPattern.MatchString(t.Name) || !tagPattern.MatchString(t.Value) {
+		if !validTagPart(t.Name) || !validTagPart(t.Value) {
 			return invalid(fmt.Sprintf("tags[%d]", i), "name and value must be 1-256 ASCII letters, digits, '_' or '-'")
 		}
-		if tagNames[t.Name] {
+		if slices.ContainsFunc(m.Tags[:i], func(p Tag) bool { return p.Name == t.Name }) {
 			return invalid(fmt.Sprintf("tags[%d]", i), "repeats the name "+t.Name)
 		}
-		tagNames[t.Name] = true
 	}
 	var total int
 	for i, a := range m.Attachments {
-		field := fmt.Sprintf("attachments[%d]", i)
-		if strings.TrimSpace(a.Filename) == "" {
-			return invalid(field+".filename", "is required")
-		}
-		if err := checkHeaderText(field+".filename", a.Filename, 255); err != nil {
+		if err := checkAttachment(a); err != nil {
+			err.Field = fmt.Sprintf("attachments[%d]%s", i, err.Field)
 			return err
-		}
-		if strings.ContainsAny(a.Filename, `/\"`) {
-			return invalid(field+".filename", `must not contain '/', '\' or '"'`)
-		}
-		if err := checkHeaderText(field+".content_type", a.ContentType, 255); err != nil {
-			return err
-		}
-		if err := checkHeaderText(field+".content_id", a.ContentID, 255); err != nil {
-			return err
-		}
-		if strings.ContainsAny(a.ContentID, "<> ") {
-			return invalid(field+".content_id", "must not contain '<', '>' or spaces")
 		}
 		total += len(a.Content)
 		if total > MaxAttachmentBytes {
-			return invalid(field, fmt.Sprintf("attachments exceed %d bytes in total", MaxAttachmentBytes))
+			return invalid(fmt.Sprintf("attachments[%d]", i), fmt.Sprintf("attachments exceed %d bytes in total", MaxAttachmentBytes))
 		}
 	}
 	if len(m.IdempotencyKey) > MaxIdempotencyKeyLen {
@@ -246,15 +237,6 @@ func ParseAddress(s string) (*mail.Address, error) {
 	return a, nil
 }
 
-// mustAddress returns the bare address of a mailbox already validated.
-func mustAddress(s string) string {
-	a, err := ParseAddress(s)
-	if err != nil {
-		return s
-	}
-	return a.Address
-}
-
 func checkAddress(field, s string, required bool) error {
 	if s == "" && !required {
 		return nil
@@ -265,9 +247,48 @@ func checkAddress(field, s string, required bool) error {
 	return nil
 }
 
+// checkAttachment checks one attachment; the error's Field is relative
+// (".filename"), or empty for the attachment as a whole.
+func checkAttachment(a Attachment) *FieldError {
+	if strings.TrimSpace(a.Filename) == "" {
+		return invalid(".filename", "is required")
+	}
+	if err := checkHeaderText(".filename", a.Filename, 255); err != nil {
+		return err
+	}
+	if strings.ContainsAny(a.Filename, `/\"`) {
+		return invalid(".filename", `must not contain '/', '\' or '"'`)
+	}
+	if err := checkHeaderText(".content_type", a.ContentType, 255); err != nil {
+		return err
+	}
+	if err := checkHeaderText(".content_id", a.ContentID, 255); err != nil {
+		return err
+	}
+	if strings.ContainsAny(a.ContentID, "<> ") {
+		return invalid(".content_id", "must not contain '<', '>' or spaces")
+	}
+	return nil
+}
+
+// validTagPart reports whether s is 1-256 ASCII letters, digits, '_' or
+// '-'.
+func validTagPart(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // checkHeaderText refuses text that could end a header line or confuse a
 // MIME writer.
-func checkHeaderText(field, s string, maxLen int) error {
+func checkHeaderText(field, s string, maxLen int) *FieldError {
 	if !utf8.ValidString(s) {
 		return invalid(field, "must be valid UTF-8")
 	}
