@@ -20,9 +20,9 @@ import (
 	"github.com/omnistack/omnistack/email/resend"
 	"github.com/omnistack/omnistack/email/sendgrid"
 	resendsdk "github.com/resend/resend-go/v2"
+	"github.com/sendgrid/rest"
 	sg "github.com/sendgrid/sendgrid-go"
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
-	"github.com/sendgrid/rest"
 )
 
 func message(to string) email.Message {
