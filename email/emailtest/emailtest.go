@@ -1,13 +1,3 @@
-// Package emailtest is the conformance suite every [email.Sender] passes.
-// Provider packages run it against fakes of their backends; users run it
-// against their own senders:
-//
-//	func TestConformance(t *testing.T) {
-//		emailtest.Run(t, func(t *testing.T) emailtest.Harness {
-//			s := memory.New(memory.Config{})
-//			return emailtest.Harness{Sender: s, Delivered: func() []email.Message { ... }}
-//		})
-//	}
 package emailtest
 
 import (
