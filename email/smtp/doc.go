@@ -9,7 +9,9 @@
 // (SCRAM, CRAM-MD5, PLAIN, LOGIN); PLAIN and LOGIN are never used without
 // encryption except towards localhost.
 //
-// Each Send opens one connection, delivers one message and quits. The
+// Each Send opens one connection, delivers one message and quits;
+// SendBatch, which email.SendBulk uses, delivers up to
+// Config.MessagesPerConnection messages over one connection. The
 // result's ID is the Message-ID header, generated as
 // <uuid@domain-of-From>. Message.Tags and Message.IdempotencyKey have no
 // SMTP counterpart and are not sent. A text part is derived from the HTML

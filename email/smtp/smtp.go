@@ -52,6 +52,9 @@ type Config struct {
 	HELO string
 	// Timeout bounds dialling and each command. Default: 30s.
 	Timeout time.Duration
+	// MessagesPerConnection is how many messages SendBatch (and so
+	// email.SendBulk) delivers over one connection. Default: 50.
+	MessagesPerConnection int
 }
 
 // ParseURL reads an SMTP_URL: smtp://user:pass@host:587 (STARTTLS
@@ -96,7 +99,10 @@ type Sender struct {
 	opts []gomail.Option
 }
 
-var _ email.Sender = (*Sender)(nil)
+var (
+	_ email.Sender      = (*Sender)(nil)
+	_ email.BatchSender = (*Sender)(nil)
+)
 
 // New validates cfg and returns a Sender. It does not connect.
 func New(cfg Config) (*Sender, error) {
@@ -127,6 +133,12 @@ func New(cfg Config) (*Sender, error) {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.MessagesPerConnection < 0 {
+		return nil, fmt.Errorf("smtp: Config.MessagesPerConnection must not be negative, got %d", cfg.MessagesPerConnection)
+	}
+	if cfg.MessagesPerConnection == 0 {
+		cfg.MessagesPerConnection = 50
 	}
 	if cfg.HELO == "" {
 		cfg.HELO = "localhost"
@@ -189,6 +201,55 @@ func (s *Sender) Send(ctx context.Context, msg email.Message) (email.Result, err
 		return email.Result{}, classify(ctx, err)
 	}
 	return email.Result{ID: id}, nil
+}
+
+// BatchLimit is Config.MessagesPerConnection.
+func (s *Sender) BatchLimit() int { return s.cfg.MessagesPerConnection }
+
+// SendBatch delivers msgs over one connection, each in its own SMTP
+// transaction: a message the server refuses fails alone (the session is
+// reset) and the others go on. The error is for the connection as a
+// whole (dial, TLS, AUTH), when nothing was sent.
+func (s *Sender) SendBatch(ctx context.Context, msgs []email.Message) ([]email.BulkResult, error) {
+	out := make([]email.BulkResult, len(msgs))
+	var batch []*gomail.Msg
+	var index []int
+	for i, msg := range msgs {
+		if err := msg.Validate(); err != nil {
+			out[i].Err = err
+			continue
+		}
+		m, id, err := build(msg)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		out[i].ID = id
+		batch = append(batch, m)
+		index = append(index, i)
+	}
+	if len(batch) == 0 {
+		return out, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, context.Cause(ctx)
+	}
+	c, err := s.client()
+	if err != nil {
+		return nil, fmt.Errorf("smtp: %w", err)
+	}
+	sc, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return nil, classify(ctx, err)
+	}
+	_ = c.SendWithSMTPClient(sc, batch...) // per-message errors are read below
+	_ = c.CloseWithSMTPClient(sc)          // the messages are delivered or not by now
+	for k, m := range batch {
+		if m.HasSendError() {
+			out[index[k]] = email.BulkResult{Err: classify(ctx, m.SendError())}
+		}
+	}
+	return out, nil
 }
 
 // build turns a validated message into a go-mail message and its ID.

@@ -468,3 +468,44 @@ func TestNewValidates(t *testing.T) {
 		require.ErrorContains(t, err, tt.want)
 	}
 }
+
+func TestBulkOverFewConnections(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, startTLS)
+	snd := sender(t, s, smtp.Config{Username: user, Password: password, MessagesPerConnection: 4})
+	var to []string
+	for i := range 10 {
+		to = append(to, fmt.Sprintf("user%d@example.com", i))
+	}
+	to[2] = "unknown@example.com"
+	msgs := email.ToEach(msg("x@example.com"), to)
+	msgs[5].Subject = "tempfail"
+	msgs[7].To = []string{"bad"}
+	res := email.SendBulk(t.Context(), snd, msgs, email.BulkConfig{Concurrency: 2})
+	for i, r := range res {
+		switch i {
+		case 2:
+			assert.ErrorIs(t, r.Err, email.ErrRejected)
+		case 5:
+			assert.ErrorIs(t, r.Err, email.ErrUnavailable)
+		case 7:
+			assert.ErrorIs(t, r.Err, email.ErrInvalidMessage)
+		default:
+			require.NoError(t, r.Err, "message %d", i)
+			assert.True(t, strings.HasSuffix(r.ID, "@example.com>"))
+		}
+	}
+	assert.Len(t, s.received(), 7)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	assert.Len(t, s.sawAuth, 3, "9 valid messages, 4 per connection: 3 connections")
+}
+
+func TestBatchDialFails(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, startTLS)
+	snd := sender(t, s, smtp.Config{Username: user, Password: "wrong"})
+	res, err := snd.SendBatch(t.Context(), []email.Message{msg("a@example.com"), msg("b@example.com")})
+	require.ErrorIs(t, err, email.ErrUnauthorized)
+	assert.Nil(t, res)
+}
