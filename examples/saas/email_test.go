@@ -14,6 +14,7 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -105,6 +106,20 @@ func TestEmailWelcomeThroughResend(t *testing.T) {
 
 	signUp(t, s, "u1", "ada@example.com", "Ada Lovelace")
 	f.none(t, 300*time.Millisecond) // an existing user gets no second welcome
+}
+
+func TestEmailWelcomeWithPostgres(t *testing.T) {
+	t.Parallel()
+	_, dbURL := testenv.Schema(t)
+	f := newEmailFake(t)
+	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "DATABASE_URL": dbURL, "JOBS_BACKEND": "memory",
+		"EMAIL_PROVIDER": "resend", "RESEND_API_KEY": "re_e2e", "RESEND_BASE_URL": f.srv.URL}))
+	me := signUp(t, s, "pg1", "pat@example.com", "Pat")
+	r := f.next(t)
+	assert.Equal(t, "welcome/"+me["id"].(string), r.header.Get("Idempotency-Key"))
+	assert.Equal(t, []any{"pat@example.com"}, r.body["to"])
+	signUp(t, s, "pg1", "pat@example.com", "Pat")
+	f.none(t, 300*time.Millisecond)
 }
 
 func TestEmailWelcomeFailureDoesNotFailTheRequest(t *testing.T) {
