@@ -3,7 +3,6 @@ package resend_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/emailtest"
+	"github.com/omnistack/omnistack/email/internal/providertest"
 	"github.com/omnistack/omnistack/email/resend"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -167,8 +167,7 @@ func (m wireEmail) message(t *testing.T) email.Message {
 
 func newSender(t *testing.T, srv *httptest.Server) *resend.Sender {
 	t.Helper()
-	s, err := resend.New(apiKey, resend.Config{BaseURL: srv.URL, HTTPClient: srv.Client(),
-		Now: func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }})
+	s, err := resend.New(apiKey, resend.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), Now: providertest.Now})
 	require.NoError(t, err)
 	return s
 }
@@ -236,65 +235,33 @@ func TestTooManyTo(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name       string
-		status     int
-		header     map[string]string
-		body       string
-		kind       error
-		code       string
-		message    string
-		retryAfter time.Duration
-	}{
-		{"BadRequest", 400, nil, `{"statusCode":400,"name":"validation_error","message":"Invalid ` + "`to`" + ` field."}`,
-			email.ErrRejected, "validation_error", "Invalid `to` field.", 0},
-		{"IdempotencyKey", 400, nil, `{"statusCode":400,"name":"invalid_idempotency_key","message":"The key must be between 1-256 chars."}`,
-			email.ErrRejected, "invalid_idempotency_key", "The key must be between 1-256 chars.", 0},
-		{"MissingKey", 401, nil, `{"statusCode":401,"name":"missing_api_key","message":"Missing API key in the authorization header."}`,
-			email.ErrUnauthorized, "missing_api_key", "Missing API key in the authorization header.", 0},
-		{"InvalidKey", 403, nil, `{"statusCode":403,"name":"invalid_api_key","message":"API key is invalid"}`,
-			email.ErrUnauthorized, "invalid_api_key", "API key is invalid", 0},
-		{"Unprocessable", 422, nil, `{"statusCode":422,"name":"validation_error","message":"The example.com domain is not verified."}`,
-			email.ErrRejected, "validation_error", "The example.com domain is not verified.", 0},
-		{"RateLimitedSeconds", 429, map[string]string{"Retry-After": "7", "ratelimit-limit": "2", "ratelimit-remaining": "0", "ratelimit-reset": "7"},
-			`{"statusCode":429,"name":"rate_limit_exceeded","message":"Too many requests."}`,
-			email.ErrRateLimited, "rate_limit_exceeded", "Too many requests.", 7 * time.Second},
-		{"RateLimitedDate", 429, map[string]string{"Retry-After": "Tue, 01 Dec 2026 10:00:30 GMT"},
-			`{"statusCode":429,"name":"rate_limit_exceeded","message":"Too many requests."}`,
-			email.ErrRateLimited, "rate_limit_exceeded", "Too many requests.", 30 * time.Second},
-		{"ServerError", 500, nil, `{"statusCode":500,"name":"internal_server_error","message":"Unexpected error."}`,
-			email.ErrUnavailable, "internal_server_error", "Unexpected error.", 0},
-		{"BadGatewayHTML", 502, map[string]string{"Content-Type": "text/html"}, `<html>bad gateway</html>`,
-			email.ErrUnavailable, "", "", 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f, srv := newFake(t)
-			f.reply = func(w http.ResponseWriter, r *http.Request) bool {
-				w.Header().Set("Content-Type", "application/json")
-				for k, v := range tt.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(tt.status)
-				io.WriteString(w, tt.body)
-				return true
-			}
-			_, err := newSender(t, srv).Send(t.Context(), msg("a@example.com"))
-			require.ErrorIs(t, err, tt.kind)
-			pe, ok := errors.AsType[*email.ProviderError](err)
-			require.True(t, ok, "%T", err)
-			assert.Equal(t, "resend", pe.Provider)
-			assert.Equal(t, tt.status, pe.Status)
-			assert.Equal(t, tt.code, pe.Code)
-			if tt.message != "" {
-				assert.Equal(t, tt.message, pe.Message)
-			}
-			assert.Equal(t, tt.retryAfter, pe.RetryAfter())
-			assert.Equal(t, tt.kind == email.ErrRateLimited || tt.kind == email.ErrUnavailable, email.IsTransient(err))
-			assert.NotContains(t, err.Error(), apiKey)
-		})
-	}
+	providertest.RunErrors(t, "resend", apiKey, []providertest.ErrorCase{
+		{Name: "BadRequest", Status: 400, Body: `{"statusCode":400,"name":"validation_error","message":"Invalid ` + "`to`" + ` field."}`,
+			Kind: email.ErrRejected, Code: "validation_error", Message: "Invalid `to` field."},
+		{Name: "IdempotencyKey", Status: 400, Body: `{"statusCode":400,"name":"invalid_idempotency_key","message":"The key must be between 1-256 chars."}`,
+			Kind: email.ErrRejected, Code: "invalid_idempotency_key", Message: "The key must be between 1-256 chars."},
+		{Name: "MissingKey", Status: 401, Body: `{"statusCode":401,"name":"missing_api_key","message":"Missing API key in the authorization header."}`,
+			Kind: email.ErrUnauthorized, Code: "missing_api_key", Message: "Missing API key in the authorization header."},
+		{Name: "InvalidKey", Status: 403, Body: `{"statusCode":403,"name":"invalid_api_key","message":"API key is invalid"}`,
+			Kind: email.ErrUnauthorized, Code: "invalid_api_key", Message: "API key is invalid"},
+		{Name: "Unprocessable", Status: 422, Body: `{"statusCode":422,"name":"validation_error","message":"The example.com domain is not verified."}`,
+			Kind: email.ErrRejected, Code: "validation_error", Message: "The example.com domain is not verified."},
+		{Name: "RateLimitedSeconds", Status: 429, Header: map[string]string{"Retry-After": "7", "ratelimit-limit": "2", "ratelimit-remaining": "0", "ratelimit-reset": "7"},
+			Body: `{"statusCode":429,"name":"rate_limit_exceeded","message":"Too many requests."}`,
+			Kind: email.ErrRateLimited, Code: "rate_limit_exceeded", Message: "Too many requests.", RetryAfter: 7 * time.Second},
+		{Name: "RateLimitedDate", Status: 429, Header: map[string]string{"Retry-After": "Tue, 01 Dec 2026 10:00:30 GMT"},
+			Body: `{"statusCode":429,"name":"rate_limit_exceeded","message":"Too many requests."}`,
+			Kind: email.ErrRateLimited, Code: "rate_limit_exceeded", Message: "Too many requests.", RetryAfter: 30 * time.Second},
+		{Name: "ServerError", Status: 500, Body: `{"statusCode":500,"name":"internal_server_error","message":"Unexpected error."}`,
+			Kind: email.ErrUnavailable, Code: "internal_server_error", Message: "Unexpected error."},
+		{Name: "BadGatewayHTML", Status: 502, Header: map[string]string{"Content-Type": "text/html"}, Body: `<html>bad gateway</html>`,
+			Kind: email.ErrUnavailable},
+	}, func(t *testing.T, baseURL string) error {
+		s, err := resend.New(apiKey, resend.Config{BaseURL: baseURL, Now: providertest.Now})
+		require.NoError(t, err)
+		_, err = s.Send(t.Context(), msg("a@example.com"))
+		return err
+	})
 }
 
 func TestNetworkError(t *testing.T) {

@@ -3,7 +3,6 @@ package sendgrid_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/emailtest"
+	"github.com/omnistack/omnistack/email/internal/providertest"
 	"github.com/omnistack/omnistack/email/sendgrid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -162,7 +162,7 @@ func newSender(t *testing.T, srv *httptest.Server, cfg sendgrid.Config) *sendgri
 	t.Helper()
 	cfg.BaseURL = srv.URL
 	cfg.HTTPClient = srv.Client()
-	cfg.Now = func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }
+	cfg.Now = providertest.Now
 	s, err := sendgrid.New(apiKey, cfg)
 	require.NoError(t, err)
 	return s
@@ -207,58 +207,31 @@ func TestSubuserAndSandbox(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name       string
-		status     int
-		header     map[string]string
-		body       string
-		kind       error
-		message    string
-		retryAfter time.Duration
-	}{
-		{"BadRequest", 400, nil, `{"errors":[{"message":"Does not contain a valid address.","field":"personalizations.0.to","help":"http://sendgrid.com/docs"}]}`,
-			email.ErrRejected, "personalizations.0.to: Does not contain a valid address.", 0},
-		{"BadRequestMany", 400, nil, `{"errors":[{"message":"a","field":"f1"},{"message":"b","field":null},{"message":"c","field":"f3"},{"message":"d","field":"f4"}]}`,
-			email.ErrRejected, "f1: a; b; f3: c; and 1 more", 0},
-		{"Unauthorized", 401, nil, `{"errors":[{"field":null,"message":"The provided authorization grant is invalid, expired, or revoked"}]}`,
-			email.ErrUnauthorized, "The provided authorization grant is invalid, expired, or revoked", 0},
-		{"Forbidden", 403, nil, `{"errors":[{"field":null,"message":"access forbidden"}]}`,
-			email.ErrUnauthorized, "access forbidden", 0},
-		{"TooLarge", 413, nil, `{"errors":[{"field":null,"message":"payload too large"}]}`,
-			email.ErrRejected, "payload too large", 0},
-		{"RateLimited", 429, map[string]string{"Retry-After": "12", "X-RateLimit-Reset": "1795000000"}, `{"errors":[{"field":null,"message":"too many requests"}]}`,
-			email.ErrRateLimited, "too many requests", 12 * time.Second},
-		{"RateLimitedNoHint", 429, nil, `{"errors":[{"field":null,"message":"too many requests"}]}`,
-			email.ErrRateLimited, "too many requests", 0},
-		{"ServerError", 500, nil, `{"errors":[{"field":null,"message":"internal error"}]}`,
-			email.ErrUnavailable, "internal error", 0},
-		{"Unavailable", 503, map[string]string{"Retry-After": "Tue, 01 Dec 2026 10:01:00 GMT"}, `upstream down`,
-			email.ErrUnavailable, "", time.Minute},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f, srv := newFake(t)
-			f.reply = func(w http.ResponseWriter, r *http.Request) bool {
-				for k, v := range tt.header {
-					w.Header().Set(k, v)
-				}
-				w.WriteHeader(tt.status)
-				io.WriteString(w, tt.body)
-				return true
-			}
-			_, err := newSender(t, srv, sendgrid.Config{}).Send(t.Context(), msg())
-			require.ErrorIs(t, err, tt.kind)
-			pe, ok := errors.AsType[*email.ProviderError](err)
-			require.True(t, ok, "%T", err)
-			assert.Equal(t, "sendgrid", pe.Provider)
-			assert.Equal(t, tt.status, pe.Status)
-			assert.Equal(t, tt.message, pe.Message)
-			assert.Equal(t, tt.retryAfter, pe.RetryAfter())
-			assert.Equal(t, tt.kind == email.ErrRateLimited || tt.kind == email.ErrUnavailable, email.IsTransient(err))
-			assert.NotContains(t, err.Error(), apiKey)
-		})
-	}
+	providertest.RunErrors(t, "sendgrid", apiKey, []providertest.ErrorCase{
+		{Name: "BadRequest", Status: 400, Body: `{"errors":[{"message":"Does not contain a valid address.","field":"personalizations.0.to","help":"http://sendgrid.com/docs"}]}`,
+			Kind: email.ErrRejected, Message: "personalizations.0.to: Does not contain a valid address."},
+		{Name: "BadRequestMany", Status: 400, Body: `{"errors":[{"message":"a","field":"f1"},{"message":"b","field":null},{"message":"c","field":"f3"},{"message":"d","field":"f4"}]}`,
+			Kind: email.ErrRejected, Message: "f1: a; b; f3: c; and 1 more"},
+		{Name: "Unauthorized", Status: 401, Body: `{"errors":[{"field":null,"message":"The provided authorization grant is invalid, expired, or revoked"}]}`,
+			Kind: email.ErrUnauthorized, Message: "The provided authorization grant is invalid, expired, or revoked"},
+		{Name: "Forbidden", Status: 403, Body: `{"errors":[{"field":null,"message":"access forbidden"}]}`,
+			Kind: email.ErrUnauthorized, Message: "access forbidden"},
+		{Name: "TooLarge", Status: 413, Body: `{"errors":[{"field":null,"message":"payload too large"}]}`,
+			Kind: email.ErrRejected, Message: "payload too large"},
+		{Name: "RateLimited", Status: 429, Header: map[string]string{"Retry-After": "12", "X-RateLimit-Reset": "1795000000"},
+			Body: `{"errors":[{"field":null,"message":"too many requests"}]}`, Kind: email.ErrRateLimited, Message: "too many requests", RetryAfter: 12 * time.Second},
+		{Name: "RateLimitedNoHint", Status: 429, Body: `{"errors":[{"field":null,"message":"too many requests"}]}`,
+			Kind: email.ErrRateLimited, Message: "too many requests"},
+		{Name: "ServerError", Status: 500, Body: `{"errors":[{"field":null,"message":"internal error"}]}`,
+			Kind: email.ErrUnavailable, Message: "internal error"},
+		{Name: "Unavailable", Status: 503, Header: map[string]string{"Retry-After": "Tue, 01 Dec 2026 10:01:00 GMT"}, Body: `upstream down`,
+			Kind: email.ErrUnavailable, RetryAfter: time.Minute},
+	}, func(t *testing.T, baseURL string) error {
+		s, err := sendgrid.New(apiKey, sendgrid.Config{BaseURL: baseURL, Now: providertest.Now})
+		require.NoError(t, err)
+		_, err = s.Send(t.Context(), msg())
+		return err
+	})
 }
 
 func TestNetworkError(t *testing.T) {
