@@ -1,6 +1,7 @@
 package resend_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/omnistack/omnistack/email/emailtest"
 	"github.com/omnistack/omnistack/email/internal/providertest"
 	"github.com/omnistack/omnistack/email/resend"
+	"github.com/omnistack/omnistack/resilience"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -328,4 +330,35 @@ func TestBatchRequestFails(t *testing.T) {
 	res, err := newSender(t, srv).SendBatch(t.Context(), []email.Message{msg("a@example.com"), msg("b@example.com")})
 	require.ErrorIs(t, err, email.ErrUnavailable)
 	assert.Nil(t, res)
+}
+
+func TestResilientHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	f, srv := newFake(t)
+	var calls int
+	f.reply = func(w http.ResponseWriter, r *http.Request) bool {
+		calls++
+		if calls > 1 {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "2")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"statusCode":429,"name":"rate_limit_exceeded","message":"Too many requests."}`)
+		return true
+	}
+	var slept []time.Duration
+	s, err := email.NewResilient(newSender(t, srv), email.ResilientConfig{Retry: resilience.RetryConfig{
+		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil },
+	}})
+	require.NoError(t, err)
+	res, err := s.Send(t.Context(), msg("a@example.com"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, res.ID)
+	assert.Equal(t, 2, calls)
+	require.Len(t, slept, 1)
+	assert.GreaterOrEqual(t, slept[0], 2*time.Second)
+	require.Len(t, f.keys, 1)
+	assert.NotEmpty(t, f.keys[0], "the wrapper gave the message an idempotency key")
+	assert.Equal(t, f.keys[0], f.requests[0].Header.Get("Idempotency-Key"), "the retry reused it")
 }

@@ -216,6 +216,8 @@ func TestErrors(t *testing.T) {
 			Kind: email.ErrUnauthorized, Message: "The provided authorization grant is invalid, expired, or revoked"},
 		{Name: "Forbidden", Status: 403, Body: `{"errors":[{"field":null,"message":"access forbidden"}]}`,
 			Kind: email.ErrUnauthorized, Message: "access forbidden"},
+		{Name: "Unprocessable", Status: 422, Body: `{"errors":[{"field":"from","message":"The from address does not match a verified Sender Identity."}]}`,
+			Kind: email.ErrRejected, Message: "from: The from address does not match a verified Sender Identity."},
 		{Name: "TooLarge", Status: 413, Body: `{"errors":[{"field":null,"message":"payload too large"}]}`,
 			Kind: email.ErrRejected, Message: "payload too large"},
 		{Name: "RateLimited", Status: 429, Header: map[string]string{"Retry-After": "12", "X-RateLimit-Reset": "1795000000"},
