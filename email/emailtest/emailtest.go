@@ -34,6 +34,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Helper()
 	t.Run("SendMinimal", func(t *testing.T) { testSendMinimal(t, newHarness(t)) })
 	t.Run("SendFull", func(t *testing.T) { testSendFull(t, newHarness(t)) })
+	t.Run("LargeAttachment", func(t *testing.T) { testLargeAttachment(t, newHarness(t)) })
 	t.Run("UniqueIDs", func(t *testing.T) { testUniqueIDs(t, newHarness(t)) })
 	t.Run("Invalid", func(t *testing.T) { testInvalid(t, newHarness) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, newHarness(t)) })
@@ -122,6 +123,26 @@ func testSendFull(t *testing.T, h Harness) {
 			assert.Equal(t, a.ContentType, strings.Split(g.ContentType, ";")[0])
 		}
 	}
+}
+
+// testLargeAttachment sends 256 KiB of every byte value, which long
+// base64 lines and transfer encodings must carry intact.
+func testLargeAttachment(t *testing.T, h Harness) {
+	content := make([]byte, 256<<10)
+	for i := range content {
+		content[i] = byte(i*7 + i>>8)
+	}
+	msg := minimal("user@example.com")
+	msg.Attachments = []email.Attachment{{Filename: "data.bin", ContentType: "application/octet-stream", Content: content}}
+	_, err := h.Sender.Send(t.Context(), msg)
+	require.NoError(t, err)
+	if h.Delivered == nil {
+		return
+	}
+	got := h.Delivered()
+	require.Len(t, got, 1)
+	require.Len(t, got[0].Attachments, 1)
+	assert.True(t, bytes.Equal(content, got[0].Attachments[0].Content), "attachment bytes differ")
 }
 
 func testUniqueIDs(t *testing.T, h Harness) {
