@@ -87,7 +87,9 @@ func NewBreaker(cfg BreakerConfig) (*Breaker, error) {
 		Timeout:     cfg.OpenTimeout,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= threshold },
 		IsExcluded: func(err error) bool {
-			return errors.Is(err, context.Canceled) || IsPermanent(err) || !isFailure(err)
+			// gobreaker asks about successes too (err == nil): never exclude
+			// those, or a half-open breaker could not close again.
+			return err != nil && (errors.Is(err, context.Canceled) || IsPermanent(err) || !isFailure(err))
 		},
 		OnStateChange: cfg.OnStateChange,
 	}

@@ -277,6 +277,23 @@ func TestBreakerIgnoresPermanentAndCanceled(t *testing.T) {
 	assert.Equal(t, resilience.StateClosed, b.State())
 }
 
+func TestBreakerWithIsFailureClosesAfterHalfOpenSuccess(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		errBadAddress := errors.New("bad address")
+		b, err := resilience.NewBreaker(resilience.BreakerConfig{
+			ConsecutiveFailures: 1, OpenTimeout: time.Second,
+			IsFailure: func(err error) bool { return !errors.Is(err, errBadAddress) },
+		})
+		require.NoError(t, err)
+		_ = b.Run(t.Context(), func(context.Context) error { return errBoom })
+		require.Equal(t, resilience.StateOpen, b.State())
+		time.Sleep(time.Second + time.Millisecond)
+		require.NoError(t, b.Run(t.Context(), func(context.Context) error { return nil }))
+		assert.Equal(t, resilience.StateClosed, b.State(), "a successful probe closes the breaker")
+	})
+}
+
 func TestBreakerSuccessResetsConsecutiveFailures(t *testing.T) {
 	t.Parallel()
 	b, err := resilience.NewBreaker(resilience.BreakerConfig{ConsecutiveFailures: 3})
