@@ -67,9 +67,6 @@ type app struct {
 	// onUserCreated runs after a user is created, by first request or by
 	// webhook; failures are logged, never returned to the client.
 	onUserCreated []func(ctx context.Context, u newUser)
-	// cleanupPendingFiles removes uploads never confirmed within olderThan
-	// (set by storage; nil until then), for the jobs wiring to schedule.
-	cleanupPendingFiles func(ctx context.Context, olderThan time.Duration) (int, error)
 
 	closers []func()
 }
@@ -114,8 +111,8 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 		setup func(context.Context) error
 	}{
 		{"ratelimit", a.setupRateLimit},
-		{"email", a.setupEmail},
 		{"jobs", a.setupJobs},
+		{"email", a.setupEmail},
 		{"auth", a.setupAuth},
 		{"projects", a.setupProjects},
 		{"storage", a.setupStorage},

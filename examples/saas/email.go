@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/omnistack/omnistack/email"
@@ -13,17 +12,27 @@ import (
 	"github.com/omnistack/omnistack/email/resend"
 	"github.com/omnistack/omnistack/email/sendgrid"
 	"github.com/omnistack/omnistack/email/smtp"
-	"github.com/omnistack/omnistack/httpx"
+	"github.com/omnistack/omnistack/jobs"
 )
 
-// welcomeTimeout bounds one welcome e-mail, retries included.
+// welcomeTimeout bounds one attempt of the welcome e-mail job, the
+// sender's own retries included.
 const welcomeTimeout = 2 * time.Minute
 
+// sendWelcome is the welcome e-mail job, enqueued when a user is created.
+type sendWelcome struct {
+	UserID string `json:"user_id"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+}
+
+func (sendWelcome) Kind() string { return "email_welcome" }
+
 // setupEmail wires the e-mail sender (EMAIL_PROVIDER, behind retries and a
-// circuit breaker) and the welcome e-mail sent when a user is created.
-// The welcome e-mail goes out in the background and never fails the
-// request; shutdown waits for e-mails in flight up to SHUTDOWN_TIMEOUT,
-// then cancels them.
+// circuit breaker) and the welcome e-mail sent when a user is created. The
+// welcome e-mail is a background job (setupJobs runs first): creating a
+// user only enqueues it, so it never fails or slows the request; the jobs
+// worker retries transient provider failures and drains at shutdown.
 func (a *app) setupEmail(ctx context.Context) error {
 	provider, err := newEmailProvider(a.cfg, a.logger)
 	if err != nil {
@@ -44,9 +53,22 @@ func (a *app) setupEmail(ctx context.Context) error {
 		return err
 	}
 	w := &welcomer{sender: sender, renderer: renderer, from: a.cfg.EmailFrom, loginURL: a.cfg.PublicBaseURL, logger: a.logger}
-	w.ctx, w.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	a.onUserCreated = append(a.onUserCreated, w.send)
-	a.closers = append(a.closers, func() { w.close(a.cfg.ShutdownTimeout) })
+	if err := registerJob(a, w.run); err != nil {
+		return err
+	}
+	a.onUserCreated = append(a.onUserCreated, func(ctx context.Context, u newUser) {
+		if u.Email == "" {
+			return
+		}
+		_, err := a.jobs.client.Enqueue(ctx, sendWelcome{UserID: u.ID, Email: u.Email, Name: u.Name}, &jobs.EnqueueOptions{
+			UniqueKey:   "welcome:" + u.ID, // one welcome per user, even if the hook runs twice
+			MaxAttempts: 10,
+			Timeout:     welcomeTimeout,
+		})
+		if err != nil {
+			a.logger.ErrorContext(ctx, "welcome e-mail not enqueued", slog.String("user_id", u.ID), slog.String("error", err.Error()))
+		}
+	})
 	return nil
 }
 
@@ -89,41 +111,29 @@ func newEmailProvider(cfg config, logger *slog.Logger) (email.Sender, error) {
 	return console.New(console.Config{Logger: logger, IncludeText: cfg.Environment == "development"}), nil
 }
 
-// welcomer sends welcome e-mails in the background and waits for them at
-// shutdown.
+// welcomer renders and sends welcome e-mails.
 type welcomer struct {
 	sender   email.Sender
 	renderer *email.Renderer
 	from     string
 	loginURL string
 	logger   *slog.Logger
-
-	ctx    context.Context // outlives requests; cancelled at shutdown
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	closed bool
-	wg     sync.WaitGroup
 }
 
-// send is an onUserCreated hook: it starts the welcome e-mail and returns.
-func (w *welcomer) send(ctx context.Context, u newUser) {
-	if u.Email == "" {
-		return
+// run is the welcome job. A transient failure is returned, so the job is
+// retried with backoff; a permanent one (a rejected address, a bad key) is
+// logged and ends the job, since retrying cannot help.
+func (w *welcomer) run(ctx context.Context, args sendWelcome) error {
+	err := w.deliver(ctx, newUser{ID: args.UserID, Email: args.Email, Name: args.Name})
+	if err == nil {
+		return nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		w.logger.WarnContext(ctx, "welcome e-mail skipped: shutting down", slog.String("user_id", u.ID))
-		return
+	w.logger.ErrorContext(ctx, "welcome e-mail failed", slog.String("user_id", args.UserID),
+		slog.Bool("will_retry", email.IsTransient(err)), slog.String("error", err.Error()))
+	if email.IsTransient(err) {
+		return err
 	}
-	ctx = httpx.WithRequestID(w.ctx, httpx.RequestIDFrom(ctx)) // keep the request ID in the logs
-	w.wg.Go(func() {
-		ctx, cancel := context.WithTimeout(ctx, welcomeTimeout)
-		defer cancel()
-		if err := w.deliver(ctx, u); err != nil {
-			w.logger.ErrorContext(ctx, "welcome e-mail failed", slog.String("user_id", u.ID), slog.String("error", err.Error()))
-		}
-	})
+	return nil
 }
 
 func (w *welcomer) deliver(ctx context.Context, u newUser) error {
@@ -134,7 +144,7 @@ func (w *welcomer) deliver(ctx context.Context, u newUser) error {
 	msg := email.Message{
 		From: w.from, To: []string{u.Email},
 		Tags:           []email.Tag{{Name: "category", Value: "welcome"}},
-		IdempotencyKey: "welcome/" + u.ID, // one welcome per user, even if the hook runs twice
+		IdempotencyKey: "welcome/" + u.ID, // one welcome per user, even across job retries
 	}
 	out.Apply(&msg)
 	res, err := w.sender.Send(ctx, msg)
@@ -143,25 +153,4 @@ func (w *welcomer) deliver(ctx context.Context, u newUser) error {
 	}
 	w.logger.InfoContext(ctx, "welcome e-mail sent", slog.String("user_id", u.ID), slog.String("email_id", res.ID))
 	return nil
-}
-
-// close stops new e-mails, waits up to timeout for those in flight, then
-// cancels them and waits for their goroutines to return.
-func (w *welcomer) close(timeout time.Duration) {
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		w.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(timeout):
-		w.logger.Warn("cancelling welcome e-mails still in flight at shutdown")
-		w.cancel()
-		<-done
-	}
-	w.cancel()
 }

@@ -273,5 +273,5 @@ func TestEmailShutdownCancelsWelcomeAfterTimeout(t *testing.T) {
 	start := time.Now()
 	require.NoError(t, s.stop())
 	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Contains(t, s.logs.String(), "cancelling welcome e-mails still in flight")
+	assert.Contains(t, s.logs.String(), "jobs: stopped with jobs cut short", "the welcome job was cancelled at the deadline")
 }

@@ -101,11 +101,7 @@ func (cleanupPendingUploads) Kind() string { return "storage_cleanup_pending" }
 const pendingUploadAge = 24 * time.Hour
 
 // scheduleStorageCleanup makes cleanup (storage's Files.CleanupPending) an
-// hourly job; call it from setupStorage once the files service exists:
-//
-//	if err := a.scheduleStorageCleanup(files.CleanupPending); err != nil {
-//		return err
-//	}
+// hourly job; setupStorage calls it once the files service exists.
 func (a *app) scheduleStorageCleanup(cleanup func(ctx context.Context, olderThan time.Duration) (int, error)) error {
 	err := registerJob(a, func(ctx context.Context, _ cleanupPendingUploads) error {
 		n, err := cleanup(ctx, pendingUploadAge)

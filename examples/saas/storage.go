@@ -22,8 +22,8 @@ const storagePublicPath = "/api/v1/public/storage"
 // serving its signed URLs under PUBLIC_BASE_URL + /api/v1/public/storage),
 // the file records (PostgreSQL with DATABASE_URL, migrated unless
 // AUTO_MIGRATE=false; memory otherwise) and the files API on
-// /api/v1/app/files. a.cleanupPendingFiles is left for the jobs wiring to
-// schedule.
+// /api/v1/app/files, and schedules the clean-up of pending uploads as a
+// job.
 func (a *app) setupStorage(ctx context.Context) error {
 	bucket, err := a.storageBucket(ctx)
 	if err != nil {
@@ -61,7 +61,10 @@ func (a *app) setupStorage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.cleanupPendingFiles = files.CleanupPending
+	// Uploads never confirmed are removed by an hourly job.
+	if err := a.scheduleStorageCleanup(files.CleanupPending); err != nil {
+		return err
+	}
 	a.app.HandleFunc("POST /api/v1/app/files/upload-url", h.CreateUploadURL)
 	a.app.HandleFunc("POST /api/v1/app/files/confirm", h.Confirm)
 	a.app.HandleFunc("GET /api/v1/app/files", h.List)
