@@ -9,6 +9,7 @@
 //     PostgreSQL, next to a hand-rolled PostgreSQL receiver (svix verify,
 //     type decode, INSERT ... ON CONFLICT DO NOTHING, handler, UPDATE) doing the same
 //     two statements without leases or failure handling;
+//
 //   - the PostgreSQL store alone (Claim and Finish) against those two
 //     statements.
 //
