@@ -42,6 +42,9 @@ type config struct {
 
 	RateLimitEnabled bool   `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
 	RateLimitDefault string `env:"RATE_LIMIT_DEFAULT" envDefault:"60/minute"`
+	// TrustedProxies are the CIDRs or addresses of the proxies in front of
+	// the server, whose X-Forwarded-For/Forwarded name the client.
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
 
 	EmailProvider   string `env:"EMAIL_PROVIDER" envDefault:"console"`
 	EmailFrom       string `env:"EMAIL_FROM" envDefault:"OmniStack <noreply@example.com>"`
@@ -121,6 +124,7 @@ func loadConfig(environ []string) (config, error) {
 	}
 	cfg.AdminEmails = normalizeList(cfg.AdminEmails, strings.ToLower)
 	cfg.CORSOrigins = normalizeList(cfg.CORSOrigins, nil)
+	cfg.TrustedProxies = normalizeList(cfg.TrustedProxies, nil)
 	cfg.StorageAllowedTypes = normalizeList(cfg.StorageAllowedTypes, strings.ToLower)
 	return cfg, cfg.validate()
 }

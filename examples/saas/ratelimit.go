@@ -50,12 +50,13 @@ func (a *app) setupRateLimit(context.Context) error {
 		return err
 	}
 	mw, err := ratelimit.NewMiddleware(limiter, ratelimit.MiddlewareConfig{
-		Default: limit,
+		Default:        limit,
+		TrustedProxies: a.cfg.TrustedProxies,
 		// Auth sets a.subject after this runs: look it up per request.
 		Key: func(r *http.Request) (string, bool) { return a.subject(r) },
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
 	a.limit = mw.Handler
 	return nil

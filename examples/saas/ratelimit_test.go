@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -150,4 +151,42 @@ func TestRateLimitWhileRedisIsDownAtStart(t *testing.T) {
 		assert.Less(t, time.Since(start), 500*time.Millisecond, "a dead Redis costs at most its short deadline")
 	}
 	requireLimited(t, s.do(t, "GET", "/api/v1/app/users/me", nil))
+}
+
+func TestRateLimitTrustedProxies(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		env         map[string]string
+		separateIPs bool
+	}{
+		{"behind a trusted proxy, each client has a budget", map[string]string{"TRUSTED_PROXIES": "127.0.0.1/32"}, true},
+		{"without trusted proxies a spoofed header is ignored", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"JWT_SECRET": authTestSecret, "RATE_LIMIT_DEFAULT": "3/minute"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			s := startServer(t, env)
+			for i := range 3 {
+				rateLimitedGet(t, s, "/api/v1/app/users/me", 2-i, "X-Forwarded-For", "203.0.113.7")
+			}
+			requireLimited(t, s.do(t, "GET", "/api/v1/app/users/me", nil, "X-Forwarded-For", "203.0.113.7"))
+			resp := s.do(t, "GET", "/api/v1/app/users/me", nil, "X-Forwarded-For", "198.51.100.9")
+			if tt.separateIPs {
+				assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "another client behind the proxy is not limited")
+				assert.Equal(t, "2", resp.Header.Get("X-RateLimit-Remaining"))
+			} else {
+				assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "the header is not believed: same peer, same budget")
+			}
+		})
+	}
+	_, err := loadConfig([]string{"TRUSTED_PROXIES=10.0.0.0/8, ,192.168.1.1"})
+	require.NoError(t, err)
+	err = run(t.Context(), []string{"PORT=0", "TRUSTED_PROXIES=not-an-ip"}, io.Discard, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "TRUSTED_PROXIES")
 }
