@@ -42,10 +42,11 @@ go vet ./...
 echo "test: staticcheck $STATICCHECK_VERSION"
 go run "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" ./...
 
+if [ -f bench/go.mod ]; then
+	echo "test: bench module (vet and compile its benchmarks)"
+	(cd bench && go vet ./... && go test -count=1 -run '^$' -bench '^$' ./... >/dev/null)
+fi
+
 echo "test: go test -race"
 go test -race -count=1 -timeout 20m ./...
 
-if [ -f bench/go.mod ]; then
-	echo "test: bench module (vet and compile its benchmarks)"
-	(cd bench && go vet ./... && go test -count=1 -run '^$' -bench '^$' ./...)
-fi
