@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"log/slog"
 	"math/rand/v2"
@@ -34,7 +35,8 @@ type state struct {
 	rw    responseWriter
 	inRW  bool // rw wraps the response writer
 	mw    muxErrorWriter
-	inMW  bool // mw is in use
+	inMW  bool   // mw is in use
+	route string // pattern of the innermost mux, from RecordRoute
 }
 
 type stateKey struct{}
@@ -216,7 +218,7 @@ func Logger(logger *slog.Logger) func(http.Handler) http.Handler {
 			}
 			attrs := [...]slog.Attr{
 				slog.String("method", r.Method),
-				slog.String("route", r.Pattern),
+				slog.String("route", cmp.Or(s.route, r.Pattern)),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
 				slog.Int64("bytes", rw.bytes),
@@ -232,6 +234,19 @@ func Logger(logger *slog.Logger) func(http.Handler) http.Handler {
 			logger.LogAttrs(ctx, level, "http request", attrs[:n]...)
 		})
 	}
+}
+
+// RecordRoute wraps a mux that sits below middleware which clone the
+// request (authentication, say), so that the access log still names the
+// pattern that matched there: http.ServeMux writes the pattern into the
+// request it was given, which the outer [Logger] never sees.
+func RecordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if s := stateFrom(r.Context()); s != nil && r.Pattern != "" {
+			s.route = r.Pattern
+		}
+	})
 }
 
 // Recover turns a panic in next into 500 INTERNAL_ERROR (when nothing was

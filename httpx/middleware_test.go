@@ -135,6 +135,25 @@ func TestLoggerWritesOneLinePerRequest(t *testing.T) {
 	assert.NotContains(t, logs.String(), "secret", "query strings are not logged")
 }
 
+func TestRecordRouteNamesTheInnerPattern(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	inner := http.NewServeMux()
+	inner.HandleFunc("GET /api/items/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	clone := func(next http.Handler) http.Handler { // like an auth middleware
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), struct{}{}, 1)))
+		})
+	}
+	outer := http.NewServeMux()
+	outer.Handle("/api/", clone(httpx.RecordRoute(inner)))
+	h := httpx.Logger(slog.New(slog.NewJSONHandler(&logs, nil)))(outer)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/items/7", nil))
+	var line map[string]any
+	require.NoError(t, json.Unmarshal(logs.Bytes(), &line))
+	assert.Equal(t, "GET /api/items/{id}", line["route"])
+}
+
 func TestLoggerDefaultsTo200AndSkipsDisabledLevels(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer

@@ -196,8 +196,8 @@ func (a *app) routes() {
 	a.public.HandleFunc("GET /api/v1/public/health", a.check.Live)
 	a.public.HandleFunc("GET /api/v1/public/health/ready", a.check.Ready)
 	a.root.Handle("/api/v1/public/", a.public)
-	a.root.Handle("/api/v1/app/", httpx.Chain(a.app, a.identify, a.limit, a.requireUser))
-	a.root.Handle("/api/v1/admin/", httpx.Chain(a.admin, a.identify, a.limit, a.requireUser, a.requireAdmin))
+	a.root.Handle("/api/v1/app/", httpx.Chain(httpx.RecordRoute(a.app), a.identify, a.limit, a.requireUser))
+	a.root.Handle("/api/v1/admin/", httpx.Chain(httpx.RecordRoute(a.admin), a.identify, a.limit, a.requireUser, a.requireAdmin))
 }
 
 // handler is the whole server with the shared middleware chain.
