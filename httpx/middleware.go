@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"log/slog"
 	"math/rand/v2"
@@ -216,22 +215,23 @@ func Logger(logger *slog.Logger) func(http.Handler) http.Handler {
 			if !logger.Enabled(ctx, level) {
 				return
 			}
-			attrs := [...]slog.Attr{
-				slog.String("method", r.Method),
-				slog.String("route", cmp.Or(s.route, r.Pattern)),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", status),
-				slog.Int64("bytes", rw.bytes),
-				slog.Duration("duration", time.Since(start)),
-				slog.String("request_id", s.id),
-				{},
+			route := s.route
+			if route == "" {
+				route = r.Pattern
 			}
-			n := len(attrs) - 1
+			dur := time.Since(start)
+			// Literal argument lists keep the attributes on the stack.
 			if s.err != nil {
-				attrs[n] = slog.String("error", s.err.Error())
-				n++
+				logger.LogAttrs(ctx, level, "http request",
+					slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+					slog.Int("status", status), slog.Int64("bytes", rw.bytes), slog.Duration("duration", dur),
+					slog.String("request_id", s.id), slog.String("error", s.err.Error()))
+				return
 			}
-			logger.LogAttrs(ctx, level, "http request", attrs[:n]...)
+			logger.LogAttrs(ctx, level, "http request",
+				slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+				slog.Int("status", status), slog.Int64("bytes", rw.bytes), slog.Duration("duration", dur),
+				slog.String("request_id", s.id))
 		})
 	}
 }
