@@ -135,6 +135,8 @@ func TestLoggerWritesOneLinePerRequest(t *testing.T) {
 	assert.NotContains(t, logs.String(), "secret", "query strings are not logged")
 }
 
+type cloneKey struct{}
+
 func TestRecordRouteNamesTheInnerPattern(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
@@ -142,7 +144,7 @@ func TestRecordRouteNamesTheInnerPattern(t *testing.T) {
 	inner.HandleFunc("GET /api/items/{id}", func(w http.ResponseWriter, r *http.Request) {})
 	clone := func(next http.Handler) http.Handler { // like an auth middleware
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), struct{}{}, 1)))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), cloneKey{}, 1)))
 		})
 	}
 	outer := http.NewServeMux()
