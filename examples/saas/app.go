@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -104,6 +106,10 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 	}()
 	if err := a.connect(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.SigningSecret == "" && cfg.JWTSecret == "" && cfg.Environment != "development" {
+		logger.WarnContext(ctx, "neither SIGNING_SECRET nor JWT_SECRET is set: list cursors and local storage URLs "+
+			"are signed with a random key per process and fail on another instance")
 	}
 	// Blocks in dependency order: providers first, then what uses them.
 	steps := []struct {
@@ -262,6 +268,24 @@ func (a *app) serve(ctx context.Context, ready chan<- string) error {
 	}
 	a.logger.Info("stopped")
 	return nil
+}
+
+// signingKey derives the HMAC key for one purpose (label) from
+// SIGNING_SECRET, else JWT_SECRET, so every instance of a deployment
+// accepts the others' cursors and signed URLs. It returns nil when neither
+// is set: the block then draws a random key that lasts as long as the
+// process.
+func (a *app) signingKey(label string) []byte {
+	secret := a.cfg.SigningSecret
+	if secret == "" {
+		secret = a.cfg.JWTSecret
+	}
+	if secret == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("omnistack " + label))
+	return m.Sum(nil)
 }
 
 // close releases what newApp opened, last opened first.

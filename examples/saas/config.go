@@ -24,6 +24,10 @@ type config struct {
 	LogFormat   string `env:"LOG_FORMAT"` // default: text in development, json otherwise
 
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// SigningSecret keys the HMACs of list cursors and local storage URLs,
+	// so every instance accepts the others'. Default: derived from
+	// JWT_SECRET; without either, a random key per process.
+	SigningSecret string `env:"SIGNING_SECRET"`
 	CORSOrigins     []string      `env:"CORS_ORIGINS" envSeparator:","`
 
 	DatabaseURL  string        `env:"DATABASE_URL"`

@@ -79,3 +79,19 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 		assert.Contains(t, err.Error(), name)
 	}
 }
+
+func TestSigningKey(t *testing.T) {
+	t.Parallel()
+	key := func(env ...string) func(string) []byte {
+		cfg, err := loadConfig(env)
+		require.NoError(t, err)
+		return (&app{cfg: cfg}).signingKey
+	}
+	assert.Nil(t, key()("projects cursor key"), "no secret: the block draws a random key")
+	fromJWT := key("JWT_SECRET=" + strings.Repeat("j", 32))
+	fromSigning := key("JWT_SECRET="+strings.Repeat("j", 32), "SIGNING_SECRET="+strings.Repeat("s", 32))
+	assert.Len(t, fromJWT("a"), 32)
+	assert.NotEqual(t, fromJWT("a"), fromJWT("b"), "each purpose has its own key")
+	assert.NotEqual(t, fromJWT("a"), fromSigning("a"), "SIGNING_SECRET wins over JWT_SECRET")
+	assert.Equal(t, fromSigning("a"), key("SIGNING_SECRET="+strings.Repeat("s", 32))("a"))
+}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"net/http"
 	"strings"
 	"testing/fstest"
@@ -123,7 +121,7 @@ func toProjectJSON(p *project) projectJSON {
 // DATABASE_URL (migrated unless AUTO_MIGRATE=false), memory otherwise. The
 // owner is the signed-in user.
 func (a *app) setupProjects(ctx context.Context) error {
-	key := projectCursorKey(a.cfg.JWTSecret)
+	key := a.signingKey("projects cursor key")
 	var store crud.Store[project]
 	var err error
 	if a.pool != nil {
@@ -154,17 +152,4 @@ func (a *app) setupProjects(ctx context.Context) error {
 	a.app.HandleFunc("PATCH /api/v1/app/projects/{id}", h.Patch)
 	a.app.HandleFunc("DELETE /api/v1/app/projects/{id}", h.Delete)
 	return nil
-}
-
-// projectCursorKey derives the key that signs list cursors from JWT_SECRET,
-// so every instance of a deployment accepts the others' cursors. Without a
-// secret (JWKS, development) each process draws a random key and cursors
-// last as long as the process.
-func projectCursorKey(secret string) []byte {
-	if secret == "" {
-		return nil
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("omnistack projects cursor key"))
-	return m.Sum(nil)
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -104,7 +102,7 @@ func (a *app) storageBucket(ctx context.Context) (storage.Bucket, error) {
 	}
 	b, err := local.New(c.StorageLocalDir, local.Config{
 		BaseURL: c.PublicBaseURL + storagePublicPath,
-		Secret:  storageURLKey(c.JWTSecret),
+		Secret:  a.signingKey("local storage URL key"),
 		Logger:  a.logger,
 	})
 	if err != nil {
@@ -113,17 +111,4 @@ func (a *app) storageBucket(ctx context.Context) (storage.Bucket, error) {
 	a.closers = append(a.closers, func() { _ = b.Close() })
 	a.public.Handle(storagePublicPath+"/", b)
 	return b, nil
-}
-
-// storageURLKey derives the key that signs local storage URLs from
-// JWT_SECRET, so every instance sharing the directory accepts the others'
-// URLs. Without a secret each process draws a random key and URLs last as
-// long as the process.
-func storageURLKey(secret string) []byte {
-	if secret == "" {
-		return nil
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("omnistack local storage URL key"))
-	return m.Sum(nil)
 }
