@@ -222,6 +222,9 @@ func (s *Signer) Handler(b Backend, logger *slog.Logger) http.Handler {
 			return
 		}
 		if c.method == http.MethodPut {
+			// A server's ReadTimeout suits API calls, not large uploads on
+			// slow links: give this body time in proportion to its size.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(transferTime(c.size)))
 			body := &exactReader{r: r.Body, left: c.size}
 			info, err := b.Put(r.Context(), c.key, body, &storage.PutOptions{ContentType: c.contentType})
 			if err != nil {
@@ -241,6 +244,7 @@ func (s *Signer) Handler(b Backend, logger *slog.Logger) http.Handler {
 			return
 		}
 		defer rs.Close()
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(transferTime(info.Size)))
 		h := w.Header()
 		h.Set("Content-Type", info.ContentType)
 		h.Set("Cache-Control", "private, max-age="+strconv.FormatInt(max(0, c.expires-s.now().Unix()), 10))
@@ -252,6 +256,13 @@ func (s *Signer) Handler(b Backend, logger *slog.Logger) http.Handler {
 		}
 		http.ServeContent(w, r, "", info.ModTime, rs)
 	})
+}
+
+// transferTime is how long a transfer of size bytes may take: a minute,
+// plus the time to move it at 64 KiB/s, a slow mobile link.
+func transferTime(size int64) time.Duration {
+	const slowLink = 64 << 10 // bytes per second
+	return time.Minute + time.Duration(max(size, 0)/slowLink)*time.Second
 }
 
 func httpError(err error, size int64) error {

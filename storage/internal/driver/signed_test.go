@@ -116,3 +116,15 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("another secret: %v", err)
 	}
 }
+
+func TestTransferTime(t *testing.T) {
+	if got := transferTime(0); got != time.Minute {
+		t.Fatalf("empty body: %s", got)
+	}
+	if got := transferTime(50 << 20); got != time.Minute+800*time.Second {
+		t.Fatalf("50 MiB at 64 KiB/s: %s", got)
+	}
+	if got := transferTime(-1); got != time.Minute {
+		t.Fatalf("negative: %s", got)
+	}
+}
