@@ -313,3 +313,27 @@ func TestContextHandlerAddsRequestID(t *testing.T) {
 	assert.Contains(t, lines[0], `"component":"test"`)
 	assert.NotContains(t, lines[1], "request_id")
 }
+
+func FuzzRequestID(f *testing.F) {
+	for _, s := range []string{"abc", "", strings.Repeat("x", 129), "a\r\nb", "ü", "a.b_c-d"} {
+		f.Add(s)
+	}
+	allowed := regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+	h := httpx.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	f.Fuzz(func(t *testing.T, id string) {
+		if httpx.ValidRequestID(id) != allowed.MatchString(id) {
+			t.Fatalf("ValidRequestID(%q) disagrees with the rule", id)
+		}
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header["X-Request-Id"] = []string{id}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		got := rec.Header().Get("X-Request-ID")
+		if !allowed.MatchString(got) {
+			t.Fatalf("answered an unsafe request ID %q", got)
+		}
+		if allowed.MatchString(id) && got != id {
+			t.Fatalf("a sane ID %q was replaced by %q", id, got)
+		}
+	})
+}
