@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"io"
 	"net"
 	"net/http"
@@ -274,4 +275,27 @@ func TestEmailShutdownCancelsWelcomeAfterTimeout(t *testing.T) {
 	require.NoError(t, s.stop())
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.Contains(t, s.logs.String(), "jobs: stopped with jobs cut short", "the welcome job was cancelled at the deadline")
+}
+
+func TestEmailWelcomeAsRiverJob(t *testing.T) {
+	t.Parallel()
+	_, dbURL := testenv.Schema(t)
+	f := newEmailFake(t)
+	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "DATABASE_URL": dbURL, // JOBS_BACKEND: river
+		"EMAIL_PROVIDER": "resend", "RESEND_API_KEY": "re_e2e", "RESEND_BASE_URL": f.srv.URL}))
+	me := signUp(t, s, "river1", "rio@example.com", "Rio")
+	r := f.next(t)
+	assert.Equal(t, "welcome/"+me["id"].(string), r.header.Get("Idempotency-Key"))
+	assert.Equal(t, []any{"rio@example.com"}, r.body["to"])
+	signUp(t, s, "river1", "rio@example.com", "Rio")
+	f.none(t, 300*time.Millisecond)
+	// It went through the durable queue: River's table holds the job.
+	pool, err := pgxpool.New(t.Context(), dbURL)
+	require.NoError(t, err)
+	defer pool.Close()
+	require.Eventually(t, func() bool {
+		var n int
+		err := pool.QueryRow(t.Context(), "SELECT count(*) FROM river_job WHERE kind = 'email_welcome' AND state = 'completed'").Scan(&n)
+		return err == nil && n == 1
+	}, 10*time.Second, 20*time.Millisecond)
 }
