@@ -46,7 +46,16 @@ func NewAuthenticator(v Verifier, cfg AuthenticatorConfig) (*Authenticator, erro
 // BearerToken returns the token of an "Authorization: Bearer <token>"
 // header; the scheme is matched case-insensitively. It returns "" when
 // the header is missing or holds another scheme.
-func BearerToken(r *http.Request) string { return bearer(r.Header.Get("Authorization")) }
+func BearerToken(r *http.Request) string { return bearer(authorization(r)) }
+
+// authorization is r.Header.Get("Authorization") without the
+// canonicalization of a key that is canonical already.
+func authorization(r *http.Request) string {
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 func bearer(h string) string {
 	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
@@ -71,7 +80,7 @@ func (a *Authenticator) identifyWith(r *http.Request, s *requestAuth) (*Principa
 }
 
 func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
-	h := r.Header.Get("Authorization")
+	h := authorization(r)
 	if h == "" {
 		return nil, ErrNoToken
 	}
