@@ -204,12 +204,12 @@ func (c *Client) Enqueue(ctx context.Context, args Args, opts *EnqueueOptions) (
 // EnqueueMany stores several jobs in one backend call, in order.
 func (c *Client) EnqueueMany(ctx context.Context, reqs []Request) ([]*Job, error) {
 	ps := make([]*InsertParams, len(reqs))
+	all := make([]InsertParams, len(reqs)) // one allocation for the batch
 	for i, r := range reqs {
-		p, err := c.params(ctx, r.Args, r.Options)
-		if err != nil {
+		if err := c.fillParams(ctx, &all[i], r.Args, r.Options); err != nil {
 			return nil, fmt.Errorf("request %d: %w", i, err)
 		}
-		ps[i] = p
+		ps[i] = &all[i]
 	}
 	if len(ps) == 0 {
 		return nil, nil
@@ -237,8 +237,17 @@ func (c *Client) EnqueueTx(ctx context.Context, tx pgx.Tx, args Args, opts *Enqu
 
 // params validates args and opts and applies the defaults.
 func (c *Client) params(ctx context.Context, args Args, opts *EnqueueOptions) (*InsertParams, error) {
+	p := new(InsertParams)
+	if err := c.fillParams(ctx, p, args, opts); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// fillParams is params writing into p.
+func (c *Client) fillParams(ctx context.Context, p *InsertParams, args Args, opts *EnqueueOptions) error {
 	if args == nil {
-		return nil, fmt.Errorf("%w: nil args", ErrInvalid)
+		return fmt.Errorf("%w: nil args", ErrInvalid)
 	}
 	var o EnqueueOptions
 	if opts != nil {
@@ -246,13 +255,13 @@ func (c *Client) params(ctx context.Context, args Args, opts *EnqueueOptions) (*
 	}
 	kind := args.Kind()
 	if kind == "" {
-		return nil, fmt.Errorf("%w: empty kind for %T", ErrInvalid, args)
+		return fmt.Errorf("%w: empty kind for %T", ErrInvalid, args)
 	}
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return nil, fmt.Errorf("%w: encode %s args: %w", ErrInvalid, kind, err)
+		return fmt.Errorf("%w: encode %s args: %w", ErrInvalid, kind, err)
 	}
-	p := &InsertParams{
+	*p = InsertParams{
 		Kind: kind, Args: raw,
 		Queue:        cmp.Or(o.Queue, DefaultQueue),
 		Priority:     cmp.Or(o.Priority, 1),
@@ -262,7 +271,7 @@ func (c *Client) params(ctx context.Context, args Args, opts *EnqueueOptions) (*
 		UniquePeriod: o.UniquePeriod,
 	}
 	if err := validateOptions(&o); err != nil {
-		return nil, err
+		return err
 	}
 	switch {
 	case !o.RunAt.IsZero():
@@ -281,7 +290,7 @@ func (c *Client) params(ctx context.Context, args Args, opts *EnqueueOptions) (*
 		}
 		maps.Copy(p.Metadata, o.Metadata)
 	}
-	return p, nil
+	return nil
 }
 
 func validateOptions(o *EnqueueOptions) error {
