@@ -27,8 +27,8 @@ type config struct {
 	// SigningSecret keys the HMACs of list cursors and local storage URLs,
 	// so every instance accepts the others'. Default: derived from
 	// JWT_SECRET; without either, a random key per process.
-	SigningSecret string `env:"SIGNING_SECRET"`
-	CORSOrigins     []string      `env:"CORS_ORIGINS" envSeparator:","`
+	SigningSecret string   `env:"SIGNING_SECRET"`
+	CORSOrigins   []string `env:"CORS_ORIGINS" envSeparator:","`
 
 	DatabaseURL  string        `env:"DATABASE_URL"`
 	AutoMigrate  bool          `env:"AUTO_MIGRATE" envDefault:"true"`
