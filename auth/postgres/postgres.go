@@ -18,16 +18,21 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/auth"
-	"github.com/omnistack/omnistack/internal/pgmigrate"
+	"github.com/omnistack/omnistack/migrate"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// Migrations returns the package's schema as a [migrate.Source] (version
+// table omnistack_auth_migrations), for [migrate.Up], [migrate.WriteSQL] or
+// your own migration tool.
+func Migrations() migrate.Source { return migrate.Source{Name: "auth", FS: migrations} }
+
 // Migrate creates or updates the tables of the store in the pool's
 // current schema. It is safe to run from several instances at once.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pgmigrate.Up(ctx, pool, migrations, "omnistack_auth_migrations")
+	return migrate.Up(ctx, pool, Migrations())
 }
 
 // Store is a UserStore on a pgx pool. It is safe for concurrent use.

@@ -12,7 +12,7 @@ import (
 	"github.com/omnistack/omnistack/crud/memory"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/httpx"
-	"github.com/omnistack/omnistack/internal/pgmigrate"
+	"github.com/omnistack/omnistack/migrate"
 )
 
 // project is the projects resource of the API contract.
@@ -55,7 +55,7 @@ DROP TABLE IF EXISTS projects;
 
 // migrateProjects creates or updates the projects table.
 func migrateProjects(ctx context.Context, pool *pgxpool.Pool) error {
-	return pgmigrate.Up(ctx, pool, projectMigrations, "omnistack_projects_migrations")
+	return migrate.Up(ctx, pool, migrate.Source{Name: "projects", FS: projectMigrations})
 }
 
 type createProject struct {

@@ -11,17 +11,22 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/omnistack/omnistack/internal/pgmigrate"
+	"github.com/omnistack/omnistack/migrate"
 	"github.com/omnistack/omnistack/storage"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// Migrations returns the package's schema as a [migrate.Source] (version
+// table omnistack_storage_migrations), for [migrate.Up], [migrate.WriteSQL] or
+// your own migration tool.
+func Migrations() migrate.Source { return migrate.Source{Name: "storage", FS: migrations} }
+
 // Migrate applies the package's migrations (version table
 // omnistack_storage_migrations).
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pgmigrate.Up(ctx, pool, migrations, "omnistack_storage_migrations")
+	return migrate.Up(ctx, pool, Migrations())
 }
 
 // FileStore is a [storage.FileStore] on PostgreSQL. It is safe for

@@ -23,17 +23,22 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/omnistack/omnistack/internal/pgmigrate"
+	"github.com/omnistack/omnistack/migrate"
 	"github.com/omnistack/omnistack/webhooks"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// Migrations returns the package's schema as a [migrate.Source] (version
+// table omnistack_webhooks_migrations), for [migrate.Up], [migrate.WriteSQL] or
+// your own migration tool.
+func Migrations() migrate.Source { return migrate.Source{Name: "webhooks", FS: migrations} }
+
 // Migrate creates or updates the store's tables in the pool's current
 // schema. It is idempotent and safe when several instances start at once.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pgmigrate.Up(ctx, pool, migrations, "omnistack_webhooks_migrations")
+	return migrate.Up(ctx, pool, Migrations())
 }
 
 // Store keeps events in PostgreSQL.
