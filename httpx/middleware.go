@@ -269,7 +269,7 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 				}
 				err, ok := rec.(error)
 				if !ok {
-					err = &PanicError{Value: rec}
+					err = &panicError{value: rec}
 				}
 				logger.LogAttrs(r.Context(), slog.LevelError, "panic serving request",
 					slog.String("request_id", RequestIDFrom(r.Context())),
@@ -288,10 +288,11 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// PanicError carries a recovered panic value that was not an error.
-type PanicError struct{ Value any }
+// panicError carries a recovered panic value that was not an error, for
+// the access log line.
+type panicError struct{ value any }
 
-func (e *PanicError) Error() string { return "panic: " + slog.AnyValue(e.Value).String() }
+func (e *panicError) Error() string { return "panic: " + slog.AnyValue(e.value).String() }
 
 // wrap returns the state's response writer around w.
 func (s *state) wrap(w http.ResponseWriter) *responseWriter {
