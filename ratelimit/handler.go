@@ -39,12 +39,20 @@ type MiddlewareConfig struct {
 	Default Limit
 	// Key returns the caller's identity, such as a user ID, when the
 	// request has one. Default, and when it returns false: the client IP
-	// (see [ClientIP]).
+	// (see [Middleware.ClientIP]).
 	Key func(*http.Request) (string, bool)
 	// TrustedProxies are the peers (CIDRs or addresses) whose
-	// X-Forwarded-For and Forwarded headers are believed. Default: none,
-	// the peer address is the client.
+	// ForwardedHeader is believed. Default: none; the peer address is the
+	// client and no header is read.
 	TrustedProxies []string
+	// ForwardedHeader is the one header the trusted proxies record the
+	// client in: "X-Forwarded-For" (the default), or "Forwarded" (RFC
+	// 7239, its for= parameters). The other is never read. Choose
+	// Forwarded only when every trusted proxy appends its own element to
+	// it: nginx and AWS ALB pass a client's Forwarded through untouched,
+	// so behind them its every entry is the client's to choose. See
+	// [Middleware.ClientIP] for how the header is walked.
+	ForwardedHeader string
 	// IPv6Prefix is how many leading bits of an IPv6 client address form
 	// its key, as one user usually holds a whole /64. Default: 64; 128
 	// keys each address.
@@ -64,6 +72,7 @@ type Middleware struct {
 	def     *rule
 	key     func(*http.Request) (string, bool)
 	trusted []netip.Prefix
+	header  string // canonical: headerXFF or headerForwarded
 	v6bits  int
 	skip    func(*http.Request) bool
 	now     func() time.Time // nil: base advanced by the monotonic clock
@@ -100,15 +109,23 @@ func NewMiddleware(l *Limiter, cfg MiddlewareConfig) (*Middleware, error) {
 	if l == nil {
 		return nil, errors.New("ratelimit: NewMiddleware: nil Limiter")
 	}
-	trusted, err := ParsePrefixes(cfg.TrustedProxies)
+	trusted, err := parsePrefixes(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: MiddlewareConfig.TrustedProxies: %w", err)
+	}
+	header := http.CanonicalHeaderKey(strings.TrimSpace(cfg.ForwardedHeader))
+	switch header {
+	case "":
+		header = headerXFF
+	case headerXFF, headerForwarded:
+	default:
+		return nil, fmt.Errorf("ratelimit: MiddlewareConfig.ForwardedHeader must be %s or %s, got %q", headerXFF, headerForwarded, cfg.ForwardedHeader)
 	}
 	if cfg.IPv6Prefix < 0 || cfg.IPv6Prefix > 128 {
 		return nil, fmt.Errorf("ratelimit: MiddlewareConfig.IPv6Prefix must be between 0 and 128, got %d", cfg.IPv6Prefix)
 	}
 	m := &Middleware{
-		limiter: l, key: cfg.Key, trusted: trusted, skip: cfg.Skip, now: cfg.Now,
+		limiter: l, key: cfg.Key, trusted: trusted, header: header, skip: cfg.Skip, now: cfg.Now,
 		v6bits: cfg.IPv6Prefix,
 	}
 	if m.v6bits == 0 {
@@ -266,14 +283,18 @@ func (m *Middleware) Check(r *http.Request) (Decision, error) {
 }
 
 // callerKey is "<policy>:u:<id>" for an identified caller, else
-// "<policy>:ip:<address or IPv6 prefix>".
+// "<policy>:ip:<address or IPv6 prefix>", or "<policy>:ip:unknown" for
+// every request whose client cannot be told.
 func (m *Middleware) callerKey(r *http.Request, policy string) string {
 	if m.key != nil {
 		if id, ok := m.key(r); ok && id != "" {
 			return policy + ":u:" + id
 		}
 	}
-	ip := ClientIP(r, m.trusted)
+	ip := clientIP(r, m.trusted, m.header)
+	if !ip.IsValid() {
+		return policy + ":ip:unknown"
+	}
 	if ip.Is6() && m.v6bits < 128 {
 		p, _ := ip.Prefix(m.v6bits)
 		ip = p.Addr()
