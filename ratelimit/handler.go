@@ -137,33 +137,35 @@ func NewMiddleware(l *Limiter, cfg MiddlewareConfig) (*Middleware, error) {
 		if r.Name == "" {
 			r.Name = "rule" + strconv.Itoa(i)
 		}
-		where := fmt.Sprintf("ratelimit: MiddlewareConfig.Rules[%d] (%s)", i, r.Name)
+		field := fmt.Sprintf("MiddlewareConfig.Rules[%d] (%s)", i, r.Name)
 		if seen[r.Name] {
-			return nil, fmt.Errorf("%s: duplicate name", where)
+			return nil, fmt.Errorf("ratelimit: %s: duplicate name", field)
 		}
 		seen[r.Name] = true
-		c, err := compileRule(r.Name, r.Limit, r.Cost)
+		c, err := compileRule(field, r.Name, r.Limit, r.Cost)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, err
 		}
-		if err := c.parsePattern(r.Pattern); err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+		if why := c.parsePattern(r.Pattern); why != "" {
+			return nil, fmt.Errorf("ratelimit: %s: pattern %q: %s", field, r.Pattern, why)
 		}
 		m.rules = append(m.rules, c)
 	}
 	if cfg.Default != (Limit{}) {
-		c, err := compileRule("default", cfg.Default, 1)
+		c, err := compileRule("MiddlewareConfig.Default", "default", cfg.Default, 1)
 		if err != nil {
-			return nil, fmt.Errorf("ratelimit: MiddlewareConfig.Default: %w", err)
+			return nil, err
 		}
 		m.def = &c
 	}
 	return m, nil
 }
 
-func compileRule(name string, limit Limit, cost int) (rule, error) {
+// compileRule prepares a rule; its errors name field and begin with the
+// package name once.
+func compileRule(field, name string, limit Limit, cost int) (rule, error) {
 	if strings.ContainsAny(name, "\"\\") || !isPrint(name) {
-		return rule{}, fmt.Errorf("name %q must be printable ASCII without quotes or backslashes", name)
+		return rule{}, fmt.Errorf("ratelimit: %s: name %q must be printable ASCII without quotes or backslashes", field, name)
 	}
 	if limit == (Limit{}) {
 		return rule{name: name, exempt: true}, nil
@@ -171,8 +173,8 @@ func compileRule(name string, limit Limit, cost int) (rule, error) {
 	if cost == 0 {
 		cost = 1
 	}
-	if err := limit.Check(cost); err != nil {
-		return rule{}, err
+	if why, kind := limit.problem(cost); kind != nil {
+		return rule{}, fmt.Errorf("%w: %s: %s", kind, field, why)
 	}
 	w := int64(math.Ceil(limit.Period.Seconds()))
 	return rule{
@@ -192,17 +194,18 @@ func isPrint(s string) bool {
 	return true
 }
 
-func (r *rule) parsePattern(p string) error {
+// parsePattern reads p into r, or returns why it cannot.
+func (r *rule) parsePattern(p string) string {
 	method, path, ok := strings.Cut(strings.TrimSpace(p), " ")
 	if !ok {
 		method, path = "", method
 	}
 	path = strings.TrimSpace(path)
 	if method != "" && strings.ToUpper(method) != method {
-		return fmt.Errorf("pattern %q: method must be upper case", p)
+		return "method must be upper case"
 	}
 	if !strings.HasPrefix(path, "/") {
-		return fmt.Errorf("pattern %q: path must begin with /", p)
+		return "path must begin with /"
 	}
 	r.method = method
 	segs := strings.Split(path[1:], "/")
@@ -214,20 +217,20 @@ func (r *rule) parsePattern(p string) error {
 			segs = segs[:i]
 		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "...}"):
 			if !last {
-				return fmt.Errorf("pattern %q: {name...} must be the last segment", p)
+				return "{name...} must be the last segment"
 			}
 			r.prefix = true
 			segs = segs[:i]
 		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}"):
 			segs[i] = ""
 		case strings.ContainsAny(s, "{}"):
-			return fmt.Errorf("pattern %q: a wildcard must be a whole segment", p)
+			return "a wildcard must be a whole segment"
 		case s == "":
-			return fmt.Errorf("pattern %q: empty segment", p)
+			return "empty segment"
 		}
 	}
 	r.segs = segs
-	return nil
+	return ""
 }
 
 // match reports whether the request's method and path fit the rule.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,13 +221,15 @@ func TestNewMiddlewareValidates(t *testing.T) {
 		{"method case", ratelimit.MiddlewareConfig{Rules: []ratelimit.Rule{{Pattern: "get /x", Limit: lim}}}, "upper case"},
 		{"rest not last", ratelimit.MiddlewareConfig{Rules: []ratelimit.Rule{{Pattern: "/{a...}/b", Limit: lim}}}, "last segment"},
 		{"partial wildcard", ratelimit.MiddlewareConfig{Rules: []ratelimit.Rule{{Pattern: "/a{b}", Limit: lim}}}, "whole segment"},
-		{"cost", ratelimit.MiddlewareConfig{Rules: []ratelimit.Rule{{Pattern: "/", Limit: lim, Cost: 2}}}, "exceeds the burst"},
+		{"cost", ratelimit.MiddlewareConfig{Rules: []ratelimit.Rule{{Pattern: "/", Limit: lim, Cost: 2}}}, "exceeds the burst: MiddlewareConfig.Rules[0]"},
+		{"rule limit", ratelimit.MiddlewareConfig{Rules: []ratelimit.Rule{{Pattern: "/", Limit: ratelimit.Limit{Rate: 1}}}}, "invalid limit: MiddlewareConfig.Rules[0]"},
 		{"name", ratelimit.MiddlewareConfig{Rules: []ratelimit.Rule{{Name: `a"b`, Pattern: "/", Limit: lim}}}, "name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ratelimit.NewMiddleware(l, tt.cfg)
 			require.ErrorContains(t, err, tt.want)
+			assert.Equal(t, 1, strings.Count(err.Error(), "ratelimit"), "prefixed once: %s", err)
 		})
 	}
 	_, err = ratelimit.NewMiddleware(nil, ratelimit.MiddlewareConfig{})

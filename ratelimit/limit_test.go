@@ -67,6 +67,7 @@ func TestParseLimitErrors(t *testing.T) {
 			require.ErrorIs(t, err, ratelimit.ErrInvalidLimit)
 			assert.ErrorContains(t, err, tt.wantMsg)
 			assert.ErrorContains(t, err, `"`+tt.give+`"`, "the error quotes the input")
+			assert.Equal(t, 1, strings.Count(err.Error(), "ratelimit"), "prefixed once: %s", err)
 		})
 	}
 }

@@ -49,21 +49,6 @@ type Store interface {
 	AllowN(ctx context.Context, key string, limit Limit, n int) (Result, error)
 }
 
-// Check reports whether a request of cost n can be decided against l: l is
-// valid and 0 ≤ n ≤ Burst. Stores call it first.
-func (l Limit) Check(n int) error {
-	if err := l.Validate(); err != nil {
-		return err
-	}
-	if n < 0 {
-		return fmt.Errorf("%w: cost must not be negative, got %d", ErrInvalidLimit, n)
-	}
-	if n > l.burst() {
-		return fmt.Errorf("%w: cost %d, burst %d", ErrExceedsBurst, n, l.burst())
-	}
-	return nil
-}
-
 // Params checks a request of cost n against l, as [Limit.Check] does, and
 // returns the GCRA emission interval and tolerance in microseconds
 // ([Limit.Interval], [Limit.Tolerance]), for Store implementations.

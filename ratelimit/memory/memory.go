@@ -68,11 +68,11 @@ type shard struct {
 func New(cfg Config) (*Store, error) {
 	switch {
 	case cfg.Shards < 0:
-		return nil, fmt.Errorf("memory: Config.Shards must not be negative, got %d", cfg.Shards)
+		return nil, fmt.Errorf("ratelimit/memory: Config.Shards must not be negative, got %d", cfg.Shards)
 	case cfg.MaxKeys < 0:
-		return nil, fmt.Errorf("memory: Config.MaxKeys must not be negative, got %d", cfg.MaxKeys)
+		return nil, fmt.Errorf("ratelimit/memory: Config.MaxKeys must not be negative, got %d", cfg.MaxKeys)
 	case cfg.SweepInterval < 0:
-		return nil, fmt.Errorf("memory: Config.SweepInterval must not be negative, got %s", cfg.SweepInterval)
+		return nil, fmt.Errorf("ratelimit/memory: Config.SweepInterval must not be negative, got %s", cfg.SweepInterval)
 	}
 	n := 1
 	for n < cmp.Or(cfg.Shards, 64) {

@@ -3,6 +3,7 @@ package memory_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ func TestNewValidates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := memory.New(tt.give)
 			require.ErrorContains(t, err, tt.field)
+			assert.True(t, strings.HasPrefix(err.Error(), "ratelimit/memory: "), err.Error())
 		})
 	}
 }

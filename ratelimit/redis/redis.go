@@ -98,13 +98,13 @@ var _ ratelimit.Store = (*Store)(nil)
 // start.
 func New(client goredis.Scripter, cfg Config) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("redis: New: nil client")
+		return nil, errors.New("ratelimit/redis: New: nil client")
 	}
 	if cfg.Timeout < -1 {
-		return nil, fmt.Errorf("redis: Config.Timeout must be positive, or -1 for none, got %s", cfg.Timeout)
+		return nil, fmt.Errorf("ratelimit/redis: Config.Timeout must be positive, or -1 for none, got %s", cfg.Timeout)
 	}
 	if cfg.Timeout != -1 && !contextTimeouts(client) {
-		return nil, errors.New("redis: New: the client ignores context deadlines, so Config.Timeout cannot bound a decision: " +
+		return nil, errors.New("ratelimit/redis: New: the client ignores context deadlines, so Config.Timeout cannot bound a decision: " +
 			"set ContextTimeoutEnabled in its options (or Config.Timeout = -1 to rely on its ReadTimeout and WriteTimeout)")
 	}
 	return &Store{
@@ -140,13 +140,13 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 	cmd := s.client.EvalSha(ctx, scriptSHA, keys, args...)
 	if goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
 		if err := s.client.ScriptLoad(ctx, Script).Err(); err != nil {
-			return ratelimit.Result{}, fmt.Errorf("redis: load script: %w", err)
+			return ratelimit.Result{}, fmt.Errorf("ratelimit/redis: load script: %w", err)
 		}
 		cmd = s.client.EvalSha(ctx, scriptSHA, keys, args...)
 	}
 	v, err := cmd.Int64()
 	if err != nil {
-		return ratelimit.Result{}, fmt.Errorf("redis: decide %s: %w", strconv.Quote(key), err)
+		return ratelimit.Result{}, fmt.Errorf("ratelimit/redis: decide %s: %w", strconv.Quote(key), err)
 	}
 	d := gcra.Decode(v, interval, tolerance, int64(n))
 	return ratelimit.FromMicros(limit, d.Allowed, d.Remaining, d.RetryAfter, d.ResetAfter), nil
@@ -156,7 +156,7 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 // AllowN loads it by itself when needed.
 func (s *Store) Load(ctx context.Context) error {
 	if err := s.client.ScriptLoad(ctx, Script).Err(); err != nil {
-		return fmt.Errorf("redis: load script: %w", err)
+		return fmt.Errorf("ratelimit/redis: load script: %w", err)
 	}
 	return nil
 }

@@ -198,11 +198,11 @@ func TestFallbackWhenRedisDies(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	_, err := rlredis.New(nil, rlredis.Config{})
-	require.Error(t, err)
+	require.ErrorContains(t, err, "ratelimit/redis: ")
 	plain := goredis.NewClient(&goredis.Options{})
 	t.Cleanup(func() { _ = plain.Close() })
 	_, err = rlredis.New(plain, rlredis.Config{Timeout: -2})
-	require.ErrorContains(t, err, "Config.Timeout")
+	require.ErrorContains(t, err, "ratelimit/redis: Config.Timeout")
 	_, err = rlredis.New(plain, rlredis.Config{})
 	require.ErrorContains(t, err, "ContextTimeoutEnabled")
 	_, err = rlredis.New(plain, rlredis.Config{Timeout: -1})
