@@ -17,24 +17,24 @@
 //
 // # Algorithm
 //
-// Every backend runs GCRA, the generic cell rate algorithm (a token bucket
-// written as one timestamp): a key's whole state is its theoretical
-// arrival time (TAT). A request of cost n is allowed when
-// TAT + n·Period/Rate − Burst·Period/Rate ≤ now, and then moves TAT on by
-// n·Period/Rate. GCRA was chosen over a sliding-window counter because it
-// is exact (a sliding window estimates the previous window's share and is
-// off at its edges), needs one value per key instead of two counters,
-// gives remaining, retry-after and reset without extra state, and a key
-// whose TAT has passed holds nothing worth keeping, so expiry and eviction
-// are trivial. Times are whole microseconds, so the Redis script (Lua
-// doubles) and the memory store compute bit-for-bit the same answers.
+// Every store runs GCRA, the generic cell rate algorithm: a token bucket
+// written as one timestamp per key. A limit lets Burst requests through at
+// once and then one every Period/Rate; a request of cost n takes n tokens.
+// GCRA was chosen over a sliding-window counter because it is exact (a
+// sliding window estimates the previous window's share and is off at its
+// edges), needs one value per key instead of two counters, gives
+// remaining, retry-after and reset without extra state, and a key whose
+// bucket is full again holds nothing worth keeping, so expiry and eviction
+// are trivial. The arithmetic, in whole microseconds so that Go and the
+// Redis script agree bit for bit, is in ratelimit/driver.
 //
 // # Stores
 //
 // ratelimit/memory decides in process (sharded, bounded, no goroutines);
 // ratelimit/redis decides in one round trip on a Lua script with the
 // Redis server's clock, shared by every instance. ratelimittest.Run is the
-// conformance suite both pass, on a fake clock, against a reference model.
+// conformance suite both pass, on a fake clock, against the GCRA steps.
+// ratelimit/driver is the kit for writing another store.
 //
 // # Failures
 //

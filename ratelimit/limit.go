@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/omnistack/omnistack/ratelimit/internal/gcra"
 )
 
 // Bounds of a [Limit]. Together they keep every time the algorithm
@@ -107,7 +109,7 @@ func (l Limit) invalid() string {
 	case l.Burst < 0 || l.Burst > MaxBurst:
 		return fmt.Sprintf("burst must be between 1 and %d, got %d", MaxBurst, l.Burst)
 	}
-	iv := l.Interval()
+	iv := gcra.Interval(l.Period, l.Rate)
 	if iv < 1 {
 		return fmt.Sprintf("%d per %s is faster than one request a microsecond", l.Rate, l.Period)
 	}
@@ -116,19 +118,6 @@ func (l Limit) invalid() string {
 	}
 	return ""
 }
-
-// Interval returns the emission interval in whole microseconds: the time
-// one token takes to come back, Period/Rate rounded down.
-func (l Limit) Interval() int64 {
-	if l.Rate <= 0 {
-		return 0
-	}
-	return int64(l.Period/time.Microsecond) / int64(l.Rate)
-}
-
-// Tolerance returns Burst × [Limit.Interval] in microseconds: how far
-// ahead of now the bucket's theoretical arrival time may run.
-func (l Limit) Tolerance() int64 { return int64(l.burst()) * l.Interval() }
 
 // String formats l so that [ParseLimit] reads it back: "60/minute",
 // "5/15m0s", "10/second;burst=20".

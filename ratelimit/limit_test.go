@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/ratelimit"
+	"github.com/omnistack/omnistack/ratelimit/driver"
 )
 
 func TestParseLimit(t *testing.T) {
@@ -95,7 +96,9 @@ func FuzzParseLimit(f *testing.F) {
 			return
 		}
 		require.NoError(t, l.Validate())
-		require.Positive(t, l.Interval())
+		req, err := driver.NewRequest(l, l.Burst)
+		require.NoError(t, err, "a valid limit takes a whole burst")
+		require.Positive(t, req.Interval)
 		again, err := ratelimit.ParseLimit(l.String())
 		require.NoError(t, err, "String() = %q", l.String())
 		require.Equal(t, l, again)

@@ -48,14 +48,14 @@ func TestIdleKeysAreSwept(t *testing.T) {
 	s, err := memory.New(memory.Config{Now: clock.Now, Shards: 4, SweepInterval: time.Second})
 	require.NoError(t, err)
 	for i := range 1000 {
-		_, err := s.Allow(t.Context(), fmt.Sprint("ip", i), ratelimit.PerSecond(10))
+		_, err := s.AllowN(t.Context(), fmt.Sprint("ip", i), ratelimit.PerSecond(10), 1)
 		require.NoError(t, err)
 	}
 	require.Equal(t, 1000, s.Len())
 	// After a window every bucket is full again: the state is worthless.
 	clock.Advance(2 * time.Second)
 	for i := range 4 * 50 { // touch every shard
-		_, err := s.Allow(t.Context(), fmt.Sprint("new", i), ratelimit.PerSecond(10))
+		_, err := s.AllowN(t.Context(), fmt.Sprint("new", i), ratelimit.PerSecond(10), 1)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 200, s.Len())
@@ -67,16 +67,16 @@ func TestFloodOfKeysIsBounded(t *testing.T) {
 	require.NoError(t, err)
 	limit := ratelimit.PerHour(5)
 	for range 5 {
-		_, _ = s.Allow(t.Context(), "hot", limit)
+		_, _ = s.AllowN(t.Context(), "hot", limit, 1)
 	}
 	for i := range 100_000 {
-		_, err := s.Allow(t.Context(), fmt.Sprint("flood", i), limit)
+		_, err := s.AllowN(t.Context(), fmt.Sprint("flood", i), limit, 1)
 		require.NoError(t, err)
 	}
 	assert.LessOrEqual(t, s.Len(), 256)
 	// Eviction takes the bucket closest to full: the exhausted hot key
 	// keeps its state through the flood and stays limited.
-	r, err := s.Allow(t.Context(), "hot", limit)
+	r, err := s.AllowN(t.Context(), "hot", limit, 1)
 	require.NoError(t, err)
 	assert.False(t, r.Allowed)
 }
@@ -90,7 +90,7 @@ func TestParallelKeys(t *testing.T) {
 	for g := range 16 {
 		wg.Go(func() {
 			for range 200 {
-				r, err := s.Allow(context.Background(), fmt.Sprint("key", g), limit)
+				r, err := s.AllowN(context.Background(), fmt.Sprint("key", g), limit, 1)
 				if err == nil && r.Allowed {
 					counts[g]++
 				}
@@ -110,7 +110,7 @@ func BenchmarkAllow(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		_, _ = s.Allow(ctx, "key", limit)
+		_, _ = s.AllowN(ctx, "key", limit, 1)
 	}
 }
 
@@ -127,7 +127,7 @@ func BenchmarkAllowParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			_, _ = s.Allow(ctx, keys[i&1023], limit)
+			_, _ = s.AllowN(ctx, keys[i&1023], limit, 1)
 			i++
 		}
 	})

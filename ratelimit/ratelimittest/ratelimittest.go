@@ -1,13 +1,3 @@
-// Package ratelimittest is the conformance suite every ratelimit.Store
-// passes, and a private redis-server for tests that stop Redis.
-//
-//	func TestConformance(t *testing.T) {
-//		ratelimittest.Run(t, func(t *testing.T, now func() time.Time) ratelimit.Store {
-//			s, err := memory.New(memory.Config{Now: now})
-//			require.NoError(t, err)
-//			return s
-//		})
-//	}
 package ratelimittest
 
 import (
@@ -24,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/ratelimit"
-	"github.com/omnistack/omnistack/ratelimit/internal/gcra"
+	"github.com/omnistack/omnistack/ratelimit/driver"
 )
 
 // Clock is a fake clock for the suite, safe for concurrent use.
@@ -188,12 +178,13 @@ func Run(t *testing.T, newStore func(t *testing.T, now func() time.Time) ratelim
 			key := fmt.Sprint("k", rng.IntN(3))
 			limit := limits[rng.IntN(len(limits))]
 			n := rng.IntN(limit.Burst + 1)
-			c.Advance(time.Duration(rng.Int64N(int64(2 * time.Duration(limit.Interval()) * time.Microsecond))))
-			d := gcra.Step(tat[key], c.Now().UnixMicro(), limit.Interval(), limit.Tolerance(), int64(n))
-			if d.Write {
-				tat[key] = d.TAT
+			req, err := driver.NewRequest(limit, n)
+			require.NoError(t, err)
+			c.Advance(time.Duration(rng.Int64N(2 * req.Interval * int64(time.Microsecond))))
+			want, newTAT, write := req.Step(tat[key], c.Now().UnixMicro())
+			if write {
+				tat[key] = newTAT
 			}
-			want := ratelimit.FromMicros(limit, d.Allowed, d.Remaining, d.RetryAfter, d.ResetAfter)
 			got, err := s.AllowN(t.Context(), key, limit, n)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "step %d: %s cost %d on %s", i, limit, n, key)

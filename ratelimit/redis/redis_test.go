@@ -60,12 +60,12 @@ func TestServerClock(t *testing.T) {
 	require.NoError(t, err)
 	ctx := t.Context()
 	for i := range 5 {
-		r, err := s.Allow(ctx, "k", limit)
+		r, err := s.AllowN(ctx, "k", limit, 1)
 		require.NoError(t, err)
 		require.True(t, r.Allowed, "call %d", i)
 		assert.Equal(t, 4-i, r.Remaining)
 	}
-	r, err := s.Allow(ctx, "k", limit)
+	r, err := s.AllowN(ctx, "k", limit, 1)
 	require.NoError(t, err)
 	require.False(t, r.Allowed)
 	assert.Greater(t, r.RetryAfter, time.Duration(0))
@@ -81,7 +81,7 @@ func TestServerClock(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "idle key expired")
 	for i := range 5 {
-		r, err := s.Allow(ctx, "k", limit)
+		r, err := s.AllowN(ctx, "k", limit, 1)
 		require.NoError(t, err)
 		require.True(t, r.Allowed, "after the window, call %d", i)
 	}
@@ -122,7 +122,7 @@ func TestExactUnderConcurrencyServerClock(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 1000 {
 		wg.Go(func() {
-			r, err := s.Allow(context.Background(), "hot", ratelimit.PerHour(100))
+			r, err := s.AllowN(context.Background(), "hot", ratelimit.PerHour(100), 1)
 			if err != nil {
 				t.Error(err)
 			} else if r.Allowed {
@@ -142,12 +142,12 @@ func TestScriptReloadedAfterFlush(t *testing.T) {
 	s, err := rlredis.New(client, rlredis.Config{})
 	require.NoError(t, err)
 	for range 2 {
-		r, err := s.Allow(t.Context(), "k", ratelimit.PerHour(10))
+		r, err := s.AllowN(t.Context(), "k", ratelimit.PerHour(10), 1)
 		require.NoError(t, err)
 		require.True(t, r.Allowed)
 		require.NoError(t, client.ScriptFlush(t.Context()).Err())
 	}
-	r, err := s.Allow(t.Context(), "k", ratelimit.PerHour(10))
+	r, err := s.AllowN(t.Context(), "k", ratelimit.PerHour(10), 1)
 	require.NoError(t, err)
 	assert.Equal(t, 7, r.Remaining)
 }
