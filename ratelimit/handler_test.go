@@ -13,20 +13,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/httpx"
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/memory"
-	"github.com/omnistack/omnistack/ratelimit/ratelimittest"
 )
 
 type httpBundle struct {
-	clock *ratelimittest.Clock
+	clock *fakeclock.Clock
 	mw    *ratelimit.Middleware
 	h     http.Handler
 }
 
 func newHTTP(t testing.TB, cfg ratelimit.MiddlewareConfig) httpBundle {
 	t.Helper()
-	clock := ratelimittest.NewClock()
+	clock := fakeclock.New(time.Time{})
 	ms, err := memory.New(memory.Config{Now: clock.Now})
 	require.NoError(t, err)
 	l, err := ratelimit.New(ms, ratelimit.Config{Now: clock.Now})

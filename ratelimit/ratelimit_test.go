@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/memory"
-	"github.com/omnistack/omnistack/ratelimit/ratelimittest"
 )
 
 // flaky is a memory store that fails while down is set.
@@ -37,14 +37,14 @@ func (f *flaky) AllowN(ctx context.Context, key string, l ratelimit.Limit, n int
 
 type bundle struct {
 	primary  *flaky
-	clock    *ratelimittest.Clock
+	clock    *fakeclock.Clock
 	logs     *bytes.Buffer
 	degraded *atomic.Int64
 }
 
 func setup(t *testing.T, cfg ratelimit.Config, withFallback bool) (*ratelimit.Limiter, bundle) {
 	t.Helper()
-	b := bundle{clock: ratelimittest.NewClock(), logs: &bytes.Buffer{}, degraded: &atomic.Int64{}}
+	b := bundle{clock: fakeclock.New(time.Time{}), logs: &bytes.Buffer{}, degraded: &atomic.Int64{}}
 	ms, err := memory.New(memory.Config{Now: b.clock.Now})
 	require.NoError(t, err)
 	b.primary = &flaky{Store: ms}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/memory"
 	"github.com/omnistack/omnistack/ratelimit/ratelimittest"
@@ -44,7 +45,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestIdleKeysAreSwept(t *testing.T) {
-	clock := ratelimittest.NewClock()
+	clock := fakeclock.New(time.Time{})
 	s, err := memory.New(memory.Config{Now: clock.Now, Shards: 4, SweepInterval: time.Second})
 	require.NoError(t, err)
 	for i := range 1000 {
@@ -62,7 +63,7 @@ func TestIdleKeysAreSwept(t *testing.T) {
 }
 
 func TestFloodOfKeysIsBounded(t *testing.T) {
-	clock := ratelimittest.NewClock()
+	clock := fakeclock.New(time.Time{})
 	s, err := memory.New(memory.Config{Now: clock.Now, MaxKeys: 256})
 	require.NoError(t, err)
 	limit := ratelimit.PerHour(5)

@@ -13,33 +13,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/driver"
 )
-
-// Clock is a fake clock for the suite, safe for concurrent use.
-type Clock struct{ ns atomic.Int64 }
-
-// NewClock returns a clock at a fixed instant in 2026.
-func NewClock() *Clock {
-	c := &Clock{}
-	c.ns.Store(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()) }
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // Run runs the conformance suite. newStore must return a fresh store,
 // isolated from every other one it returned, that reads the time from now.
 func Run(t *testing.T, newStore func(t *testing.T, now func() time.Time) ratelimit.Store) {
 	t.Helper()
-	setup := func(t *testing.T) (ratelimit.Store, *Clock) {
+	setup := func(t *testing.T) (ratelimit.Store, *fakeclock.Clock) {
 		t.Helper()
-		c := NewClock()
+		c := fakeclock.New(time.Time{})
 		return newStore(t, c.Now), c
 	}
 	type step struct {
