@@ -21,14 +21,14 @@
 //		return ratelimit.Result{}, err
 //	}
 //	// atomically, per key:
-//	res, tat, write := req.Step(storedTAT, nowMicros)
-//	if write {
-//		// store tat; it may expire at tat
+//	d := req.Step(storedTAT, nowMicros)
+//	if d.Write {
+//		// store d.TAT; it may expire at d.TAT
 //	}
-//	return res, nil
+//	return req.Result(d), nil
 //
 // A store on a Redis-compatible server runs [Script] instead (one
 // round trip, atomic, on the server's clock) and reads its answer with
-// [Request.Decode]. ratelimittest.Run checks any store against the same
+// [Request.Decode] and [Request.Result]. ratelimittest.Run checks any store against the same
 // steps.
 package driver

@@ -35,21 +35,40 @@ func NewRequest(limit ratelimit.Limit, n int) (Request, error) {
 	return Request{Limit: limit, Cost: int64(n), Interval: interval, Tolerance: int64(burst) * interval}, nil
 }
 
+// Decision is the outcome of [Request.Step] or [Request.Decode], in
+// microseconds; [Request.Result] turns it into a ratelimit.Result.
+type Decision struct {
+	// Allowed reports whether the request may pass.
+	Allowed bool
+	// Remaining is how many more requests would be allowed now.
+	Remaining int64
+	// RetryAfter is the time until the request would be allowed; 0 when
+	// Allowed.
+	RetryAfter int64
+	// ResetAfter is the time until the bucket is full again.
+	ResetAfter int64
+	// TAT is the key's theoretical arrival time after the decision.
+	TAT int64
+	// Write reports that TAT changed: the store must save it for the key
+	// (and may forget it once now passes TAT). Decode leaves it false.
+	Write bool
+}
+
 // Step decides r at now against the key's stored TAT (0 when the key has
-// no state), both in microseconds since 1970. When write is true the
-// store must save newTAT for the key (it may forget it once now passes
-// newTAT); otherwise the state is unchanged.
-func (r Request) Step(tat, now int64) (res ratelimit.Result, newTAT int64, write bool) {
-	d := gcra.Step(tat, now, r.Interval, r.Tolerance, r.Cost)
-	return r.result(d), d.TAT, d.Write
+// no state), both in microseconds since 1970. It is cheap enough to run
+// under a store's lock; build the Result with [Request.Result] after.
+func (r Request) Step(tat, now int64) Decision {
+	return Decision(gcra.Step(tat, now, r.Interval, r.Tolerance, r.Cost))
 }
 
-// Decode reads the integer [Script] answered for r.
-func (r Request) Decode(v int64) ratelimit.Result {
-	return r.result(gcra.Decode(v, r.Interval, r.Tolerance, r.Cost))
+// Decode reads the integer [Script] answered for r (TAT and Write stay
+// zero: the script stored the TAT itself).
+func (r Request) Decode(v int64) Decision {
+	return Decision(gcra.Decode(v, r.Interval, r.Tolerance, r.Cost))
 }
 
-func (r Request) result(d gcra.Decision) ratelimit.Result {
+// Result returns d as the ratelimit.Result of r.
+func (r Request) Result(d Decision) ratelimit.Result {
 	return ratelimit.Result{
 		Limit:      r.Limit,
 		Allowed:    d.Allowed,

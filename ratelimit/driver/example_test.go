@@ -23,12 +23,12 @@ func (s *mapStore) AllowN(_ context.Context, key string, limit ratelimit.Limit, 
 		return ratelimit.Result{}, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	res, tat, write := req.Step(s.tat[key], s.now().UnixMicro())
-	if write {
-		s.tat[key] = tat
+	d := req.Step(s.tat[key], s.now().UnixMicro())
+	if d.Write {
+		s.tat[key] = d.TAT
 	}
-	return res, nil
+	s.mu.Unlock()
+	return req.Result(d), nil
 }
 
 func ExampleRequest_Step() {

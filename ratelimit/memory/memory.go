@@ -105,7 +105,7 @@ func (s *Store) AllowN(_ context.Context, key string, limit ratelimit.Limit, n i
 	sh := &s.shards[maphash.String(s.seed, key)&s.mask]
 	sh.mu.Lock()
 	tat, ok := sh.tat[key]
-	res, tat, write := req.Step(tat, now)
+	d := req.Step(tat, now)
 	if now >= sh.nextSweep {
 		sh.nextSweep = now + s.sweep
 		for k, t := range sh.tat {
@@ -114,14 +114,14 @@ func (s *Store) AllowN(_ context.Context, key string, limit ratelimit.Limit, n i
 			}
 		}
 	}
-	if write {
+	if d.Write {
 		if !ok && len(sh.tat) >= s.perCap {
 			evict(sh)
 		}
-		sh.tat[key] = tat
+		sh.tat[key] = d.TAT
 	}
 	sh.mu.Unlock()
-	return res, nil
+	return req.Result(d), nil
 }
 
 // evict frees one entry in a full shard: of eight sampled entries, the

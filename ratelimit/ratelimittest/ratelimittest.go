@@ -166,10 +166,11 @@ func Run(t *testing.T, newStore func(t *testing.T, now func() time.Time) ratelim
 			req, err := driver.NewRequest(limit, n)
 			require.NoError(t, err)
 			c.Advance(time.Duration(rng.Int64N(2 * req.Interval * int64(time.Microsecond))))
-			want, newTAT, write := req.Step(tat[key], c.Now().UnixMicro())
-			if write {
-				tat[key] = newTAT
+			d := req.Step(tat[key], c.Now().UnixMicro())
+			if d.Write {
+				tat[key] = d.TAT
 			}
+			want := req.Result(d)
 			got, err := s.AllowN(t.Context(), key, limit, n)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "step %d: %s cost %d on %s", i, limit, n, key)

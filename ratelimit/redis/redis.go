@@ -98,7 +98,7 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 	if err != nil {
 		return ratelimit.Result{}, fmt.Errorf("ratelimit/redis: decide %s: %w", strconv.Quote(key), err)
 	}
-	return req.Decode(v), nil
+	return req.Result(req.Decode(v)), nil
 }
 
 // Load loads the script into Redis, to fail fast at start when wanted.
