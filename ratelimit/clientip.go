@@ -14,6 +14,10 @@ const (
 	headerForwarded = "Forwarded"
 )
 
+// ows is HTTP's optional whitespace around list elements: space and tab
+// only (RFC 9110 §5.6.3); anything else makes an entry malformed.
+const ows = " \t"
+
 // ClientIP returns the address of the client that sent r, or the zero
 // Addr when it cannot be told. The middleware keys anonymous callers on
 // it.
@@ -54,7 +58,7 @@ func clientIP(r *http.Request, trusted []netip.Prefix, header string) netip.Addr
 			if header == headerForwarded {
 				a = forwardedFor(entry)
 			} else {
-				a = parseHost(strings.TrimSpace(entry))
+				a = parseHost(strings.Trim(entry, ows))
 			}
 			if !a.IsValid() {
 				return netip.Addr{}
@@ -77,7 +81,7 @@ func forwardedFor(elem string) netip.Addr {
 	var addr netip.Addr
 	found := false
 	for pair := range strings.SplitSeq(elem, ";") {
-		k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		k, v, ok := strings.Cut(strings.Trim(pair, ows), "=")
 		if !ok {
 			return netip.Addr{}
 		}

@@ -66,6 +66,8 @@ func TestClientIP(t *testing.T) {
 		{"Forwarded alone, not configured", "", "10.0.0.1:1", []string{fwd, "for=198.51.100.7"}, ""},
 		{"malformed entry stops the walk", "", "10.0.0.1:1", []string{xff, "203.0.113.9, not-an-ip, 10.0.0.2"}, ""},
 		{"empty element stops the walk", "", "10.0.0.1:1", []string{xff, "203.0.113.9, , 10.0.0.2"}, ""},
+		{"only space and tab are whitespace", "", "10.0.0.1:1", []string{xff, "\v203.0.113.9"}, ""},
+		{"space and tab around entries", "", "10.0.0.1:1", []string{xff, "\t198.51.100.1 ,\t203.0.113.9 "}, "203.0.113.9"},
 		{"every entry trusted", "", "10.0.0.1:1", []string{xff, "10.0.0.5, 10.0.0.2"}, ""},
 		{"trusted peer without the header", "", "10.0.0.1:1", nil, ""},
 
