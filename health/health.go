@@ -1,20 +1,3 @@
-// Package health serves liveness and readiness endpoints over named
-// checks.
-//
-// Liveness answers 200 {"status":"healthy","version":"..."} as long as the
-// process serves HTTP. Readiness runs every check in parallel, each under
-// its own timeout (2 s by default), and answers
-//
-//	200 {"status":"healthy","checks":{"database":"ok","redis":"ok"}}
-//	503 {"status":"unhealthy","checks":{"database":"ok","redis":"failed"}}
-//
-// naming the check that failed ("failed", or "timeout" when it ran out of
-// time). Causes are logged through the injected logger, never sent.
-//
-// Checks for a pgx pool and a go-redis client come with the package
-// ([Postgres], [Redis]); any func(context.Context) error is a [Check].
-//
-// A [Checker] is safe for concurrent use once its checks are added.
 package health
 
 import (
@@ -27,7 +10,6 @@ import (
 	"time"
 
 	"github.com/omnistack/omnistack/httpx"
-	"github.com/redis/go-redis/v9"
 )
 
 // Check reports whether a dependency works. It must honour ctx.
@@ -171,7 +153,16 @@ func Postgres(p Pinger) Check {
 	return func(ctx context.Context) error { return p.Ping(ctx) }
 }
 
-// Redis checks a go-redis client with PING.
-func Redis(c redis.UniversalClient) Check {
+// RedisPinger is what [Redis] needs of a client: a Ping whose result
+// reports an error, as go-redis's does (Ping(ctx) *redis.StatusCmd on
+// *redis.Client, *redis.ClusterClient, *redis.Ring and
+// redis.UniversalClient). R is inferred from the client.
+type RedisPinger[R interface{ Err() error }] interface {
+	Ping(ctx context.Context) R
+}
+
+// Redis checks a Redis client with PING: health.Redis(client) for any
+// go-redis client, without this package importing go-redis.
+func Redis[R interface{ Err() error }](c RedisPinger[R]) Check {
 	return func(ctx context.Context) error { return c.Ping(ctx).Err() }
 }

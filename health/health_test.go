@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"os/exec"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -106,4 +108,44 @@ func TestRedisCheck(t *testing.T) {
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	defer dead.Close()
 	assert.Error(t, health.Redis(dead)(t.Context()))
+
+	// Every go-redis client type fits, the interface included.
+	var universal redis.UniversalClient = client
+	require.NoError(t, health.Redis(universal)(t.Context()))
+	_ = health.Redis(&redis.ClusterClient{})
+	_ = health.Redis(&redis.Ring{})
+}
+
+// fakeRedis answers Ping with a result carrying err, as go-redis does.
+type fakeRedis struct{ err error }
+
+type fakeStatus struct{ err error }
+
+func (s fakeStatus) Err() error { return s.err }
+
+func (f fakeRedis) Ping(context.Context) fakeStatus { return fakeStatus(f) }
+
+func TestRedisCheckReportsPingError(t *testing.T) {
+	t.Parallel()
+	down := errors.New("LOADING Redis is loading the dataset in memory")
+	c, err := health.New(health.Config{})
+	require.NoError(t, err)
+	c.Add("up", health.Redis(fakeRedis{}))
+	c.Add("down", health.Redis(fakeRedis{err: down}))
+	assert.Equal(t, map[string]string{"up": "ok", "down": "failed"}, c.Run(t.Context()).Checks)
+}
+
+// TestImportsNoDriver: checks take one-method interfaces, so importing
+// health compiles neither go-redis nor pgx.
+func TestImportsNoDriver(t *testing.T) {
+	t.Parallel()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH")
+	}
+	out, err := exec.Command(goTool, "list", "-deps", ".").Output()
+	require.NoError(t, err)
+	for dep := range strings.FieldsSeq(string(out)) {
+		assert.False(t, strings.HasPrefix(dep, "github.com/redis/") || strings.HasPrefix(dep, "github.com/jackc/"), "health imports %s", dep)
+	}
 }

@@ -17,24 +17,24 @@
 //
 // # Algorithm
 //
-// Every backend runs GCRA, the generic cell rate algorithm (a token bucket
-// written as one timestamp): a key's whole state is its theoretical
-// arrival time (TAT). A request of cost n is allowed when
-// TAT + n·Period/Rate − Burst·Period/Rate ≤ now, and then moves TAT on by
-// n·Period/Rate. GCRA was chosen over a sliding-window counter because it
-// is exact (a sliding window estimates the previous window's share and is
-// off at its edges), needs one value per key instead of two counters,
-// gives remaining, retry-after and reset without extra state, and a key
-// whose TAT has passed holds nothing worth keeping, so expiry and eviction
-// are trivial. Times are whole microseconds, so the Redis script (Lua
-// doubles) and the memory store compute bit-for-bit the same answers.
+// Every store runs GCRA, the generic cell rate algorithm: a token bucket
+// written as one timestamp per key. A limit lets Burst requests through at
+// once and then one every Period/Rate; a request of cost n takes n tokens.
+// GCRA was chosen over a sliding-window counter because it is exact (a
+// sliding window estimates the previous window's share and is off at its
+// edges), needs one value per key instead of two counters, gives
+// remaining, retry-after and reset without extra state, and a key whose
+// bucket is full again holds nothing worth keeping, so expiry and eviction
+// are trivial. The arithmetic, in whole microseconds so that Go and the
+// Redis script agree bit for bit, is in ratelimit/driver.
 //
 // # Stores
 //
 // ratelimit/memory decides in process (sharded, bounded, no goroutines);
 // ratelimit/redis decides in one round trip on a Lua script with the
 // Redis server's clock, shared by every instance. ratelimittest.Run is the
-// conformance suite both pass, on a fake clock, against a reference model.
+// conformance suite both pass, on a fake clock, against the GCRA steps.
+// ratelimit/driver is the kit for writing another store.
 //
 // # Failures
 //
@@ -51,14 +51,33 @@
 // [Middleware] applies [Rule]s (method and ServeMux-style path pattern or
 // prefix; first match wins; a zero Limit exempts) or a default limit per
 // caller: the ID from MiddlewareConfig.Key when the request has one, else
-// the client IP ([ClientIP]; X-Forwarded-For and Forwarded are read only
-// from MiddlewareConfig.TrustedProxies). Limited responses carry
-// X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix
-// seconds, when the full burst is back) and the IETF draft fields
-// RateLimit-Policy ("default";q=60;w=60) and RateLimit ("default";r=59;t=1,
-// t in seconds until the full burst is back). A denied request gets 429
-// RATE_LIMITED with Retry-After and details.retry_after; a FailClosed
-// store failure gets 503 SERVICE_UNAVAILABLE with Retry-After.
+// the client IP (below). Limited responses carry X-RateLimit-Limit,
+// X-RateLimit-Remaining, X-RateLimit-Reset (Unix seconds, when the full
+// burst is back) and the IETF draft fields RateLimit-Policy
+// ("default";q=60;w=60) and RateLimit ("default";r=59;t=1, t in seconds
+// until the full burst is back). A denied request gets 429 RATE_LIMITED
+// with Retry-After and details.retry_after; a FailClosed store failure
+// gets 503 SERVICE_UNAVAILABLE with Retry-After.
+//
+// # Client IP
+//
+// An anonymous caller is keyed on its address, IPv6 by /64
+// (MiddlewareConfig.IPv6Prefix), so the address must not be the
+// client's to choose. [Middleware.ClientIP] believes a forwarding header
+// only from MiddlewareConfig.TrustedProxies, and reads one header only:
+// X-Forwarded-For by default, Forwarded when MiddlewareConfig.ForwardedHeader
+// says so. It walks that header from the right past trusted proxies and
+// takes the first address that is not one, so entries a client wrote
+// itself, further left, are never read. Configure Forwarded only behind
+// proxies that append to it: nginx and AWS ALB pass a client's Forwarded
+// through untouched while they append to X-Forwarded-For.
+//
+// When the client cannot be told (an entry that is not an address, such
+// as "unknown"; a chain of trusted proxies only; a missing header) the
+// request is keyed "unknown": all such requests share one budget per
+// policy. That fails towards limiting, never towards a key the client
+// picks; if it happens for ordinary traffic, a proxy is missing from
+// TrustedProxies or does not write the configured header.
 //
 // # Errors
 //

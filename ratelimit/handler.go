@@ -39,12 +39,20 @@ type MiddlewareConfig struct {
 	Default Limit
 	// Key returns the caller's identity, such as a user ID, when the
 	// request has one. Default, and when it returns false: the client IP
-	// (see [ClientIP]).
+	// (see [Middleware.ClientIP]).
 	Key func(*http.Request) (string, bool)
 	// TrustedProxies are the peers (CIDRs or addresses) whose
-	// X-Forwarded-For and Forwarded headers are believed. Default: none,
-	// the peer address is the client.
+	// ForwardedHeader is believed. Default: none; the peer address is the
+	// client and no header is read.
 	TrustedProxies []string
+	// ForwardedHeader is the one header the trusted proxies record the
+	// client in: "X-Forwarded-For" (the default), or "Forwarded" (RFC
+	// 7239, its for= parameters). The other is never read. Choose
+	// Forwarded only when every trusted proxy appends its own element to
+	// it: nginx and AWS ALB pass a client's Forwarded through untouched,
+	// so behind them its every entry is the client's to choose. See
+	// [Middleware.ClientIP] for how the header is walked.
+	ForwardedHeader string
 	// IPv6Prefix is how many leading bits of an IPv6 client address form
 	// its key, as one user usually holds a whole /64. Default: 64; 128
 	// keys each address.
@@ -64,6 +72,7 @@ type Middleware struct {
 	def     *rule
 	key     func(*http.Request) (string, bool)
 	trusted []netip.Prefix
+	header  string // canonical: headerXFF or headerForwarded
 	v6bits  int
 	skip    func(*http.Request) bool
 	now     func() time.Time // nil: base advanced by the monotonic clock
@@ -100,15 +109,23 @@ func NewMiddleware(l *Limiter, cfg MiddlewareConfig) (*Middleware, error) {
 	if l == nil {
 		return nil, errors.New("ratelimit: NewMiddleware: nil Limiter")
 	}
-	trusted, err := ParsePrefixes(cfg.TrustedProxies)
+	trusted, err := parsePrefixes(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: MiddlewareConfig.TrustedProxies: %w", err)
+	}
+	header := http.CanonicalHeaderKey(strings.TrimSpace(cfg.ForwardedHeader))
+	switch header {
+	case "":
+		header = headerXFF
+	case headerXFF, headerForwarded:
+	default:
+		return nil, fmt.Errorf("ratelimit: MiddlewareConfig.ForwardedHeader must be %s or %s, got %q", headerXFF, headerForwarded, cfg.ForwardedHeader)
 	}
 	if cfg.IPv6Prefix < 0 || cfg.IPv6Prefix > 128 {
 		return nil, fmt.Errorf("ratelimit: MiddlewareConfig.IPv6Prefix must be between 0 and 128, got %d", cfg.IPv6Prefix)
 	}
 	m := &Middleware{
-		limiter: l, key: cfg.Key, trusted: trusted, skip: cfg.Skip, now: cfg.Now,
+		limiter: l, key: cfg.Key, trusted: trusted, header: header, skip: cfg.Skip, now: cfg.Now,
 		v6bits: cfg.IPv6Prefix,
 	}
 	if m.v6bits == 0 {
@@ -120,33 +137,35 @@ func NewMiddleware(l *Limiter, cfg MiddlewareConfig) (*Middleware, error) {
 		if r.Name == "" {
 			r.Name = "rule" + strconv.Itoa(i)
 		}
-		where := fmt.Sprintf("ratelimit: MiddlewareConfig.Rules[%d] (%s)", i, r.Name)
+		field := fmt.Sprintf("MiddlewareConfig.Rules[%d] (%s)", i, r.Name)
 		if seen[r.Name] {
-			return nil, fmt.Errorf("%s: duplicate name", where)
+			return nil, fmt.Errorf("ratelimit: %s: duplicate name", field)
 		}
 		seen[r.Name] = true
-		c, err := compileRule(r.Name, r.Limit, r.Cost)
+		c, err := compileRule(field, r.Name, r.Limit, r.Cost)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, err
 		}
-		if err := c.parsePattern(r.Pattern); err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+		if why := c.parsePattern(r.Pattern); why != "" {
+			return nil, fmt.Errorf("ratelimit: %s: pattern %q: %s", field, r.Pattern, why)
 		}
 		m.rules = append(m.rules, c)
 	}
 	if cfg.Default != (Limit{}) {
-		c, err := compileRule("default", cfg.Default, 1)
+		c, err := compileRule("MiddlewareConfig.Default", "default", cfg.Default, 1)
 		if err != nil {
-			return nil, fmt.Errorf("ratelimit: MiddlewareConfig.Default: %w", err)
+			return nil, err
 		}
 		m.def = &c
 	}
 	return m, nil
 }
 
-func compileRule(name string, limit Limit, cost int) (rule, error) {
+// compileRule prepares a rule; its errors name field and begin with the
+// package name once.
+func compileRule(field, name string, limit Limit, cost int) (rule, error) {
 	if strings.ContainsAny(name, "\"\\") || !isPrint(name) {
-		return rule{}, fmt.Errorf("name %q must be printable ASCII without quotes or backslashes", name)
+		return rule{}, fmt.Errorf("ratelimit: %s: name %q must be printable ASCII without quotes or backslashes", field, name)
 	}
 	if limit == (Limit{}) {
 		return rule{name: name, exempt: true}, nil
@@ -154,8 +173,8 @@ func compileRule(name string, limit Limit, cost int) (rule, error) {
 	if cost == 0 {
 		cost = 1
 	}
-	if err := limit.Check(cost); err != nil {
-		return rule{}, err
+	if why, kind := limit.problem(cost); kind != nil {
+		return rule{}, fmt.Errorf("%w: %s: %s", kind, field, why)
 	}
 	w := int64(math.Ceil(limit.Period.Seconds()))
 	return rule{
@@ -175,17 +194,18 @@ func isPrint(s string) bool {
 	return true
 }
 
-func (r *rule) parsePattern(p string) error {
+// parsePattern reads p into r, or returns why it cannot.
+func (r *rule) parsePattern(p string) string {
 	method, path, ok := strings.Cut(strings.TrimSpace(p), " ")
 	if !ok {
 		method, path = "", method
 	}
 	path = strings.TrimSpace(path)
 	if method != "" && strings.ToUpper(method) != method {
-		return fmt.Errorf("pattern %q: method must be upper case", p)
+		return "method must be upper case"
 	}
 	if !strings.HasPrefix(path, "/") {
-		return fmt.Errorf("pattern %q: path must begin with /", p)
+		return "path must begin with /"
 	}
 	r.method = method
 	segs := strings.Split(path[1:], "/")
@@ -197,20 +217,20 @@ func (r *rule) parsePattern(p string) error {
 			segs = segs[:i]
 		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "...}"):
 			if !last {
-				return fmt.Errorf("pattern %q: {name...} must be the last segment", p)
+				return "{name...} must be the last segment"
 			}
 			r.prefix = true
 			segs = segs[:i]
 		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}"):
 			segs[i] = ""
 		case strings.ContainsAny(s, "{}"):
-			return fmt.Errorf("pattern %q: a wildcard must be a whole segment", p)
+			return "a wildcard must be a whole segment"
 		case s == "":
-			return fmt.Errorf("pattern %q: empty segment", p)
+			return "empty segment"
 		}
 	}
 	r.segs = segs
-	return nil
+	return ""
 }
 
 // match reports whether the request's method and path fit the rule.
@@ -266,14 +286,18 @@ func (m *Middleware) Check(r *http.Request) (Decision, error) {
 }
 
 // callerKey is "<policy>:u:<id>" for an identified caller, else
-// "<policy>:ip:<address or IPv6 prefix>".
+// "<policy>:ip:<address or IPv6 prefix>", or "<policy>:ip:unknown" for
+// every request whose client cannot be told.
 func (m *Middleware) callerKey(r *http.Request, policy string) string {
 	if m.key != nil {
 		if id, ok := m.key(r); ok && id != "" {
 			return policy + ":u:" + id
 		}
 	}
-	ip := ClientIP(r, m.trusted)
+	ip := clientIP(r, m.trusted, m.header)
+	if !ip.IsValid() {
+		return policy + ":ip:unknown"
+	}
 	if ip.Is6() && m.v6bits < 128 {
 		p, _ := ip.Prefix(m.v6bits)
 		ip = p.Addr()

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/omnistack/omnistack/ratelimit/internal/gcra"
 )
 
 // Bounds of a [Limit]. Together they keep every time the algorithm
@@ -65,36 +67,57 @@ func (l Limit) burst() int {
 // Validate reports whether l is usable, as an error wrapping
 // [ErrInvalidLimit].
 func (l Limit) Validate() error {
-	switch {
-	case l.Rate <= 0 || l.Rate > MaxBurst:
-		return fmt.Errorf("%w: rate must be between 1 and %d, got %d", ErrInvalidLimit, MaxBurst, l.Rate)
-	case l.Period <= 0 || l.Period > MaxPeriod:
-		return fmt.Errorf("%w: period must be between 1µs and %s, got %s", ErrInvalidLimit, MaxPeriod, l.Period)
-	case l.Burst < 0 || l.Burst > MaxBurst:
-		return fmt.Errorf("%w: burst must be between 1 and %d, got %d", ErrInvalidLimit, MaxBurst, l.Burst)
-	}
-	iv := l.Interval()
-	if iv < 1 {
-		return fmt.Errorf("%w: %d per %s is faster than one request a microsecond", ErrInvalidLimit, l.Rate, l.Period)
-	}
-	if hi, lo := bits.Mul64(uint64(l.burst()), uint64(iv)); hi != 0 || lo > uint64(maxTolerance) {
-		return fmt.Errorf("%w: burst %d × %s between requests exceeds ten years", ErrInvalidLimit, l.burst(), time.Duration(iv)*time.Microsecond)
+	if why := l.invalid(); why != "" {
+		return fmt.Errorf("%w: %s", ErrInvalidLimit, why)
 	}
 	return nil
 }
 
-// Interval returns the emission interval in whole microseconds: the time
-// one token takes to come back, Period/Rate rounded down.
-func (l Limit) Interval() int64 {
-	if l.Rate <= 0 {
-		return 0
+// Check reports whether a request of cost n can ever be decided against
+// l: l is valid and 0 ≤ n ≤ Burst. Its errors wrap [ErrInvalidLimit] or
+// [ErrExceedsBurst], as those of [Limiter.AllowN] and every Store do.
+func (l Limit) Check(n int) error {
+	if why, kind := l.problem(n); kind != nil {
+		return fmt.Errorf("%w: %s", kind, why)
 	}
-	return int64(l.Period/time.Microsecond) / int64(l.Rate)
+	return nil
 }
 
-// Tolerance returns Burst × [Limit.Interval] in microseconds: how far
-// ahead of now the bucket's theoretical arrival time may run.
-func (l Limit) Tolerance() int64 { return int64(l.burst()) * l.Interval() }
+// problem returns why a request of cost n cannot be decided against l
+// and the sentinel it is a case of, or a nil kind. Callers add the
+// package prefix once, through the sentinel.
+func (l Limit) problem(n int) (why string, kind error) {
+	if why := l.invalid(); why != "" {
+		return why, ErrInvalidLimit
+	}
+	if n < 0 {
+		return fmt.Sprintf("cost must not be negative, got %d", n), ErrInvalidLimit
+	}
+	if n > l.burst() {
+		return fmt.Sprintf("cost %d, burst %d", n, l.burst()), ErrExceedsBurst
+	}
+	return "", nil
+}
+
+// invalid returns why l cannot be used, or "".
+func (l Limit) invalid() string {
+	switch {
+	case l.Rate <= 0 || l.Rate > MaxBurst:
+		return fmt.Sprintf("rate must be between 1 and %d, got %d", MaxBurst, l.Rate)
+	case l.Period <= 0 || l.Period > MaxPeriod:
+		return fmt.Sprintf("period must be between 1µs and %s, got %s", MaxPeriod, l.Period)
+	case l.Burst < 0 || l.Burst > MaxBurst:
+		return fmt.Sprintf("burst must be between 1 and %d, got %d", MaxBurst, l.Burst)
+	}
+	iv := gcra.Interval(l.Period, l.Rate)
+	if iv < 1 {
+		return fmt.Sprintf("%d per %s is faster than one request a microsecond", l.Rate, l.Period)
+	}
+	if hi, lo := bits.Mul64(uint64(l.burst()), uint64(iv)); hi != 0 || lo > uint64(maxTolerance) {
+		return fmt.Sprintf("burst %d × %s between requests exceeds ten years", l.burst(), time.Duration(iv)*time.Microsecond)
+	}
+	return ""
+}
 
 // String formats l so that [ParseLimit] reads it back: "60/minute",
 // "5/15m0s", "10/second;burst=20".
@@ -135,22 +158,26 @@ var units = map[string]time.Duration{
 // Anything else is an error wrapping [ErrInvalidLimit] that quotes the
 // input. Without a burst, Burst equals Rate.
 func ParseLimit(s string) (Limit, error) {
-	l, err := parseLimit(s)
-	if err != nil {
-		return Limit{}, fmt.Errorf("ratelimit: limit %q: %w", s, err)
+	l, why := parseLimit(s)
+	if why == "" {
+		why = l.invalid()
+	}
+	if why != "" {
+		return Limit{}, fmt.Errorf("%w %q: %s", ErrInvalidLimit, s, why)
 	}
 	return l, nil
 }
 
-func parseLimit(s string) (Limit, error) {
+// parseLimit reads s, or returns why it cannot.
+func parseLimit(s string) (Limit, string) {
 	main, params, hasParams := strings.Cut(s, ";")
 	count, period, ok := strings.Cut(strings.TrimSpace(main), "/")
 	if !ok {
-		return Limit{}, fmt.Errorf("%w: want <count>/<period>, such as 60/minute", ErrInvalidLimit)
+		return Limit{}, "want <count>/<period>, such as 60/minute"
 	}
-	rate, err := parseCount(strings.TrimSpace(count), "count")
-	if err != nil {
-		return Limit{}, err
+	rate, why := parseCount(strings.TrimSpace(count), "count")
+	if why != "" {
+		return Limit{}, why
 	}
 	l := Limit{Rate: rate, Burst: rate}
 	period = strings.TrimSpace(period)
@@ -159,33 +186,34 @@ func parseLimit(s string) (Limit, error) {
 	} else if d, err := time.ParseDuration(period); err == nil && period != "" && period[0] != '-' && period[0] != '+' {
 		l.Period = d
 	} else {
-		return Limit{}, fmt.Errorf("%w: period %q is neither second, minute, hour, day nor a Go duration such as 15m", ErrInvalidLimit, period)
+		return Limit{}, fmt.Sprintf("period %q is neither second, minute, hour, day nor a Go duration such as 15m", period)
 	}
 	if hasParams {
 		name, value, ok := strings.Cut(params, "=")
 		if !ok || !strings.EqualFold(strings.TrimSpace(name), "burst") {
-			return Limit{}, fmt.Errorf("%w: want ;burst=<n> after the rate, got %q", ErrInvalidLimit, params)
+			return Limit{}, fmt.Sprintf("want ;burst=<n> after the rate, got %q", params)
 		}
-		if l.Burst, err = parseCount(strings.TrimSpace(value), "burst"); err != nil {
-			return Limit{}, err
+		if l.Burst, why = parseCount(strings.TrimSpace(value), "burst"); why != "" {
+			return Limit{}, why
 		}
 	}
-	return l, l.Validate()
+	return l, ""
 }
 
-// parseCount reads a positive decimal integer of at most 10 digits.
-func parseCount(s, what string) (int, error) {
+// parseCount reads a positive decimal integer of at most 10 digits, or
+// returns why it cannot.
+func parseCount(s, what string) (int, string) {
 	if s == "" || len(s) > 10 {
-		return 0, fmt.Errorf("%w: %s %q is not a positive whole number", ErrInvalidLimit, what, s)
+		return 0, fmt.Sprintf("%s %q is not a positive whole number", what, s)
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("%w: %s %q is not a positive whole number", ErrInvalidLimit, what, s)
+			return 0, fmt.Sprintf("%s %q is not a positive whole number", what, s)
 		}
 	}
 	n, _ := strconv.Atoi(s)
 	if n == 0 {
-		return 0, fmt.Errorf("%w: %s must be positive", ErrInvalidLimit, what)
+		return 0, what + " must be positive"
 	}
-	return n, nil
+	return n, ""
 }

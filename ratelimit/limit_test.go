@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/ratelimit"
+	"github.com/omnistack/omnistack/ratelimit/driver"
 )
 
 func TestParseLimit(t *testing.T) {
@@ -67,6 +68,7 @@ func TestParseLimitErrors(t *testing.T) {
 			require.ErrorIs(t, err, ratelimit.ErrInvalidLimit)
 			assert.ErrorContains(t, err, tt.wantMsg)
 			assert.ErrorContains(t, err, `"`+tt.give+`"`, "the error quotes the input")
+			assert.Equal(t, 1, strings.Count(err.Error(), "ratelimit"), "prefixed once: %s", err)
 		})
 	}
 }
@@ -94,7 +96,9 @@ func FuzzParseLimit(f *testing.F) {
 			return
 		}
 		require.NoError(t, l.Validate())
-		require.Positive(t, l.Interval())
+		req, err := driver.NewRequest(l, l.Burst)
+		require.NoError(t, err, "a valid limit takes a whole burst")
+		require.Positive(t, req.Interval)
 		again, err := ratelimit.ParseLimit(l.String())
 		require.NoError(t, err, "String() = %q", l.String())
 		require.Equal(t, l, again)

@@ -41,38 +41,13 @@ func (e *LimitedError) Is(target error) bool { return target == ErrLimited }
 // Store decides rate limits. Implementations: ratelimit/memory (one
 // process) and ratelimit/redis (shared by every instance). Both run the
 // same algorithm and give identical answers; ratelimittest.Run checks it.
+// To write another, start from ratelimit/driver.
 type Store interface {
 	// AllowN decides whether n requests (n ≥ 0, n ≤ burst; 0 reads the
 	// state without taking anything) may pass for key under limit, and
 	// records them when they may. An invalid limit or cost is an error
 	// wrapping ErrInvalidLimit or ErrExceedsBurst.
 	AllowN(ctx context.Context, key string, limit Limit, n int) (Result, error)
-}
-
-// Check reports whether a request of cost n can be decided against l: l is
-// valid and 0 ≤ n ≤ Burst. Stores call it first.
-func (l Limit) Check(n int) error {
-	if err := l.Validate(); err != nil {
-		return err
-	}
-	if n < 0 {
-		return fmt.Errorf("%w: cost must not be negative, got %d", ErrInvalidLimit, n)
-	}
-	if n > l.burst() {
-		return fmt.Errorf("%w: cost %d, burst %d", ErrExceedsBurst, n, l.burst())
-	}
-	return nil
-}
-
-// Params checks a request of cost n against l, as [Limit.Check] does, and
-// returns the GCRA emission interval and tolerance in microseconds
-// ([Limit.Interval], [Limit.Tolerance]), for Store implementations.
-func (l Limit) Params(n int) (interval, tolerance int64, err error) {
-	if err := l.Check(n); err != nil {
-		return 0, 0, err
-	}
-	interval = l.Interval()
-	return interval, int64(l.burst()) * interval, nil
 }
 
 // Result is one decision.
@@ -100,18 +75,6 @@ func (r Result) Err() error {
 		return nil
 	}
 	return &LimitedError{Limit: r.Limit, RetryAfter: r.RetryAfter}
-}
-
-// FromMicros fills a Result from microsecond figures, for Store
-// implementations.
-func FromMicros(limit Limit, allowed bool, remaining, retryAfter, resetAfter int64) Result {
-	return Result{
-		Limit:      limit,
-		Allowed:    allowed,
-		Remaining:  int(remaining),
-		RetryAfter: time.Duration(retryAfter) * time.Microsecond,
-		ResetAfter: time.Duration(resetAfter) * time.Microsecond,
-	}
 }
 
 // Policy says what a [Limiter] does when its store fails or times out.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/memory"
-	"github.com/omnistack/omnistack/ratelimit/ratelimittest"
 )
 
 // flaky is a memory store that fails while down is set.
@@ -36,14 +37,14 @@ func (f *flaky) AllowN(ctx context.Context, key string, l ratelimit.Limit, n int
 
 type bundle struct {
 	primary  *flaky
-	clock    *ratelimittest.Clock
+	clock    *fakeclock.Clock
 	logs     *bytes.Buffer
 	degraded *atomic.Int64
 }
 
 func setup(t *testing.T, cfg ratelimit.Config, withFallback bool) (*ratelimit.Limiter, bundle) {
 	t.Helper()
-	b := bundle{clock: ratelimittest.NewClock(), logs: &bytes.Buffer{}, degraded: &atomic.Int64{}}
+	b := bundle{clock: fakeclock.New(time.Time{}), logs: &bytes.Buffer{}, degraded: &atomic.Int64{}}
 	ms, err := memory.New(memory.Config{Now: b.clock.Now})
 	require.NoError(t, err)
 	b.primary = &flaky{Store: ms}
@@ -160,6 +161,7 @@ func TestNewValidates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ratelimit.New(ms, tt.cfg)
 			require.ErrorContains(t, err, tt.want)
+			assert.Equal(t, 1, strings.Count(err.Error(), "ratelimit"), "prefixed once: %s", err)
 		})
 	}
 	_, err = ratelimit.New(nil, ratelimit.Config{})
@@ -174,4 +176,34 @@ func TestResultErr(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, 3*time.Second, le.RetryAfter)
 	assert.Equal(t, "ratelimit: limit 1/minute exceeded; retry after 3s", err.Error())
+}
+
+// TestErrorsNamePackageOnce: wrapped errors carry "ratelimit:" once, from
+// their sentinel, however many layers added context.
+func TestErrorsNamePackageOnce(t *testing.T) {
+	l, b := setup(t, ratelimit.Config{RetryInterval: time.Minute}, false)
+	_, tooBig := l.AllowN(t.Context(), "k", ratelimit.PerHour(3), 4)
+	b.primary.down.Store(true)
+	_, failed := l.Allow(t.Context(), "k", ratelimit.PerHour(3))
+	_, waiting := l.Allow(t.Context(), "k", ratelimit.PerHour(3))
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"Check cost", ratelimit.PerSecond(5).Check(6), ratelimit.ErrExceedsBurst},
+		{"Check negative", ratelimit.PerSecond(5).Check(-1), ratelimit.ErrInvalidLimit},
+		{"Validate", ratelimit.Limit{Rate: 1}.Validate(), ratelimit.ErrInvalidLimit},
+		{"AllowN through the store", tooBig, ratelimit.ErrExceedsBurst},
+		{"fail closed", failed, ratelimit.ErrUnavailable},
+		{"fail closed, waiting", waiting, ratelimit.ErrUnavailable},
+		{"LimitedError", ratelimit.Result{Limit: ratelimit.PerMinute(1)}.Err(), ratelimit.ErrLimited},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.ErrorIs(t, tt.err, tt.want)
+			assert.True(t, strings.HasPrefix(tt.err.Error(), "ratelimit: "), tt.err.Error())
+			assert.Equal(t, 1, strings.Count(tt.err.Error(), "ratelimit"), tt.err.Error())
+		})
+	}
 }

@@ -39,6 +39,7 @@ import (
 
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/ratelimit"
+	"github.com/omnistack/omnistack/ratelimit/driver"
 	"github.com/omnistack/omnistack/ratelimit/memory"
 	rlredis "github.com/omnistack/omnistack/ratelimit/redis"
 )
@@ -137,7 +138,11 @@ func redisChecks(b *testing.B) map[string]check {
 	}
 	ul := ulule.New(us, ulule.Rate{Period: period, Limit: rate})
 	// The floor: the same script through bare go-redis, nothing around it.
-	sha, err := client.ScriptLoad(context.Background(), rlredis.Script).Result()
+	sha, err := client.ScriptLoad(context.Background(), driver.Script).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	req, err := driver.NewRequest(limit, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -147,7 +152,7 @@ func redisChecks(b *testing.B) map[string]check {
 			return r.Allowed, err
 		},
 		"bare-evalsha": func(ctx context.Context, key string) (bool, error) {
-			v, err := client.EvalSha(ctx, sha, []string{prefix + "bare:" + key}, limit.Interval(), limit.Tolerance(), 1, 0).Int64()
+			v, err := client.EvalSha(ctx, sha, []string{prefix + "bare:" + key}, req.Interval, req.Tolerance, 1, 0).Int64()
 			return err == nil && v >= 0, err
 		},
 		"redis_rate": func(ctx context.Context, key string) (bool, error) {
@@ -187,7 +192,7 @@ func BenchmarkMemory(b *testing.B) {
 	w := &discardWriter{h: http.Header{}}
 	checks := map[string]check{
 		"omnistack-store": func(ctx context.Context, key string) (bool, error) {
-			r, err := ms.Allow(ctx, key, limit)
+			r, err := ms.AllowN(ctx, key, limit, 1)
 			return r.Allowed, err
 		},
 		"omnistack-limiter": func(ctx context.Context, key string) (bool, error) {
@@ -289,15 +294,18 @@ func BenchmarkMiddleware(b *testing.B) {
 // prints the comparable redis-benchmark command (with -v).
 func TestPrintRedisBenchmarkCommand(t *testing.T) {
 	client, _ := testenv.Redis(t)
-	sha, err := client.ScriptLoad(t.Context(), rlredis.Script).Result()
+	sha, err := client.ScriptLoad(t.Context(), driver.Script).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	l := ratelimit.Limit{Rate: rate, Period: period, Burst: rate}
+	req, err := driver.NewRequest(ratelimit.Limit{Rate: rate, Period: period, Burst: rate}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("redis-benchmark -h 127.0.0.1 -p 56379 -c 50 -n 200000 -r 1000 EVALSHA %s 1 bench:ratelimit:%s:__rand_int__ %d %d 1 0",
-		sha, hex.EncodeToString(b), l.Interval(), l.Tolerance())
+		sha, hex.EncodeToString(b), req.Interval, req.Tolerance)
 }
 
 // keyByPeer is httprate's deprecated KeyByIP: the peer address, IPv6 by

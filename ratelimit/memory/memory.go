@@ -1,17 +1,3 @@
-// Package memory is the in-process [ratelimit.Store]: exact limits for one
-// process, with no I/O.
-//
-// Keys are spread over shards by hash, each with its own mutex (lock
-// striping), so concurrent decisions on different keys rarely wait for
-// one another. A key's state is one int64, its theoretical arrival time;
-// once that time has passed the bucket is full and the state is worth
-// nothing, so it is swept. A flood of distinct keys cannot grow memory
-// past MaxKeys: when a shard is full after sweeping, the entry closest to
-// full among a few sampled is evicted (that key may then get up to one
-// burst more than its limit).
-//
-// There are no background goroutines: sweeping happens during decisions,
-// at most once per SweepInterval per shard.
 package memory
 
 import (
@@ -23,7 +9,7 @@ import (
 	"time"
 
 	"github.com/omnistack/omnistack/ratelimit"
-	"github.com/omnistack/omnistack/ratelimit/internal/gcra"
+	"github.com/omnistack/omnistack/ratelimit/driver"
 )
 
 // Config tunes a [Store]. The zero value is ready to use.
@@ -31,8 +17,8 @@ type Config struct {
 	// Shards is the number of independently locked parts, rounded up to a
 	// power of two. Default: 64.
 	Shards int
-	// MaxKeys bounds the keys held (about 100 bytes plus the key each).
-	// Default: 1<<20.
+	// MaxKeys bounds the keys held; each costs its key plus under 100
+	// bytes. Default: 1<<20.
 	MaxKeys int
 	// SweepInterval is the least time between two sweeps of one shard's
 	// idle keys. Default: 1 minute.
@@ -68,11 +54,11 @@ type shard struct {
 func New(cfg Config) (*Store, error) {
 	switch {
 	case cfg.Shards < 0:
-		return nil, fmt.Errorf("memory: Config.Shards must not be negative, got %d", cfg.Shards)
+		return nil, fmt.Errorf("ratelimit/memory: Config.Shards must not be negative, got %d", cfg.Shards)
 	case cfg.MaxKeys < 0:
-		return nil, fmt.Errorf("memory: Config.MaxKeys must not be negative, got %d", cfg.MaxKeys)
+		return nil, fmt.Errorf("ratelimit/memory: Config.MaxKeys must not be negative, got %d", cfg.MaxKeys)
 	case cfg.SweepInterval < 0:
-		return nil, fmt.Errorf("memory: Config.SweepInterval must not be negative, got %s", cfg.SweepInterval)
+		return nil, fmt.Errorf("ratelimit/memory: Config.SweepInterval must not be negative, got %s", cfg.SweepInterval)
 	}
 	n := 1
 	for n < cmp.Or(cfg.Shards, 64) {
@@ -101,15 +87,10 @@ func New(cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Allow decides one request: AllowN(ctx, key, limit, 1).
-func (s *Store) Allow(ctx context.Context, key string, limit ratelimit.Limit) (ratelimit.Result, error) {
-	return s.AllowN(ctx, key, limit, 1)
-}
-
 // AllowN implements [ratelimit.Store]. It never blocks on I/O and ignores
 // ctx.
 func (s *Store) AllowN(_ context.Context, key string, limit ratelimit.Limit, n int) (ratelimit.Result, error) {
-	interval, tolerance, err := limit.Params(n)
+	req, err := driver.NewRequest(limit, n)
 	if err != nil {
 		return ratelimit.Result{}, err
 	}
@@ -124,7 +105,7 @@ func (s *Store) AllowN(_ context.Context, key string, limit ratelimit.Limit, n i
 	sh := &s.shards[maphash.String(s.seed, key)&s.mask]
 	sh.mu.Lock()
 	tat, ok := sh.tat[key]
-	d := gcra.Step(tat, now, interval, tolerance, int64(n))
+	d := req.Step(tat, now)
 	if now >= sh.nextSweep {
 		sh.nextSweep = now + s.sweep
 		for k, t := range sh.tat {
@@ -140,7 +121,7 @@ func (s *Store) AllowN(_ context.Context, key string, limit ratelimit.Limit, n i
 		sh.tat[key] = d.TAT
 	}
 	sh.mu.Unlock()
-	return ratelimit.FromMicros(limit, d.Allowed, d.Remaining, d.RetryAfter, d.ResetAfter), nil
+	return req.Result(d), nil
 }
 
 // evict frees one entry in a full shard: of eight sampled entries, the

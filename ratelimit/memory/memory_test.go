@@ -3,6 +3,7 @@ package memory_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/memory"
 	"github.com/omnistack/omnistack/ratelimit/ratelimittest"
@@ -37,44 +39,45 @@ func TestNewValidates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := memory.New(tt.give)
 			require.ErrorContains(t, err, tt.field)
+			assert.True(t, strings.HasPrefix(err.Error(), "ratelimit/memory: "), err.Error())
 		})
 	}
 }
 
 func TestIdleKeysAreSwept(t *testing.T) {
-	clock := ratelimittest.NewClock()
+	clock := fakeclock.New(time.Time{})
 	s, err := memory.New(memory.Config{Now: clock.Now, Shards: 4, SweepInterval: time.Second})
 	require.NoError(t, err)
 	for i := range 1000 {
-		_, err := s.Allow(t.Context(), fmt.Sprint("ip", i), ratelimit.PerSecond(10))
+		_, err := s.AllowN(t.Context(), fmt.Sprint("ip", i), ratelimit.PerSecond(10), 1)
 		require.NoError(t, err)
 	}
 	require.Equal(t, 1000, s.Len())
 	// After a window every bucket is full again: the state is worthless.
 	clock.Advance(2 * time.Second)
 	for i := range 4 * 50 { // touch every shard
-		_, err := s.Allow(t.Context(), fmt.Sprint("new", i), ratelimit.PerSecond(10))
+		_, err := s.AllowN(t.Context(), fmt.Sprint("new", i), ratelimit.PerSecond(10), 1)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 200, s.Len())
 }
 
 func TestFloodOfKeysIsBounded(t *testing.T) {
-	clock := ratelimittest.NewClock()
+	clock := fakeclock.New(time.Time{})
 	s, err := memory.New(memory.Config{Now: clock.Now, MaxKeys: 256})
 	require.NoError(t, err)
 	limit := ratelimit.PerHour(5)
 	for range 5 {
-		_, _ = s.Allow(t.Context(), "hot", limit)
+		_, _ = s.AllowN(t.Context(), "hot", limit, 1)
 	}
 	for i := range 100_000 {
-		_, err := s.Allow(t.Context(), fmt.Sprint("flood", i), limit)
+		_, err := s.AllowN(t.Context(), fmt.Sprint("flood", i), limit, 1)
 		require.NoError(t, err)
 	}
 	assert.LessOrEqual(t, s.Len(), 256)
 	// Eviction takes the bucket closest to full: the exhausted hot key
 	// keeps its state through the flood and stays limited.
-	r, err := s.Allow(t.Context(), "hot", limit)
+	r, err := s.AllowN(t.Context(), "hot", limit, 1)
 	require.NoError(t, err)
 	assert.False(t, r.Allowed)
 }
@@ -88,7 +91,7 @@ func TestParallelKeys(t *testing.T) {
 	for g := range 16 {
 		wg.Go(func() {
 			for range 200 {
-				r, err := s.Allow(context.Background(), fmt.Sprint("key", g), limit)
+				r, err := s.AllowN(context.Background(), fmt.Sprint("key", g), limit, 1)
 				if err == nil && r.Allowed {
 					counts[g]++
 				}
@@ -108,7 +111,7 @@ func BenchmarkAllow(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		_, _ = s.Allow(ctx, "key", limit)
+		_, _ = s.AllowN(ctx, "key", limit, 1)
 	}
 }
 
@@ -125,7 +128,7 @@ func BenchmarkAllowParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			_, _ = s.Allow(ctx, keys[i&1023], limit)
+			_, _ = s.AllowN(ctx, keys[i&1023], limit, 1)
 			i++
 		}
 	})

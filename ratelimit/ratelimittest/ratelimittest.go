@@ -1,13 +1,3 @@
-// Package ratelimittest is the conformance suite every ratelimit.Store
-// passes, and a private redis-server for tests that stop Redis.
-//
-//	func TestConformance(t *testing.T) {
-//		ratelimittest.Run(t, func(t *testing.T, now func() time.Time) ratelimit.Store {
-//			s, err := memory.New(memory.Config{Now: now})
-//			require.NoError(t, err)
-//			return s
-//		})
-//	}
 package ratelimittest
 
 import (
@@ -23,33 +13,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/ratelimit"
-	"github.com/omnistack/omnistack/ratelimit/internal/gcra"
+	"github.com/omnistack/omnistack/ratelimit/driver"
 )
-
-// Clock is a fake clock for the suite, safe for concurrent use.
-type Clock struct{ ns atomic.Int64 }
-
-// NewClock returns a clock at a fixed instant in 2026.
-func NewClock() *Clock {
-	c := &Clock{}
-	c.ns.Store(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()) }
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // Run runs the conformance suite. newStore must return a fresh store,
 // isolated from every other one it returned, that reads the time from now.
 func Run(t *testing.T, newStore func(t *testing.T, now func() time.Time) ratelimit.Store) {
 	t.Helper()
-	setup := func(t *testing.T) (ratelimit.Store, *Clock) {
+	setup := func(t *testing.T) (ratelimit.Store, *fakeclock.Clock) {
 		t.Helper()
-		c := NewClock()
+		c := fakeclock.New(time.Time{})
 		return newStore(t, c.Now), c
 	}
 	type step struct {
@@ -188,12 +163,14 @@ func Run(t *testing.T, newStore func(t *testing.T, now func() time.Time) ratelim
 			key := fmt.Sprint("k", rng.IntN(3))
 			limit := limits[rng.IntN(len(limits))]
 			n := rng.IntN(limit.Burst + 1)
-			c.Advance(time.Duration(rng.Int64N(int64(2 * time.Duration(limit.Interval()) * time.Microsecond))))
-			d := gcra.Step(tat[key], c.Now().UnixMicro(), limit.Interval(), limit.Tolerance(), int64(n))
+			req, err := driver.NewRequest(limit, n)
+			require.NoError(t, err)
+			c.Advance(time.Duration(rng.Int64N(2 * req.Interval * int64(time.Microsecond))))
+			d := req.Step(tat[key], c.Now().UnixMicro())
 			if d.Write {
 				tat[key] = d.TAT
 			}
-			want := ratelimit.FromMicros(limit, d.Allowed, d.Remaining, d.RetryAfter, d.ResetAfter)
+			want := req.Result(d)
 			got, err := s.AllowN(t.Context(), key, limit, n)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "step %d: %s cost %d on %s", i, limit, n, key)

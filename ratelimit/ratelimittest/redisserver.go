@@ -3,16 +3,16 @@
 package ratelimittest
 
 import (
-	"context"
+	"bufio"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 )
 
 // RedisServer is a private redis-server process that a test may stop and
@@ -54,35 +54,45 @@ func (s *RedisServer) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port)
 // URL returns a redis:// URL of the server.
 func (s *RedisServer) URL() string { return "redis://" + s.Addr() + "/0" }
 
-// Start starts the server (again) and waits until it answers PING.
+// Start starts the server (again) and returns once it accepts
+// connections, as it reports on its log.
 func (s *RedisServer) Start() {
 	s.t.Helper()
 	if s.cmd != nil {
 		return
 	}
 	cmd := exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "warning")
+		"--save", "", "--appendonly", "no", "--loglevel", "notice")
 	cmd.SysProcAttr = procAttr()
+	log, err := cmd.StdoutPipe()
+	if err != nil {
+		s.t.Fatalf("ratelimittest: start redis-server: %v", err)
+	}
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("ratelimittest: start redis-server: %v", err)
 	}
-	s.cmd, s.done = cmd, make(chan struct{})
-	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(s.done)
-	c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func(notify chan struct{}) {
+		defer close(done)
+		sc := bufio.NewScanner(log)
+		for sc.Scan() {
+			if notify != nil && strings.Contains(strings.ToLower(sc.Text()), "ready to accept connections") {
+				close(notify)
+				notify = nil
+			}
 		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			s.t.Fatalf("ratelimittest: redis-server on %s did not answer: %v", s.Addr(), err)
-		}
-		time.Sleep(20 * time.Millisecond)
+		_, _ = io.Copy(io.Discard, log) // keep the server from blocking on a full pipe
+		_ = cmd.Wait()
+	}(ready)
+	s.cmd, s.done = cmd, done
+	select {
+	case <-ready:
+	case <-done:
+		s.cmd = nil
+		s.t.Fatalf("ratelimittest: redis-server on %s exited before accepting connections", s.Addr())
+	case <-time.After(10 * time.Second):
+		s.Stop()
+		s.t.Fatalf("ratelimittest: redis-server on %s not ready after 10s", s.Addr())
 	}
 }
 

@@ -1,25 +1,3 @@
-// Package redis is the [ratelimit.Store] on Redis (go-redis/v9), shared by
-// every instance of a service.
-//
-// Each decision is one round trip: EVALSHA of a Lua script that runs the
-// same GCRA step as the memory store (ratelimit/internal/gcra), reading
-// the time from the Redis server (TIME), so instances whose clocks differ
-// still agree. The script is loaded once; after a NOSCRIPT answer (a
-// restarted or flushed server) it is loaded again and the call repeated.
-// A key holds one integer, its theoretical arrival time, and expires when
-// its bucket is full again, so idle keys vanish by themselves.
-//
-// It needs Redis 5 or later (scripts replicated by effects, so the script
-// may read TIME before it writes). Each call has a short deadline
-// (Config.Timeout), which go-redis honours only with ContextTimeoutEnabled
-// set on the client:
-//
-//	opts, _ := goredis.ParseURL(url)
-//	opts.ContextTimeoutEnabled = true
-//	store, err := redis.New(goredis.NewClient(opts), redis.Config{})
-//
-// Wrap the Store in a ratelimit.Limiter with a memory fallback to keep
-// serving while Redis is down or hangs.
 package redis
 
 import (
@@ -35,34 +13,11 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/omnistack/omnistack/ratelimit"
-	"github.com/omnistack/omnistack/ratelimit/internal/gcra"
+	"github.com/omnistack/omnistack/ratelimit/driver"
 )
 
-// Script is the Lua source the Store runs: ratelimit/internal/gcra.Step
-// in microseconds. KEYS[1] is the key; ARGV are the emission interval and
-// the tolerance ([ratelimit.Limit.Interval], [ratelimit.Limit.Tolerance]),
-// the cost, and now (0: read the server's clock). It answers one integer,
-// as gcra.Encode packs it: the time until the bucket is full again when
-// allowed, minus that time minus one when denied; the rest of the decision
-// follows from it. Exported for tools such as redis-benchmark.
-const Script = `
-local now = tonumber(ARGV[4])
-if now == 0 then
-  local t = redis.call('TIME')
-  now = t[1] * 1000000 + t[2]
-end
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then tat = now end
-local new_tat = tat + ARGV[3] * ARGV[1]
-if new_tat - ARGV[2] > now then return now - tat - 1 end
-if new_tat > tat then
-  redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
-end
-return new_tat - now
-`
-
 var scriptSHA = func() string {
-	sum := sha1.Sum([]byte(Script))
+	sum := sha1.Sum([]byte(driver.Script))
 	return hex.EncodeToString(sum[:])
 }()
 
@@ -98,13 +53,13 @@ var _ ratelimit.Store = (*Store)(nil)
 // start.
 func New(client goredis.Scripter, cfg Config) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("redis: New: nil client")
+		return nil, errors.New("ratelimit/redis: New: nil client")
 	}
 	if cfg.Timeout < -1 {
-		return nil, fmt.Errorf("redis: Config.Timeout must be positive, or -1 for none, got %s", cfg.Timeout)
+		return nil, fmt.Errorf("ratelimit/redis: Config.Timeout must be positive, or -1 for none, got %s", cfg.Timeout)
 	}
 	if cfg.Timeout != -1 && !contextTimeouts(client) {
-		return nil, errors.New("redis: New: the client ignores context deadlines, so Config.Timeout cannot bound a decision: " +
+		return nil, errors.New("ratelimit/redis: New: the client ignores context deadlines, so Config.Timeout cannot bound a decision: " +
 			"set ContextTimeoutEnabled in its options (or Config.Timeout = -1 to rely on its ReadTimeout and WriteTimeout)")
 	}
 	return &Store{
@@ -115,14 +70,9 @@ func New(client goredis.Scripter, cfg Config) (*Store, error) {
 	}, nil
 }
 
-// Allow decides one request: AllowN(ctx, key, limit, 1).
-func (s *Store) Allow(ctx context.Context, key string, limit ratelimit.Limit) (ratelimit.Result, error) {
-	return s.AllowN(ctx, key, limit, 1)
-}
-
 // AllowN implements [ratelimit.Store] in one round trip.
 func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n int) (ratelimit.Result, error) {
-	interval, tolerance, err := limit.Params(n)
+	req, err := driver.NewRequest(limit, n)
 	if err != nil {
 		return ratelimit.Result{}, err
 	}
@@ -136,27 +86,26 @@ func (s *Store) AllowN(ctx context.Context, key string, limit ratelimit.Limit, n
 		defer cancel()
 	}
 	keys := []string{s.prefix + key}
-	args := []any{interval, tolerance, n, now}
+	args := []any{req.Interval, req.Tolerance, req.Cost, now}
 	cmd := s.client.EvalSha(ctx, scriptSHA, keys, args...)
 	if goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
-		if err := s.client.ScriptLoad(ctx, Script).Err(); err != nil {
-			return ratelimit.Result{}, fmt.Errorf("redis: load script: %w", err)
+		if err := s.client.ScriptLoad(ctx, driver.Script).Err(); err != nil {
+			return ratelimit.Result{}, fmt.Errorf("ratelimit/redis: load script: %w", err)
 		}
 		cmd = s.client.EvalSha(ctx, scriptSHA, keys, args...)
 	}
 	v, err := cmd.Int64()
 	if err != nil {
-		return ratelimit.Result{}, fmt.Errorf("redis: decide %s: %w", strconv.Quote(key), err)
+		return ratelimit.Result{}, fmt.Errorf("ratelimit/redis: decide %s: %w", strconv.Quote(key), err)
 	}
-	d := gcra.Decode(v, interval, tolerance, int64(n))
-	return ratelimit.FromMicros(limit, d.Allowed, d.Remaining, d.RetryAfter, d.ResetAfter), nil
+	return req.Result(req.Decode(v)), nil
 }
 
 // Load loads the script into Redis, to fail fast at start when wanted.
 // AllowN loads it by itself when needed.
 func (s *Store) Load(ctx context.Context) error {
-	if err := s.client.ScriptLoad(ctx, Script).Err(); err != nil {
-		return fmt.Errorf("redis: load script: %w", err)
+	if err := s.client.ScriptLoad(ctx, driver.Script).Err(); err != nil {
+		return fmt.Errorf("ratelimit/redis: load script: %w", err)
 	}
 	return nil
 }
