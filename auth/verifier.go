@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -226,15 +225,23 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	if cfg.JWKSURL != "" {
 		methods = append(methods, cfg.Algorithms...)
 	}
-	v.parser = jwt.NewParser(
+	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(methods),
 		// Canonical base64 only: a token has exactly one accepted spelling.
 		jwt.WithStrictDecoding(),
-		// The parser checks the signature; exp, nbf, iat, iss and aud are
-		// checked by Verify (see validate) in the pass that reads the
-		// principal, rather than in lookups of their own.
-		jwt.WithoutClaimsValidation(),
-	)
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(cfg.Now),
+	}
+	if cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	if len(cfg.Audience) > 0 {
+		// Any one of them: golang-jwt's WithAllAudiences would want all.
+		opts = append(opts, jwt.WithAudience(cfg.Audience...))
+	}
+	v.parser = jwt.NewParser(opts...)
 
 	if cfg.JWKSURL != "" {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -277,9 +284,11 @@ func (v *JWTVerifier) Close() error {
 	return nil
 }
 
-// Verify checks the token's algorithm, signature, exp (required), nbf,
-// iat, issuer, audience, authorized party and subject, and returns its
-// principal. Errors are [*TokenError] values.
+// Verify checks the token and returns its principal. golang-jwt's parser
+// checks the algorithm, the signature and the registered claims (exp
+// required; nbf and iat with the leeway; issuer and audience when
+// configured); Verify then checks the subject, RequireClaims and the
+// authorized party. Errors are [*TokenError] values.
 func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	if raw == "" {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: ErrNoToken}
@@ -291,11 +300,7 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error
 	if _, err := v.parser.ParseWithClaims(raw, claims, v.kf); err != nil {
 		return nil, tokenError(err)
 	}
-	var reg registered
-	p := v.principal(claims, &reg)
-	if err := v.validate(&reg); err != nil {
-		return nil, tokenError(err)
-	}
+	p := v.principal(claims)
 	if p.Subject == "" {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token has no sub claim")}
 	}
@@ -383,127 +388,10 @@ func tokenError(err error) *TokenError {
 	return &TokenError{Reason: reason, Err: err}
 }
 
-// registered holds the registered claims validate checks, as the pass of
-// principal found them. A claim present with a JSON null is present.
-type registered struct {
-	exp, nbf, iat, iss, aud        any
-	hasExp, hasNbf, hasIat, hasIss bool
-}
-
-// validate checks the registered claims as golang-jwt's validator did
-// with the options exp required, iat checked, the leeway, the time
-// function, the issuer and the audience (any of them): same rules, same
-// error values (jwt.ErrTokenExpired, jwt.ErrTokenNotValidYet, ...), all
-// failures joined so that tokenError picks the same reason.
-func (v *JWTVerifier) validate(r *registered) error {
-	now, leeway := v.cfg.Now(), v.cfg.Leeway
-	var errs []error
-	if exp, ok, err := numericDate(r.exp, r.hasExp, "exp"); err != nil {
-		errs = append(errs, err)
-	} else if !ok {
-		errs = append(errs, missing("exp"))
-	} else if !now.Before(exp.Add(leeway)) {
-		errs = append(errs, jwt.ErrTokenExpired)
-	}
-	if nbf, ok, err := numericDate(r.nbf, r.hasNbf, "nbf"); err != nil {
-		errs = append(errs, err)
-	} else if ok && now.Before(nbf.Add(-leeway)) {
-		errs = append(errs, jwt.ErrTokenNotValidYet)
-	}
-	if iat, ok, err := numericDate(r.iat, r.hasIat, "iat"); err != nil {
-		errs = append(errs, err)
-	} else if ok && now.Before(iat.Add(-leeway)) {
-		errs = append(errs, jwt.ErrTokenUsedBeforeIssued)
-	}
-	if len(v.cfg.Audience) > 0 {
-		if err := checkAudience(r.aud, v.cfg.Audience); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if v.cfg.Issuer != "" {
-		iss, ok := r.iss.(string)
-		switch {
-		case r.hasIss && !ok:
-			errs = append(errs, invalidType("iss"))
-		case iss == "":
-			errs = append(errs, missing("iss"))
-		case iss != v.cfg.Issuer:
-			errs = append(errs, jwt.ErrTokenInvalidIssuer)
-		}
-	}
-	if errs == nil {
-		return nil
-	}
-	return fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, errors.Join(errs...))
-}
-
-// numericDate reads a NumericDate claim as golang-jwt does: a number of
-// seconds truncated to jwt.TimePrecision, 0 meaning absent, any other
-// type invalid.
-func numericDate(val any, present bool, name string) (time.Time, bool, error) {
-	if !present {
-		return time.Time{}, false, nil
-	}
-	var sec float64
-	switch x := val.(type) {
-	case float64:
-		if x == 0 {
-			return time.Time{}, false, nil
-		}
-		sec = x
-	case json.Number:
-		sec, _ = x.Float64()
-	default:
-		return time.Time{}, false, invalidType(name)
-	}
-	whole, frac := math.Modf(sec)
-	return time.Unix(int64(whole), int64(frac*1e9)).Truncate(jwt.TimePrecision), true, nil
-}
-
-// checkAudience reports whether the aud claim (a string or a list of
-// strings) holds one of want, as golang-jwt does: "" and an absent or
-// empty claim are missing, a list with a non-string invalid.
-func checkAudience(aud any, want []string) error {
-	switch x := aud.(type) {
-	case string:
-		if x == "" {
-			return missing("aud")
-		}
-		if slices.Contains(want, x) {
-			return nil
-		}
-	case []any:
-		if len(x) == 0 || len(x) == 1 && x[0] == "" {
-			return missing("aud")
-		}
-		for _, a := range x {
-			if _, ok := a.(string); !ok {
-				return invalidType("aud")
-			}
-		}
-		for _, a := range x {
-			if slices.Contains(want, a.(string)) {
-				return nil
-			}
-		}
-	default:
-		return missing("aud")
-	}
-	return jwt.ErrTokenInvalidAudience
-}
-
-func missing(claim string) error {
-	return fmt.Errorf("%w: %s claim is required", jwt.ErrTokenRequiredClaimMissing, claim)
-}
-
-func invalidType(claim string) error {
-	return fmt.Errorf("%w: %s is invalid", jwt.ErrInvalidType, claim)
-}
-
-// principal reads the identity out of claims with a valid signature, and
-// into reg the claims validate checks, in one pass over them (hashing a
-// dozen claim names per request would cost more than the pass).
-func (v *JWTVerifier) principal(c jwt.MapClaims, reg *registered) *Principal {
+// principal reads the identity out of claims that passed verification, in
+// one pass over them (hashing a dozen claim names per request would cost
+// more than the pass).
+func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
 	p := &Principal{Claims: c}
 	var name, fullName, given, family, picture, avatar, image string
 	var meta map[string]any
@@ -518,19 +406,11 @@ func (v *JWTVerifier) principal(c jwt.MapClaims, reg *registered) *Principal {
 			p.Subject = str(val)
 		case "iss":
 			p.Issuer = str(val)
-			reg.iss, reg.hasIss = val, true
 		case "exp":
-			if exp, ok := val.(float64); ok { // checked by validate
+			if exp, ok := val.(float64); ok { // checked by the parser
 				sec, frac := math.Modf(exp)
 				p.ExpiresAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
 			}
-			reg.exp, reg.hasExp = val, true
-		case "nbf":
-			reg.nbf, reg.hasNbf = val, true
-		case "iat":
-			reg.iat, reg.hasIat = val, true
-		case "aud":
-			reg.aud = val
 		case "email":
 			p.Email = str(val)
 		case "name":

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -134,7 +135,7 @@ func tamperSignature(t *testing.T, tok string) string {
 
 func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
-	iss, v := setupVerifier(t, func(c *auth.Config) { c.Audience = []string{"my-api"} })
+	iss, v := setupVerifier(t, func(c *auth.Config) { c.Audience = []string{"my-api", "admin-api"} })
 	aud := authtest.Claims{"aud": "my-api"}
 	with := func(extra authtest.Claims) authtest.Claims {
 		c := authtest.Claims{"aud": "my-api"}
@@ -146,6 +147,10 @@ func TestVerifyRejects(t *testing.T) {
 	// The valid token all cases derive from verifies.
 	_, err := v.Verify(t.Context(), iss.Token(t, "RS256", aud))
 	require.NoError(t, err)
+	_, err = v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"aud": []string{"other-api", "my-api"}}))
+	require.NoError(t, err, "one matching audience of several is enough")
+	_, err = v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"aud": "admin-api"}))
+	require.NoError(t, err, "any one of Config.Audience is enough")
 
 	tests := []struct {
 		name       string
@@ -170,6 +175,24 @@ func TestVerifyRejects(t *testing.T) {
 		{"no issuer", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"iss": nil})) }, auth.ReasonInvalid},
 		{"wrong audience", func(t *testing.T) string { return iss.Token(t, "ES256", authtest.Claims{"aud": "other-api"}) }, auth.ReasonInvalid},
 		{"no audience", func(t *testing.T) string { return iss.Token(t, "ES256", nil) }, auth.ReasonInvalid},
+		{"empty audience", func(t *testing.T) string { return iss.Token(t, "ES256", authtest.Claims{"aud": ""}) }, auth.ReasonInvalid},
+		{"empty audience list", func(t *testing.T) string { return iss.Token(t, "ES256", authtest.Claims{"aud": []any{}}) }, auth.ReasonInvalid},
+		{"audience list with a non-string", func(t *testing.T) string {
+			return iss.Token(t, "ES256", authtest.Claims{"aud": []any{"my-api", 1}})
+		}, auth.ReasonInvalid},
+		{"audience object", func(t *testing.T) string {
+			return iss.Token(t, "ES256", authtest.Claims{"aud": map[string]any{"my-api": true}})
+		}, auth.ReasonInvalid},
+		{"exp not a number", func(t *testing.T) string {
+			return iss.Token(t, "ES256", with(authtest.Claims{"exp": fmt.Sprint(testNow.Add(time.Hour).Unix())}))
+		}, auth.ReasonInvalid},
+		{"exp zero", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"exp": 0})) }, auth.ReasonInvalid},
+		{"nbf not a number", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"nbf": true})) }, auth.ReasonInvalid},
+		{"iat not a number", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"iat": "now"})) }, auth.ReasonInvalid},
+		{"issuer not a string", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"iss": 42})) }, auth.ReasonInvalid},
+		{"expired and not yet valid", func(t *testing.T) string {
+			return iss.Token(t, "ES256", with(authtest.Claims{"exp": testNow.Add(-time.Minute).Unix(), "nbf": testNow.Add(time.Minute).Unix()}))
+		}, auth.ReasonExpired},
 		{"unknown kid", func(t *testing.T) string { return iss.SignWith(t, iss.NewKey(t, "ES256"), iss.Claims(aud)) }, auth.ReasonInvalid},
 		{"kid of a key of another type", func(t *testing.T) string {
 			k := *iss.NewKey(t, "ES256")
