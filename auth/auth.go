@@ -67,8 +67,13 @@ type Principal struct {
 	Email     string
 	Name      string
 	AvatarURL string
-	// Roles come from the claims named by [Config.RoleClaims].
+	// Roles are the platform roles of the token, from the claims named by
+	// [Config.RoleClaims]. An organization role is never one of them: it
+	// is in Org.
 	Roles []string
+	// Org is the organization the token acts for (Clerk's active
+	// organization), nil when it names none.
+	Org *Org
 	// Issuer is the iss claim; ExpiresAt the exp claim.
 	Issuer    string
 	ExpiresAt time.Time
@@ -76,7 +81,24 @@ type Principal struct {
 	Claims map[string]any
 }
 
-// HasRole reports whether the token grants role.
+// Org is the active organization of a token and the caller's membership
+// in it, read from Clerk's v2 "o" claim ({id, slg, rol, per}) or its v1
+// org_id, org_slug, org_role and org_permissions claims. Any user can
+// create an organization and be its admin, so nothing here is a platform
+// role: check Org.Role only for what is scoped to Org.ID.
+type Org struct {
+	ID   string
+	Slug string
+	// Role is the caller's role in the organization as v2 tokens spell it
+	// ("admin"); v1's "org:admin" loses its "org:" prefix.
+	Role string
+	// Permissions are the caller's permissions in the organization as the
+	// token lists them: v2 permission names ("read", "manage"), v1 keys
+	// ("org:invoices:read").
+	Permissions []string
+}
+
+// HasRole reports whether the token grants the platform role role.
 func (p *Principal) HasRole(role string) bool {
 	return p != nil && slices.Contains(p.Roles, role)
 }

@@ -60,10 +60,12 @@ type Config struct {
 	// Leeway is the clock skew allowed on exp, nbf and iat. Default: 5s;
 	// at most 5 minutes.
 	Leeway time.Duration
-	// RoleClaims names the claims roles are read from, with dots for
-	// nested objects ("app_metadata.role"). Each may hold a string or a
-	// list of strings; a leading "org:" (Clerk's v1 org_role) is dropped.
-	// Default: role, roles, app_metadata.role, app_metadata.roles.
+	// RoleClaims names the claims platform roles are read from, with dots
+	// for nested objects ("app_metadata.role"). Each may hold a string or
+	// a list of strings, taken as they are. Name only claims that your
+	// backend alone can set: never one the user can edit, nor an
+	// organization role. Default: role, roles, app_metadata.role,
+	// app_metadata.roles.
 	RoleClaims []string
 	// RefreshInterval is how often the JWKS is refetched. Default: 10 min.
 	RefreshInterval time.Duration
@@ -103,9 +105,14 @@ func SupabaseConfig(projectURL string, legacySecret []byte) Config {
 // ClerkConfig returns the Config for a Clerk instance whose Frontend API
 // URL is issuer: its JWKS at <issuer>/.well-known/jwks.json, RS256 only,
 // the azp claim checked against authorizedParties (your app's origins)
-// and roles from the active organization (o.rol, or org_role of v1
-// tokens) and from a "metadata.role" or "public_metadata.role" custom
-// claim.
+// and platform roles from a "metadata.role" or "public_metadata.role"
+// custom claim, which a session token template fills from the user's
+// publicMetadata ({"metadata": "{{user.public_metadata}}"}): Clerk lets
+// only its Backend API and Dashboard write publicMetadata, never the user
+// (unsafeMetadata is user-writable: never map it to a role claim). The
+// active organization's role (o.rol, v1 org_role) is not a platform role:
+// any user can create an organization and be its admin. It is in
+// [Principal.Org].
 func ClerkConfig(issuer string, authorizedParties ...string) Config {
 	iss := strings.TrimRight(issuer, "/")
 	return Config{
@@ -113,7 +120,7 @@ func ClerkConfig(issuer string, authorizedParties ...string) Config {
 		Issuer:            iss,
 		Algorithms:        []string{"RS256"},
 		AuthorizedParties: slices.Clone(authorizedParties),
-		RoleClaims:        []string{"o.rol", "org_role", "metadata.role", "public_metadata.role"},
+		RoleClaims:        []string{"metadata.role", "public_metadata.role"},
 	}
 }
 
@@ -395,6 +402,7 @@ func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
 	p := &Principal{Claims: c}
 	var name, fullName, given, family, picture, avatar, image string
 	var meta map[string]any
+	var hasOrg bool
 	var rootsBuf [8]any
 	roots := rootsBuf[:0]
 	if len(v.roles) <= len(rootsBuf) {
@@ -429,6 +437,8 @@ func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
 			image = str(val)
 		case "user_metadata":
 			meta, _ = val.(map[string]any)
+		case "o", "org_id":
+			hasOrg = true
 		}
 		for i := range roots {
 			if v.roles[i][0] == k {
@@ -455,10 +465,32 @@ func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
 			root = c[path[0]] // more role claims than the buffer holds
 		}
 		if root != nil {
-			p.Roles = appendRoles(p.Roles, lookup(root, path[1:]))
+			p.Roles = appendStrings(p.Roles, lookup(root, path[1:]))
 		}
 	}
+	if hasOrg {
+		p.Org = org(c)
+	}
 	return p
+}
+
+// org reads Clerk's active organization: the v2 "o" claim, else the v1
+// org_* claims. It returns nil without an organization ID.
+func org(c jwt.MapClaims) *Org {
+	var o Org
+	if v2, ok := c["o"].(map[string]any); ok {
+		o = Org{ID: str(v2["id"]), Slug: str(v2["slg"]), Role: str(v2["rol"])}
+		if per := str(v2["per"]); per != "" {
+			o.Permissions = strings.Split(per, ",")
+		}
+	} else {
+		o = Org{ID: str(c["org_id"]), Slug: str(c["org_slug"]), Role: strings.TrimPrefix(str(c["org_role"]), "org:")}
+		o.Permissions = appendStrings(nil, c["org_permissions"])
+	}
+	if o.ID == "" {
+		return nil
+	}
+	return &o
 }
 
 func str(v any) string {
@@ -486,9 +518,10 @@ func lookup(cur any, path []string) any {
 	return cur
 }
 
-func appendRoles(roles []string, v any) []string {
+// appendStrings appends the strings of v (a string or a list) that roles
+// does not hold yet.
+func appendStrings(roles []string, v any) []string {
 	add := func(s string) {
-		s = strings.TrimPrefix(s, "org:")
 		if s != "" && !slices.Contains(roles, s) {
 			roles = append(roles, s)
 		}

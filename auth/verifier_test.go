@@ -71,8 +71,7 @@ func TestVerifyPrincipalClaims(t *testing.T) {
 		{name: "role string", claims: authtest.Claims{"role": "admin"}, wantRoles: []string{"admin"}},
 		{name: "roles list", claims: authtest.Claims{"roles": []string{"admin", "editor"}}, wantRoles: []string{"admin", "editor"}},
 		{name: "app_metadata", claims: authtest.Claims{"app_metadata": map[string]any{"role": "admin"}}, wantRoles: []string{"admin"}},
-		{name: "clerk v2 org", roles: []string{"o.rol", "org_role"}, claims: authtest.Claims{"o": map[string]any{"rol": "admin"}}, wantRoles: []string{"admin"}},
-		{name: "clerk v1 org", roles: []string{"o.rol", "org_role"}, claims: authtest.Claims{"org_role": "org:admin"}, wantRoles: []string{"admin"}},
+		{name: "roles are taken as they are", claims: authtest.Claims{"role": "org:admin"}, wantRoles: []string{"org:admin"}},
 		{name: "user_metadata never grants roles", roles: []string{"app_metadata.role"}, claims: authtest.Claims{"user_metadata": map[string]any{"role": "admin"}}},
 		{name: "given and family name", claims: authtest.Claims{"given_name": "Ada", "family_name": "Lovelace"}, wantName: "Ada Lovelace"},
 		{name: "supabase user_metadata", claims: authtest.Claims{"user_metadata": map[string]any{"full_name": "Ada L", "avatar_url": "https://x/a.png"}}, wantName: "Ada L", wantPic: "https://x/a.png"},
@@ -352,9 +351,9 @@ func TestPresets(t *testing.T) {
 		v, err := auth.NewVerifier(cfg)
 		require.NoError(t, err)
 		defer v.Close()
-		p, err := v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"azp": "http://localhost:3000", "o": map[string]any{"rol": "admin"}}))
+		p, err := v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"azp": "http://localhost:3000", "public_metadata": map[string]any{"role": "admin"}}))
 		require.NoError(t, err)
-		assert.True(t, p.HasRole("admin"))
+		assert.True(t, p.HasRole("admin"), "publicMetadata is written by the backend only")
 		_, err = v.Verify(t.Context(), iss.Token(t, "ES256", nil))
 		require.ErrorIs(t, err, auth.ErrInvalidToken, "Clerk signs with RS256 only")
 		_, err = v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"azp": "https://evil.example"}))
@@ -443,4 +442,40 @@ func TestJWKSDownAtStart(t *testing.T) {
 		_, err := v.Verify(t.Context(), tok)
 		return err == nil
 	}, 10*time.Second, 5*time.Millisecond, "keys are fetched once the endpoint is back")
+}
+
+// An organization's admin is not a platform admin: any Clerk user can
+// create an organization and hold its admin role.
+func TestClerkOrganizationRoleIsNotAPlatformRole(t *testing.T) {
+	t.Parallel()
+	iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+	cfg := auth.ClerkConfig(iss.URL())
+	cfg.Now, cfg.HTTPClient = fixedNow, iss.Client()
+	v, err := auth.NewVerifier(cfg)
+	require.NoError(t, err)
+	defer v.Close()
+	org := auth.Org{ID: "org_123", Slug: "acme", Role: "admin", Permissions: []string{"read", "manage"}}
+	tests := []struct {
+		name   string
+		claims authtest.Claims
+		want   *auth.Org
+	}{
+		{"v2", authtest.ClerkOrg(org), &org},
+		{"v1", authtest.ClerkOrgV1(auth.Org{ID: "org_123", Slug: "acme", Role: "admin", Permissions: []string{"org:invoices:read"}}),
+			&auth.Org{ID: "org_123", Slug: "acme", Role: "admin", Permissions: []string{"org:invoices:read"}}},
+		{"v2 without permissions", authtest.ClerkOrg(auth.Org{ID: "org_1", Role: "member"}), &auth.Org{ID: "org_1", Role: "member"}},
+		{"no organization", nil, nil},
+		{"organization without ID", authtest.Claims{"o": map[string]any{"rol": "admin"}}, nil},
+		{"organization not an object", authtest.Claims{"o": "admin"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := v.Verify(t.Context(), iss.Token(t, "RS256", tt.claims))
+			require.NoError(t, err)
+			assert.False(t, p.HasRole("admin"), "an organization role never grants the platform role")
+			assert.Empty(t, p.Roles)
+			assert.Equal(t, tt.want, p.Org)
+		})
+	}
 }

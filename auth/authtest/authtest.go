@@ -6,6 +6,9 @@
 //	iss := authtest.NewIssuer(t, authtest.Options{})
 //	v, err := auth.NewVerifier(iss.Config())
 //	tok := iss.Token(t, "ES256", authtest.Claims{"sub": "user-1"})
+//
+// [VerifiedEmail], [ClerkOrg] and [ClerkOrgV1] build the claims of
+// common cases; [Merge] combines them.
 package authtest
 
 import (
@@ -17,9 +20,11 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -206,6 +211,43 @@ func (i *Issuer) Current(alg string) *Key {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	return i.current[alg]
+}
+
+// Merge returns the claims of cs in one map, later values winning.
+func Merge(cs ...Claims) Claims {
+	out := Claims{}
+	for _, c := range cs {
+		maps.Copy(out, c)
+	}
+	return out
+}
+
+// VerifiedEmail returns the claims of a verified address: email and
+// email_verified true.
+func VerifiedEmail(email string) Claims {
+	return Claims{"email": email, "email_verified": true}
+}
+
+// ClerkOrg returns the claim of a Clerk v2 session token whose active
+// organization is o: "o": {"id", "slg", "rol", "per"} (permissions joined
+// by commas).
+func ClerkOrg(o auth.Org) Claims {
+	v2 := map[string]any{"id": o.ID, "slg": o.Slug, "rol": o.Role}
+	if len(o.Permissions) > 0 {
+		v2["per"] = strings.Join(o.Permissions, ",")
+	}
+	return Claims{"o": v2}
+}
+
+// ClerkOrgV1 returns the claims of a Clerk v1 session token whose active
+// organization is o: org_id, org_slug, org_role ("org:" + o.Role) and
+// org_permissions.
+func ClerkOrgV1(o auth.Org) Claims {
+	c := Claims{"org_id": o.ID, "org_slug": o.Slug, "org_role": "org:" + o.Role}
+	if len(o.Permissions) > 0 {
+		c["org_permissions"] = slices.Clone(o.Permissions)
+	}
+	return c
 }
 
 // Claims returns the default claims of a token: iss, sub "user-1", iat
