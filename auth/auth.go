@@ -124,6 +124,9 @@ type requestAuth struct {
 	principal *Principal
 	err       error // why the token was rejected, when it was
 	user      *User
+	// managed is set by an Authenticator with Users: the stored user, not
+	// the token, then decides roles and IDs.
+	managed bool
 }
 
 type ctxKey struct{}
@@ -176,7 +179,8 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 	return ctx
 }
 
-// WithUser returns ctx carrying p and the local user u.
+// WithUser returns ctx carrying p and the local user u, whose stored role
+// then decides [CheckRole].
 func WithUser(ctx context.Context, p *Principal, u User) context.Context {
 	ctx, _ = withState(ctx, requestAuth{principal: p, user: &u})
 	return ctx

@@ -24,7 +24,7 @@ type handlerBundle struct {
 
 func setupHandler(t *testing.T) *handlerBundle {
 	t.Helper()
-	b := setupMiddleware(t, auth.UsersConfig{})
+	b := setupMiddleware(t, auth.UsersConfig{SeedRoleFromToken: true})
 	h, err := auth.NewHandler(b.users)
 	require.NoError(t, err)
 	mux := http.NewServeMux()

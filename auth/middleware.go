@@ -140,9 +140,9 @@ func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
 		}
 		if s != nil {
 			// Set by Optional earlier in this request: complete it in place.
-			s.principal, s.user = p, u
+			s.principal, s.user, s.managed = p, u, a.users != nil
 		} else {
-			ctx, _ := withState(r.Context(), requestAuth{principal: p, user: u})
+			ctx, _ := withState(r.Context(), requestAuth{principal: p, user: u, managed: a.users != nil})
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
@@ -158,16 +158,16 @@ func (a *Authenticator) Optional(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if stateFrom(r.Context()) == nil {
 			p, err := a.identify(r)
-			ctx, _ := withState(r.Context(), requestAuth{principal: p, err: err})
+			ctx, _ := withState(r.Context(), requestAuth{principal: p, err: err, managed: a.users != nil})
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// RequireRole answers 403 FORBIDDEN unless the caller's token grants role
-// or their local user has it (401 without a caller at all). It runs after
-// [Authenticator.Authenticate].
+// RequireRole answers 403 FORBIDDEN unless the caller has role (401
+// without a caller at all); see [CheckRole] for whose role counts. It runs
+// after [Authenticator.Authenticate].
 func RequireRole(role string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -180,16 +180,30 @@ func RequireRole(role string) func(http.Handler) http.Handler {
 	}
 }
 
-// CheckRole is the decision of [RequireRole]: nil when the context's
-// principal or user has role, [ErrNoToken] without a principal and
-// [ErrForbidden] otherwise.
+// CheckRole is the decision of [RequireRole]: nil when the caller has
+// role, [ErrNoToken] without a principal and [ErrForbidden] otherwise.
+//
+// When the context has a local user (an Authenticator with Users, or
+// [WithUser]) the user's stored role alone decides: the token's roles do
+// not count, so an administrator's demotion takes effect on the next
+// request whatever the token says. Behind an Authenticator with Users
+// that has not loaded the user (Optional without Authenticate) nobody has
+// a role. The token's roles count only without a user store ([WithPrincipal],
+// or an Authenticator without Users).
 func CheckRole(ctx context.Context, role string) error {
 	s := stateFrom(ctx)
 	if s == nil || s.principal == nil {
 		return ErrNoToken
 	}
-	if (s.user != nil && s.user.Role == role) || s.principal.HasRole(role) {
-		return nil
+	switch {
+	case s.user != nil:
+		if s.user.Role == role {
+			return nil
+		}
+	case !s.managed:
+		if s.principal.HasRole(role) {
+			return nil
+		}
 	}
 	return ErrForbidden
 }
@@ -203,16 +217,17 @@ func Subject(r *http.Request) (string, bool) {
 	return "", false
 }
 
-// UserID returns the caller's local user ID, the shape other packages
-// take (crud's Owner): the ID of the [User] that Authenticate with Users
-// put in the context, or else the token's subject. Without either it
-// returns an error that answers 401.
+// UserID returns the caller's local user ID: the ID of the [User] that
+// Authenticate with Users put in the context or, without a user store,
+// the token's subject. Without a caller (or behind an Authenticator with
+// Users that has not loaded the user) it returns an [*httpx.Error] that
+// answers 401.
 func UserID(r *http.Request) (string, error) {
 	if s := stateFrom(r.Context()); s != nil {
 		if s.user != nil {
 			return s.user.ID, nil
 		}
-		if s.principal != nil {
+		if s.principal != nil && !s.managed {
 			return s.principal.Subject, nil
 		}
 	}

@@ -127,18 +127,29 @@ func TestAuthenticateHeaders(t *testing.T) {
 
 func TestOptionalNeverRejects(t *testing.T) {
 	t.Parallel()
-	b := setupMiddleware(t, auth.UsersConfig{})
-	h := b.authn.Optional(whoami)
+	iss, v := setupVerifier(t, nil)
+	authn, err := auth.NewAuthenticator(v, auth.AuthenticatorConfig{})
+	require.NoError(t, err)
+	h := authn.Optional(whoami)
 	w := serve(h, "/")
 	require.Equal(t, http.StatusUnauthorized, w.Code, "whoami itself answers 401 without a caller")
 	w = serve(h, "/", "Authorization", "Bearer junk")
 	require.Equal(t, http.StatusUnauthorized, w.Code)
-	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "RS256", authtest.Claims{"sub": "opt"}))
+	w = serve(h, "/", "Authorization", "Bearer "+iss.Token(t, "RS256", authtest.Claims{"sub": "opt"}))
 	require.Equal(t, http.StatusOK, w.Code)
 	var got map[string]string
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
 	assert.Equal(t, "opt", got["subject"])
-	assert.Equal(t, "opt", got["id"], "without Authenticate UserID falls back to the subject")
+	assert.Equal(t, "opt", got["id"], "without a user store UserID is the subject")
+}
+
+// With Users, the ID space is the local users': behind Optional alone the
+// user is not loaded, and UserID answers 401 rather than the subject.
+func TestOptionalWithUsersHasNoUserID(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{})
+	w := serve(b.authn.Optional(whoami), "/", "Authorization", "Bearer "+b.iss.Token(t, "RS256", authtest.Claims{"sub": "opt"}))
+	require.Equal(t, http.StatusUnauthorized, w.Code)
 	assert.Zero(t, b.created.Load(), "Optional creates no user")
 }
 
@@ -176,7 +187,7 @@ func TestAuthenticateSyncsUsers(t *testing.T) {
 	assert.Equal(t, int32(1), b.created.Load())
 
 	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s2", "email": "boss@example.com"})["role"], "admin e-mail")
-	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s3", "role": "admin"})["role"], "admin role in the token")
+	assert.Equal(t, "user", call(authtest.Claims{"sub": "s3", "role": "admin"})["role"], "a token's role is not stored by default")
 
 	u, err := b.users.DeactivateSubject(t.Context(), "s1")
 	require.NoError(t, err)
@@ -232,7 +243,7 @@ func TestRequireRole(t *testing.T) {
 	w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "plain"}))
 	require.Equal(t, http.StatusForbidden, w.Code)
 	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "boss", "roles": []string{"admin"}}))
-	require.Equal(t, http.StatusOK, w.Code)
+	require.Equal(t, http.StatusForbidden, w.Code, "with Users a token's role does not count")
 
 	// A user promoted in the database is admin whatever the token says.
 	u, err := b.users.Store().GetBySubject(t.Context(), "plain")
@@ -245,6 +256,87 @@ func TestRequireRole(t *testing.T) {
 
 	w = serve(auth.RequireRole("admin")(whoami), "/")
 	require.Equal(t, http.StatusUnauthorized, w.Code, "no principal at all is 401")
+
+	w = serve(httpx.Chain(whoami, b.authn.Optional, auth.RequireRole("admin")), "/",
+		"Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "boss", "roles": []string{"admin"}}))
+	require.Equal(t, http.StatusForbidden, w.Code, "behind Optional alone, with Users, the token's role does not count either")
+}
+
+// Without a user store the token's roles decide.
+func TestRequireRoleWithoutUsers(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	authn, err := auth.NewAuthenticator(v, auth.AuthenticatorConfig{})
+	require.NoError(t, err)
+	h := httpx.Chain(whoami, authn.Authenticate, auth.RequireRole("admin"))
+	tests := []struct {
+		name   string
+		claims authtest.Claims
+		want   int
+	}{
+		{"role claim", authtest.Claims{"role": "admin"}, http.StatusOK},
+		{"roles claim", authtest.Claims{"roles": []string{"editor", "admin"}}, http.StatusOK},
+		{"other role", authtest.Claims{"role": "editor"}, http.StatusForbidden},
+		{"no role", nil, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(h, "/", "Authorization", "Bearer "+iss.Token(t, "ES256", tt.claims))
+			assert.Equal(t, tt.want, w.Code)
+		})
+	}
+}
+
+// The security finding: a user created from a token carrying role admin
+// (with SeedRoleFromToken), then demoted by an administrator, must lose
+// the admin routes although their token still says admin.
+func TestDemotedUserLosesAdminRoutes(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{SeedRoleFromToken: true})
+	h := httpx.Chain(whoami, b.authn.Authenticate, auth.RequireRole("admin"))
+	tok := b.iss.Token(t, "ES256", authtest.Claims{"sub": "boss", "role": "admin"})
+	w := serve(h, "/", "Authorization", "Bearer "+tok)
+	require.Equal(t, http.StatusOK, w.Code, "the token seeded the admin role at creation")
+
+	u, err := b.users.Store().GetBySubject(t.Context(), "boss")
+	require.NoError(t, err)
+	require.Equal(t, "admin", u.Role)
+	role := "user"
+	_, err = b.users.Update(t.Context(), u.ID, auth.UserPatch{Role: &role})
+	require.NoError(t, err)
+
+	w = serve(h, "/", "Authorization", "Bearer "+tok)
+	require.Equal(t, http.StatusForbidden, w.Code, "the stored role decides, not the token")
+	u, err = b.users.Store().GetBySubject(t.Context(), "boss")
+	require.NoError(t, err)
+	assert.Equal(t, "user", u.Role, "a later token never overrides the stored role")
+}
+
+func TestSeedRoleFromToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		seed   bool
+		claims authtest.Claims
+		want   string
+	}{
+		{"off: admin claim ignored", false, authtest.Claims{"role": "admin"}, "user"},
+		{"on: admin claim seeds", true, authtest.Claims{"role": "admin"}, "admin"},
+		{"on: first allowed role", true, authtest.Claims{"roles": []string{"root", "editor", "admin"}}, "editor"},
+		{"on: no allowed role", true, authtest.Claims{"role": "root"}, "user"},
+		{"on: no role", true, nil, "user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupMiddleware(t, auth.UsersConfig{SeedRoleFromToken: tt.seed, Roles: []string{"user", "editor", "admin"}})
+			w := serve(b.authn.Authenticate(whoami), "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", tt.claims))
+			require.Equal(t, http.StatusOK, w.Code)
+			var got map[string]string
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+			assert.Equal(t, tt.want, got["role"])
+		})
+	}
 }
 
 func TestSubjectAndUserIDWithoutAuth(t *testing.T) {

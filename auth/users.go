@@ -104,6 +104,14 @@ type UsersConfig struct {
 	// Roles lists the roles an administrator may set. Default:
 	// DefaultRole and AdminRole.
 	Roles []string
+	// SeedRoleFromToken lets a token's role claim choose the role of the
+	// user its first request creates: the first of the token's roles that
+	// is in Roles, else DefaultRole. Later tokens never change the stored
+	// role, which alone decides [CheckRole]. Enable it only when the
+	// claims named by [Config.RoleClaims] are written by your backend
+	// alone. Default: false, every new user gets DefaultRole (or
+	// AdminRole through AdminEmails).
+	SeedRoleFromToken bool
 	// DefaultPlan is the plan of new users. Default: "free".
 	DefaultPlan string
 	// Plans lists the plans an administrator may set. Default: free, pro,
@@ -170,21 +178,38 @@ func (s *Users) isAdminEmail(email string) bool {
 	return email != "" && s.admins[strings.ToLower(email)]
 }
 
-func (s *Users) newUser(id Identity, admin bool) NewUser {
-	role := s.cfg.DefaultRole
-	if admin || s.isAdminEmail(id.Email) {
+// newUser is the user of id; role, when not empty, is the role a token
+// seeds.
+func (s *Users) newUser(id Identity, role string) NewUser {
+	if role == "" {
+		role = s.cfg.DefaultRole
+	}
+	if s.isAdminEmail(id.Email) {
 		role = s.cfg.AdminRole
 	}
 	return NewUser{Subject: id.Subject, Email: id.Email, FullName: id.Name, AvatarURL: id.AvatarURL, Role: role, Plan: s.cfg.DefaultPlan}
 }
 
+// seedRole is the role a token gives the user it creates: with
+// SeedRoleFromToken, its first role that is in Roles.
+func (s *Users) seedRole(p *Principal) string {
+	if s.cfg.SeedRoleFromToken {
+		for _, r := range p.Roles {
+			if slices.Contains(s.cfg.Roles, r) {
+				return r
+			}
+		}
+	}
+	return ""
+}
+
 // Ensure returns the user of a verified principal, creating it from the
 // token's claims on its first request (with the admin role when the
-// e-mail is in AdminEmails or the token carries AdminRole). An existing
-// user is returned as stored, except that an e-mail in AdminEmails is
-// promoted: the token does not overwrite a profile the user or a webhook
-// has set. A deactivated user is returned with an error
-// matching [ErrInactive].
+// e-mail is in AdminEmails, and the token's role with SeedRoleFromToken).
+// An existing user is returned as stored, except that an e-mail in
+// AdminEmails is promoted: the token does not overwrite a profile or a
+// role the user, an administrator or a webhook has set. A deactivated
+// user is returned with an error matching [ErrInactive].
 func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
 	if p == nil || p.Subject == "" {
 		return User{}, errors.New("auth: Ensure: principal without subject")
@@ -193,7 +218,7 @@ func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
 	if errors.Is(err, ErrNotFound) {
 		id := Identity{Subject: p.Subject, Email: p.Email, Name: p.Name, AvatarURL: p.AvatarURL}
 		var created bool
-		u, created, err = s.store.Insert(ctx, s.newUser(id, p.HasRole(s.cfg.AdminRole)))
+		u, created, err = s.store.Insert(ctx, s.newUser(id, s.seedRole(p)))
 		if err == nil && created {
 			s.created(ctx, u)
 		}
@@ -222,7 +247,7 @@ func (s *Users) Sync(ctx context.Context, id Identity) (User, bool, error) {
 	if id.Subject == "" {
 		return User{}, false, errors.New("auth: Sync: identity without subject")
 	}
-	u, created, err := s.store.Upsert(ctx, s.newUser(id, false))
+	u, created, err := s.store.Upsert(ctx, s.newUser(id, ""))
 	if err != nil {
 		return User{}, false, fmt.Errorf("auth: sync user: %w", err)
 	}
