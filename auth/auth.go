@@ -67,6 +67,11 @@ type Principal struct {
 	Email     string
 	Name      string
 	AvatarURL string
+	// EmailVerified is true only when the token's email_verified claim is
+	// JSON true or the string "true" (Clerk's session token templates may
+	// write either). Nothing else counts: Supabase's user_metadata is
+	// editable by the user and is not read.
+	EmailVerified bool
 	// Roles are the platform roles of the token, from the claims named by
 	// [Config.RoleClaims]. An organization role is never one of them: it
 	// is in Org.

@@ -39,6 +39,28 @@
 // /users/me and the admin routes (list with paging, search and is_active,
 // get, patch, deactivate, activate).
 //
+// # Verified e-mail addresses
+//
+// An address is verified only when its identity provider says so: a
+// token's email_verified claim (JSON true or "true", [Principal.EmailVerified])
+// or a provider webhook passed to [Users.Sync] ([Identity.EmailVerified]).
+// [UsersConfig.AdminEmails] promotes verified addresses only, and an
+// application sends mail only to them: from [UsersConfig.OnCreated] when
+// the user is created verified, else from [UsersConfig.OnEmailVerified]
+// when the stored address becomes verified later.
+//
+// Tokens without email_verified leave the address unverified: such users
+// are not promoted and get no mail until a webhook or a later token
+// reports the address verified. Clerk's default session token carries no
+// e-mail at all; its user.created / user.updated webhooks report the
+// primary address and its verification, or a session token template adds
+// both claims: {"email": "{{user.primary_email_address}}",
+// "email_verified": "{{user.email_verified}}"}. Supabase's access token
+// carries email, but the email_verified in its user_metadata is editable
+// by the user and is never read: the auth.users webhook's
+// email_confirmed_at reports the verification (or a custom access token
+// hook adds a top-level email_verified claim).
+//
 // # Errors
 //
 // Rejected tokens are [*TokenError] values matching [ErrInvalidToken];

@@ -34,7 +34,7 @@ func Example() {
 	mux.Handle("/api/admin/", http.StripPrefix("/api/admin", authn.Authenticate(auth.RequireRole("admin")(h.AdminRoutes()))))
 
 	token, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"iss": "https://auth.example", "sub": "user-1", "email": "ada@example.com",
+		"iss": "https://auth.example", "sub": "user-1", "email": "ada@example.com", "email_verified": true,
 		"exp": time.Now().Add(time.Hour).Unix(),
 	}).SignedString(secret)
 	for range 2 {

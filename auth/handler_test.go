@@ -64,10 +64,10 @@ func TestHandlerMe(t *testing.T) {
 	tok := b.iss.Token(t, "ES256", authtest.Claims{"sub": "me", "email": "me@example.com", "name": "Me Myself", "picture": "https://img.example/me.png"})
 	w, me := b.do(t, "GET", "/app/users/me", tok, nil)
 	require.Equal(t, http.StatusOK, w.Code)
-	for _, k := range []string{"id", "email", "full_name", "avatar_url", "role", "is_active", "plan", "created_at", "updated_at"} {
+	for _, k := range []string{"id", "email", "email_verified", "full_name", "avatar_url", "role", "is_active", "plan", "created_at", "updated_at"} {
 		assert.Contains(t, me, k)
 	}
-	assert.Len(t, me, 9, "exactly the contract's fields (no subject)")
+	assert.Len(t, me, 10, "exactly the contract's fields (no subject)")
 	assert.Equal(t, "me@example.com", me["email"])
 	assert.Equal(t, "Me Myself", me["full_name"])
 	assert.Equal(t, "https://img.example/me.png", me["avatar_url"])

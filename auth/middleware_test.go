@@ -186,7 +186,7 @@ func TestAuthenticateSyncsUsers(t *testing.T) {
 	assert.Equal(t, first, call(authtest.Claims{"sub": "s1", "email": "s1@example.com"}))
 	assert.Equal(t, int32(1), b.created.Load())
 
-	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s2", "email": "boss@example.com"})["role"], "admin e-mail")
+	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s2", "email": "boss@example.com", "email_verified": true})["role"], "admin e-mail")
 	assert.Equal(t, "user", call(authtest.Claims{"sub": "s3", "role": "admin"})["role"], "a token's role is not stored by default")
 
 	u, err := b.users.DeactivateSubject(t.Context(), "s1")
@@ -387,4 +387,54 @@ func TestAuthenticateWithCustomVerifier(t *testing.T) {
 	w := serve(authn.Authenticate(whoami), "/", "Authorization", "Bearer abc")
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Contains(t, w.Body.String(), `"subject":"custom-abc"`)
+}
+
+// The security finding: AdminEmails promotes only a verified address, so
+// whoever signs up with an administrator's address at a provider that does
+// not verify it gets nothing.
+func TestAdminEmailsNeedAVerifiedAddress(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		claims authtest.Claims
+		want   int
+	}{
+		{"no email_verified claim", authtest.Claims{"email": "boss@example.com"}, http.StatusForbidden},
+		{"email_verified false", authtest.Claims{"email": "boss@example.com", "email_verified": false}, http.StatusForbidden},
+		{"email_verified \"false\"", authtest.Claims{"email": "boss@example.com", "email_verified": "false"}, http.StatusForbidden},
+		{"email_verified 1", authtest.Claims{"email": "boss@example.com", "email_verified": 1}, http.StatusForbidden},
+		{"email_verified \"yes\"", authtest.Claims{"email": "boss@example.com", "email_verified": "yes"}, http.StatusForbidden},
+		{"user-editable metadata", authtest.Claims{"email": "boss@example.com", "user_metadata": map[string]any{"email_verified": true}}, http.StatusForbidden},
+		{"email_verified true", authtest.VerifiedEmail("boss@example.com"), http.StatusOK},
+		{"email_verified \"true\"", authtest.Claims{"email": "Boss@Example.com", "email_verified": "true"}, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupMiddleware(t, auth.UsersConfig{AdminEmails: []string{"boss@example.com"}})
+			h := httpx.Chain(whoami, b.authn.Authenticate, auth.RequireRole("admin"))
+			w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", tt.claims))
+			assert.Equal(t, tt.want, w.Code)
+		})
+	}
+}
+
+// A user created with an unverified address is promoted, and
+// OnEmailVerified runs, once a token verifies that stored address.
+func TestTokenVerifiesStoredAddress(t *testing.T) {
+	t.Parallel()
+	var verified atomic.Int32
+	b := setupMiddleware(t, auth.UsersConfig{
+		AdminEmails:     []string{"boss@example.com"},
+		OnEmailVerified: func(context.Context, auth.User) { verified.Add(1) },
+	})
+	h := httpx.Chain(whoami, b.authn.Authenticate, auth.RequireRole("admin"))
+	w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "b", "email": "boss@example.com"}))
+	require.Equal(t, http.StatusForbidden, w.Code)
+	for range 2 {
+		w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Merge(authtest.Claims{"sub": "b"}, authtest.VerifiedEmail("boss@example.com"))))
+		require.Equal(t, http.StatusOK, w.Code)
+	}
+	assert.Equal(t, int32(1), verified.Load(), "once: the address was verified by the first of the two requests")
+	assert.Equal(t, int32(1), b.created.Load())
 }

@@ -421,6 +421,8 @@ func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
 			}
 		case "email":
 			p.Email = str(val)
+		case "email_verified":
+			p.EmailVerified = val == true || val == "true"
 		case "name":
 			name = str(val)
 		case "full_name":

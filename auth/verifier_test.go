@@ -479,3 +479,31 @@ func TestClerkOrganizationRoleIsNotAPlatformRole(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyEmailVerifiedClaim(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	tests := []struct {
+		name   string
+		claims authtest.Claims
+		want   bool
+	}{
+		{"true", authtest.Claims{"email_verified": true}, true},
+		{"string true", authtest.Claims{"email_verified": "true"}, true},
+		{"absent", nil, false},
+		{"false", authtest.Claims{"email_verified": false}, false},
+		{"string false", authtest.Claims{"email_verified": "false"}, false},
+		{"string TRUE", authtest.Claims{"email_verified": "TRUE"}, false},
+		{"number", authtest.Claims{"email_verified": 1}, false},
+		{"list", authtest.Claims{"email_verified": []any{true}}, false},
+		{"Supabase user_metadata is user-editable", authtest.Claims{"user_metadata": map[string]any{"email_verified": true}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := v.Verify(t.Context(), iss.Token(t, "HS256", authtest.Merge(authtest.Claims{"email": "a@example.com"}, tt.claims)))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, p.EmailVerified)
+		})
+	}
+}

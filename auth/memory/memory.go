@@ -63,6 +63,15 @@ func (s *Store) put(ctx context.Context, in auth.NewUser, update bool) (auth.Use
 	if u, ok := s.bySubject[in.Subject]; ok {
 		if update {
 			changed := false
+			if in.Email != "" {
+				verified := in.EmailVerified
+				if in.Email == u.Email {
+					verified = verified || u.EmailVerified
+				}
+				if verified != u.EmailVerified {
+					u.EmailVerified, changed = verified, true
+				}
+			}
 			for _, f := range []struct {
 				dst *string
 				v   string
@@ -78,7 +87,7 @@ func (s *Store) put(ctx context.Context, in auth.NewUser, update bool) (auth.Use
 		return *u, false, nil
 	}
 	now := s.stamp()
-	u := &auth.User{ID: uuid.NewString(), Subject: in.Subject, Email: in.Email, FullName: in.FullName,
+	u := &auth.User{ID: uuid.NewString(), Subject: in.Subject, Email: in.Email, EmailVerified: in.EmailVerified, FullName: in.FullName,
 		AvatarURL: in.AvatarURL, Role: in.Role, Plan: in.Plan, IsActive: true, CreatedAt: now, UpdatedAt: now}
 	s.byID[u.ID] = u
 	s.bySubject[u.Subject] = u
@@ -152,6 +161,12 @@ func (s *Store) Update(ctx context.Context, id string, p auth.UserPatch) (auth.U
 		if v != nil {
 			*dst = *v
 		}
+	}
+	if p.Email != nil && *p.Email != u.Email && p.EmailVerified == nil {
+		u.EmailVerified = false
+	}
+	if p.EmailVerified != nil {
+		u.EmailVerified = *p.EmailVerified
 	}
 	set(&u.Email, p.Email)
 	set(&u.FullName, p.FullName)

@@ -21,7 +21,10 @@ import (
 )
 
 // Run runs the suite. newStore must return an empty, isolated store each
-// time it is called.
+// time it is called. Besides the store's own methods, the suite drives an
+// [auth.Users] service over the store through the scenarios whose outcome
+// the store's semantics decide (e-mail verification and promotion,
+// self-deactivation under any spelling of an ID).
 func Run(t *testing.T, newStore func(t *testing.T) auth.UserStore) {
 	t.Helper()
 	tests := []struct {
@@ -31,14 +34,18 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.UserStore) {
 		{"InsertCreates", testInsertCreates},
 		{"InsertKeepsExisting", testInsertKeepsExisting},
 		{"UpsertCreatesAndUpdates", testUpsert},
+		{"UpsertEmailVerified", testUpsertEmailVerified},
+		{"UpsertUnchangedKeepsUpdatedAt", testUpsertUnchanged},
 		{"ConcurrentFirstWrites", testConcurrentFirstWrites},
 		{"NotFound", testNotFound},
 		{"AwkwardValues", testAwkwardValues},
 		{"Update", testUpdate},
+		{"UpdateEmailVerified", testUpdateEmailVerified},
 		{"ListOrderAndPages", testListPages},
 		{"ListSearch", testListSearch},
 		{"ListActiveFilter", testListActive},
 		{"CancelledContext", testCancelled},
+		{"UsersVerifiedEmails", testUsersVerifiedEmails},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +75,7 @@ func testInsertCreates(t *testing.T, s auth.UserStore) {
 	require.NoError(t, err, "IDs are UUIDs")
 	assert.Equal(t, in.Subject, u.Subject)
 	assert.Equal(t, in.Email, u.Email)
+	assert.False(t, u.EmailVerified)
 	assert.Equal(t, in.FullName, u.FullName)
 	assert.Equal(t, in.AvatarURL, u.AvatarURL)
 	assert.Equal(t, "user", u.Role)
@@ -84,6 +92,10 @@ func testInsertCreates(t *testing.T, s auth.UserStore) {
 	got, err = s.GetBySubject(t.Context(), in.Subject)
 	require.NoError(t, err)
 	assert.Equal(t, u, got)
+
+	in = newUser("sub-2")
+	in.EmailVerified = true
+	assert.True(t, insert(t, s, in).EmailVerified, "EmailVerified is stored")
 }
 
 func testInsertKeepsExisting(t *testing.T, s auth.UserStore) {
@@ -117,6 +129,51 @@ func testUpsert(t *testing.T, s auth.UserStore) {
 	assert.Equal(t, "pro", got.Plan, "plan is kept")
 	assert.False(t, got.IsActive, "state is kept")
 	assert.False(t, got.UpdatedAt.Before(u.UpdatedAt))
+}
+
+func testUpsertEmailVerified(t *testing.T, s auth.UserStore) {
+	tests := []struct {
+		name         string
+		stored       string
+		storedOK     bool
+		email        string
+		verified     bool
+		wantEmail    string
+		wantVerified bool
+	}{
+		{"same address verified now", "a@example.com", false, "a@example.com", true, "a@example.com", true},
+		{"same address stays verified", "a@example.com", true, "a@example.com", false, "a@example.com", true},
+		{"same address still unverified", "a@example.com", false, "a@example.com", false, "a@example.com", false},
+		{"new unverified address", "a@example.com", true, "b@example.com", false, "b@example.com", false},
+		{"new verified address", "a@example.com", false, "b@example.com", true, "b@example.com", true},
+		{"case change is another address", "a@example.com", true, "A@example.com", false, "A@example.com", false},
+		{"no address keeps a verified one", "a@example.com", true, "", false, "a@example.com", true},
+		{"no address verifies nothing", "a@example.com", false, "", true, "a@example.com", false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := fmt.Sprintf("verify-%d", i)
+			insert(t, s, auth.NewUser{Subject: sub, Email: tt.stored, EmailVerified: tt.storedOK, Role: "user"})
+			got, created, err := s.Upsert(t.Context(), auth.NewUser{Subject: sub, Email: tt.email, EmailVerified: tt.verified, Role: "user"})
+			require.NoError(t, err)
+			assert.False(t, created)
+			assert.Equal(t, tt.wantEmail, got.Email)
+			assert.Equal(t, tt.wantVerified, got.EmailVerified)
+			again, err := s.GetBySubject(t.Context(), sub)
+			require.NoError(t, err)
+			assert.Equal(t, got, again)
+		})
+	}
+}
+
+func testUpsertUnchanged(t *testing.T, s auth.UserStore) {
+	in := newUser("sub-1")
+	in.EmailVerified = true
+	u := insert(t, s, in)
+	got, created, err := s.Upsert(t.Context(), in)
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, u, got, "an upsert that changes nothing keeps updated_at")
 }
 
 func testConcurrentFirstWrites(t *testing.T, s auth.UserStore) {
@@ -204,6 +261,32 @@ func testUpdate(t *testing.T, s auth.UserStore) {
 	got, err = s.Update(t.Context(), u.ID, auth.UserPatch{FullName: &empty})
 	require.NoError(t, err)
 	assert.Empty(t, got.FullName, "a pointer to an empty string clears the field")
+}
+
+func testUpdateEmailVerified(t *testing.T, s auth.UserStore) {
+	yes, no := true, false
+	other, same := "b@example.com", "a@example.com"
+	tests := []struct {
+		name         string
+		storedOK     bool
+		patch        auth.UserPatch
+		wantVerified bool
+	}{
+		{"verify", false, auth.UserPatch{EmailVerified: &yes}, true},
+		{"unverify", true, auth.UserPatch{EmailVerified: &no}, false},
+		{"another address unverifies", true, auth.UserPatch{Email: &other}, false},
+		{"another verified address", false, auth.UserPatch{Email: &other, EmailVerified: &yes}, true},
+		{"the same address keeps the state", true, auth.UserPatch{Email: &same}, true},
+		{"other fields keep the state", true, auth.UserPatch{FullName: &other}, true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := insert(t, s, auth.NewUser{Subject: fmt.Sprintf("patch-%d", i), Email: same, EmailVerified: tt.storedOK, Role: "user"})
+			got, err := s.Update(t.Context(), u.ID, tt.patch)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantVerified, got.EmailVerified)
+		})
+	}
 }
 
 func testListPages(t *testing.T, s auth.UserStore) {
@@ -294,4 +377,70 @@ func testCancelled(t *testing.T, s auth.UserStore) {
 	require.NotErrorIs(t, err, auth.ErrNotFound)
 	_, _, err = s.List(ctx, auth.UserQuery{})
 	require.Error(t, err)
+}
+
+// testUsersVerifiedEmails: AdminEmails promote verified addresses only;
+// OnCreated runs once per user and OnEmailVerified when a stored address
+// becomes verified, by Sync or by a token verifying that address.
+func testUsersVerifiedEmails(t *testing.T, s auth.UserStore) {
+	var created, verified []string
+	users, err := auth.NewUsers(s, auth.UsersConfig{
+		AdminEmails:     []string{"boss@example.com"},
+		OnCreated:       func(_ context.Context, u auth.User) { created = append(created, u.Email) },
+		OnEmailVerified: func(_ context.Context, u auth.User) { verified = append(verified, u.Email) },
+	})
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	// A webhook reports the admin address unverified: no promotion, no mail.
+	u, isNew, err := users.Sync(ctx, auth.Identity{Subject: "boss", Email: "boss@example.com"})
+	require.NoError(t, err)
+	assert.True(t, isNew)
+	assert.Equal(t, "user", u.Role, "an unverified admin address is not promoted")
+	assert.False(t, u.EmailVerified)
+	// A token claiming another address verified changes nothing.
+	u, err = users.Ensure(ctx, &auth.Principal{Subject: "boss", Email: "other@example.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.Equal(t, "user", u.Role)
+	assert.False(t, u.EmailVerified)
+	assert.Empty(t, verified)
+	// The provider verifies it: promoted, and OnEmailVerified runs once.
+	u, _, err = users.Sync(ctx, auth.Identity{Subject: "boss", Email: "boss@example.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.Equal(t, "admin", u.Role)
+	assert.True(t, u.EmailVerified)
+	u, _, err = users.Sync(ctx, auth.Identity{Subject: "boss", Email: "boss@example.com", EmailVerified: true, Name: "Boss"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"boss@example.com"}, verified, "called when the address becomes verified, not on every sync")
+
+	// A first request with an unverified admin address; its next token
+	// verifies the stored address.
+	u, err = users.Ensure(ctx, &auth.Principal{Subject: "late", Email: "boss@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, "user", u.Role)
+	u, err = users.Ensure(ctx, &auth.Principal{Subject: "late", Email: "boss@example.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.Equal(t, "admin", u.Role)
+	assert.True(t, u.EmailVerified)
+	stored, err := s.GetBySubject(ctx, "late")
+	require.NoError(t, err)
+	assert.Equal(t, u, stored)
+	assert.Equal(t, []string{"boss@example.com", "boss@example.com"}, verified)
+
+	// Created verified: OnCreated only.
+	u, err = users.Ensure(ctx, &auth.Principal{Subject: "ok", Email: "ok@example.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.True(t, u.EmailVerified)
+	assert.Equal(t, []string{"boss@example.com", "boss@example.com", "ok@example.com"}, created)
+	assert.Len(t, verified, 2)
+
+	// The address changes: verified follows the new identity.
+	u, _, err = users.Sync(ctx, auth.Identity{Subject: "ok", Email: "new@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, "new@example.com", u.Email)
+	assert.False(t, u.EmailVerified)
+	u, _, err = users.Sync(ctx, auth.Identity{Subject: "ok", Email: "new@example.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.True(t, u.EmailVerified)
+	assert.Equal(t, []string{"boss@example.com", "boss@example.com", "new@example.com"}, verified)
 }
