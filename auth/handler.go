@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/omnistack/omnistack/httpx"
 )
 
@@ -131,7 +130,7 @@ func (h *Handler) UpdateMe(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	u, err := h.users.Update(r.Context(), me.ID, UserPatch{FullName: in.FullName, AvatarURL: in.AvatarURL})
+	u, err := h.users.Update(r.Context(), me.ID, me.ID, UserPatch{FullName: in.FullName, AvatarURL: in.AvatarURL})
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
@@ -167,13 +166,20 @@ func (h *Handler) ListUsers(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, httpx.NewPageResponse(users, total, page))
 }
 
-// pathID reads {id}; a value that is not a UUID cannot name a user.
+// pathID reads {id} in canonical form; a value that is not a UUID cannot
+// name a user.
 func pathID(r *http.Request) (string, error) {
-	id := r.PathValue("id")
-	if _, err := uuid.Parse(id); err != nil {
+	id, ok := httpx.PathUUID(r, "id")
+	if !ok {
 		return "", httpError(ErrNotFound)
 	}
 	return id, nil
+}
+
+// actor is the ID of the user making a request, "" when unknown.
+func actor(r *http.Request) string {
+	me, _ := UserFrom(r.Context())
+	return me.ID
 }
 
 // GetUser answers one user.
@@ -223,21 +229,12 @@ func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if in.IsActive != nil && !*in.IsActive && h.isCaller(r, id) {
-		httpx.WriteError(w, r, httpError(ErrSelfDeactivation))
-		return
-	}
-	u, err := h.users.Update(r.Context(), id, UserPatch{Role: in.Role, IsActive: in.IsActive, FullName: in.FullName, Plan: in.Plan})
+	u, err := h.users.Update(r.Context(), actor(r), id, UserPatch{Role: in.Role, IsActive: in.IsActive, FullName: in.FullName, Plan: in.Plan})
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, u)
-}
-
-func (h *Handler) isCaller(r *http.Request, id string) bool {
-	me, ok := UserFrom(r.Context())
-	return ok && me.ID == id
 }
 
 // DeactivateUser deactivates a user: their next request gets 403. An
@@ -249,12 +246,9 @@ func (h *Handler) ActivateUser(w http.ResponseWriter, r *http.Request) { h.setAc
 
 func (h *Handler) setActive(w http.ResponseWriter, r *http.Request, active bool) {
 	id, err := pathID(r)
-	if err == nil && !active && h.isCaller(r, id) {
-		err = ErrSelfDeactivation
-	}
 	if err == nil {
 		var u User
-		if u, err = h.users.SetActive(r.Context(), id, active); err == nil {
+		if u, err = h.users.SetActive(r.Context(), actor(r), id, active); err == nil {
 			httpx.WriteJSON(w, http.StatusOK, u)
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/omnistack/omnistack/auth"
@@ -179,6 +180,15 @@ func TestHandlerAdmin(t *testing.T) {
 	require.Equal(t, http.StatusConflict, w.Code, "admins cannot lock themselves out")
 	w, _ = b.do(t, "PATCH", "/admin/users/"+me["id"].(string), b.admin, map[string]any{"is_active": false})
 	require.Equal(t, http.StatusConflict, w.Code)
+	upper := strings.ToUpper(me["id"].(string))
+	w, _ = b.do(t, "POST", "/admin/users/"+upper+"/deactivate", b.admin, nil)
+	require.Equal(t, http.StatusConflict, w.Code, "an upper-case ID names the caller too")
+	w, _ = b.do(t, "PATCH", "/admin/users/"+upper, b.admin, map[string]any{"is_active": false})
+	require.Equal(t, http.StatusConflict, w.Code)
+	w, u = b.do(t, "GET", "/admin/users/"+upper, b.admin, nil)
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, me["id"], u["id"])
+	assert.Equal(t, true, u["is_active"])
 	w, _ = b.do(t, "POST", "/admin/users/00000000-0000-0000-0000-000000000000/activate", b.admin, nil)
 	require.Equal(t, http.StatusNotFound, w.Code)
 }

@@ -197,7 +197,7 @@ func TestAuthenticateSyncsUsers(t *testing.T) {
 	code, _ := errorCode(t, w)
 	assert.Equal(t, "FORBIDDEN", code)
 
-	_, err = b.users.SetActive(t.Context(), u.ID, true)
+	_, err = b.users.SetActive(t.Context(), "", u.ID, true)
 	require.NoError(t, err)
 	call(authtest.Claims{"sub": "s1"})
 }
@@ -249,7 +249,7 @@ func TestRequireRole(t *testing.T) {
 	u, err := b.users.Store().GetBySubject(t.Context(), "plain")
 	require.NoError(t, err)
 	role := "admin"
-	_, err = b.users.Update(t.Context(), u.ID, auth.UserPatch{Role: &role})
+	_, err = b.users.Update(t.Context(), "", u.ID, auth.UserPatch{Role: &role})
 	require.NoError(t, err)
 	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "plain"}))
 	require.Equal(t, http.StatusOK, w.Code)
@@ -302,7 +302,7 @@ func TestDemotedUserLosesAdminRoutes(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "admin", u.Role)
 	role := "user"
-	_, err = b.users.Update(t.Context(), u.ID, auth.UserPatch{Role: &role})
+	_, err = b.users.Update(t.Context(), "", u.ID, auth.UserPatch{Role: &role})
 	require.NoError(t, err)
 
 	w = serve(h, "/", "Authorization", "Bearer "+tok)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/omnistack/omnistack/httpx"
 )
 
 // User is the local record of a person who signed in with a token.
@@ -326,21 +328,18 @@ func (s *Users) DeactivateSubject(ctx context.Context, subject string) (User, er
 	if err != nil {
 		return User{}, fmt.Errorf("auth: deactivate %q: %w", subject, err)
 	}
-	return s.SetActive(ctx, u.ID, false)
+	return s.SetActive(ctx, "", u.ID, false)
 }
 
-// SetActive activates or deactivates the user with the given ID.
-func (s *Users) SetActive(ctx context.Context, id string, active bool) (User, error) {
-	u, err := s.store.Update(ctx, id, UserPatch{IsActive: &active})
-	if err != nil {
-		return User{}, fmt.Errorf("auth: set active: %w", err)
-	}
-	return u, nil
+// SetActive activates or deactivates the user with the given ID on behalf
+// of actorID; see [Users.Update].
+func (s *Users) SetActive(ctx context.Context, actorID, id string, active bool) (User, error) {
+	return s.Update(ctx, actorID, id, UserPatch{IsActive: &active})
 }
 
-// Get returns the user with the given ID.
+// Get returns the user with the given ID (a UUID in any case).
 func (s *Users) Get(ctx context.Context, id string) (User, error) {
-	u, err := s.store.Get(ctx, id)
+	u, err := s.store.Get(ctx, canonicalID(id))
 	if err != nil {
 		return User{}, fmt.Errorf("auth: get user: %w", err)
 	}
@@ -356,13 +355,30 @@ func (s *Users) List(ctx context.Context, q UserQuery) ([]User, int, error) {
 	return users, total, nil
 }
 
-// Update applies p to the user with the given ID.
-func (s *Users) Update(ctx context.Context, id string, p UserPatch) (User, error) {
+// Update applies p to the user with the given ID on behalf of actorID,
+// the ID of the user making the change ("" when the application itself
+// does: a webhook, a job). Users cannot deactivate themselves: that is
+// [ErrSelfDeactivation], however the two IDs are spelled, so that the
+// last administrator cannot lock everyone out by mistake.
+func (s *Users) Update(ctx context.Context, actorID, id string, p UserPatch) (User, error) {
+	id = canonicalID(id)
+	if p.IsActive != nil && !*p.IsActive && actorID != "" && canonicalID(actorID) == id {
+		return User{}, ErrSelfDeactivation
+	}
 	u, err := s.store.Update(ctx, id, p)
 	if err != nil {
 		return User{}, fmt.Errorf("auth: update user: %w", err)
 	}
 	return u, nil
+}
+
+// canonicalID is id in the canonical lower-case form when it is a UUID:
+// the form stores keep, so every store finds "ABC…" as "abc…".
+func canonicalID(id string) string {
+	if c, ok := httpx.CanonicalUUID(id); ok {
+		return c
+	}
+	return id
 }
 
 func (s *Users) emailVerified(ctx context.Context, u User) {

@@ -47,7 +47,7 @@ func TestUsersSync(t *testing.T) {
 	require.NoError(t, err)
 	_, err = users.Ensure(ctx, &auth.Principal{Subject: "s1"})
 	require.ErrorIs(t, err, auth.ErrInactive)
-	u, err = users.SetActive(ctx, u.ID, true)
+	u, err = users.SetActive(ctx, "", u.ID, true)
 	require.NoError(t, err)
 	got, err := users.Ensure(ctx, &auth.Principal{Subject: "s1", Email: "other@example.com"})
 	require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/httpx"
 )
 
 // Config tunes a Store. The zero value is ready to use.
@@ -94,9 +95,18 @@ func (s *Store) put(ctx context.Context, in auth.NewUser, update bool) (auth.Use
 	return *u, true, nil
 }
 
-// Get implements [auth.UserStore].
+// Get implements [auth.UserStore]. IDs are UUIDs in any case.
 func (s *Store) Get(ctx context.Context, id string) (auth.User, error) {
-	return s.get(ctx, s.byID, id)
+	return s.get(ctx, s.byID, canonical(id))
+}
+
+// canonical is id in the lower-case form IDs are kept in, as PostgreSQL's
+// uuid type reads any case.
+func canonical(id string) string {
+	if c, ok := httpx.CanonicalUUID(id); ok {
+		return c
+	}
+	return id
 }
 
 // GetBySubject implements [auth.UserStore].
@@ -153,7 +163,7 @@ func (s *Store) Update(ctx context.Context, id string, p auth.UserPatch) (auth.U
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.byID[id]
+	u, ok := s.byID[canonical(id)]
 	if !ok {
 		return auth.User{}, auth.ErrNotFound
 	}

@@ -14,10 +14,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/migrate"
 )
 
@@ -144,9 +144,11 @@ func (s *Store) GetBySubject(ctx context.Context, subject string) (auth.User, er
 	return u, wrap("get user by subject", err)
 }
 
+// validID reports whether id is a UUID in its 36-character form, of any
+// case: anything else names no user.
 func validID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil && len(id) == 36
+	_, ok := httpx.CanonicalUUID(id)
+	return ok
 }
 
 func wrap(op string, err error) error {

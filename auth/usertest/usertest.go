@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.UserStore) {
 		{"ListActiveFilter", testListActive},
 		{"CancelledContext", testCancelled},
 		{"UsersVerifiedEmails", testUsersVerifiedEmails},
+		{"UsersNoSelfDeactivation", testUsersNoSelfDeactivation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,6 +92,10 @@ func testInsertCreates(t *testing.T, s auth.UserStore) {
 	assert.Equal(t, u, got)
 	got, err = s.GetBySubject(t.Context(), in.Subject)
 	require.NoError(t, err)
+	assert.Equal(t, u, got)
+	assert.Equal(t, strings.ToLower(u.ID), u.ID, "IDs are lower-case")
+	got, err = s.Get(t.Context(), strings.ToUpper(u.ID))
+	require.NoError(t, err, "a UUID names its user in any case")
 	assert.Equal(t, u, got)
 
 	in = newUser("sub-2")
@@ -256,6 +261,12 @@ func testUpdate(t *testing.T, s auth.UserStore) {
 	again, err := s.Get(t.Context(), u.ID)
 	require.NoError(t, err)
 	assert.Equal(t, got, again)
+
+	upper := "Upper Case ID"
+	got, err = s.Update(t.Context(), strings.ToUpper(u.ID), auth.UserPatch{FullName: &upper})
+	require.NoError(t, err, "a UUID names its user in any case")
+	assert.Equal(t, u.ID, got.ID)
+	assert.Equal(t, upper, got.FullName)
 
 	empty := ""
 	got, err = s.Update(t.Context(), u.ID, auth.UserPatch{FullName: &empty})
@@ -443,4 +454,49 @@ func testUsersVerifiedEmails(t *testing.T, s auth.UserStore) {
 	require.NoError(t, err)
 	assert.True(t, u.EmailVerified)
 	assert.Equal(t, []string{"boss@example.com", "boss@example.com", "new@example.com"}, verified)
+}
+
+// testUsersNoSelfDeactivation: nobody deactivates themselves through
+// Users, however their ID is spelled (PostgreSQL reads upper-case UUIDs).
+func testUsersNoSelfDeactivation(t *testing.T, s auth.UserStore) {
+	users, err := auth.NewUsers(s, auth.UsersConfig{})
+	require.NoError(t, err)
+	ctx := t.Context()
+	admin, _, err := users.Sync(ctx, auth.Identity{Subject: "admin"})
+	require.NoError(t, err)
+	other, _, err := users.Sync(ctx, auth.Identity{Subject: "other"})
+	require.NoError(t, err)
+	upper := strings.ToUpper(admin.ID)
+	off := false
+
+	tests := []struct {
+		name string
+		call func() (auth.User, error)
+	}{
+		{"SetActive", func() (auth.User, error) { return users.SetActive(ctx, admin.ID, admin.ID, false) }},
+		{"SetActive upper-case ID", func() (auth.User, error) { return users.SetActive(ctx, admin.ID, upper, false) }},
+		{"SetActive upper-case actor", func() (auth.User, error) { return users.SetActive(ctx, upper, admin.ID, false) }},
+		{"Update upper-case ID", func() (auth.User, error) {
+			return users.Update(ctx, admin.ID, upper, auth.UserPatch{IsActive: &off})
+		}},
+	}
+	for _, tt := range tests {
+		_, err := tt.call()
+		require.ErrorIs(t, err, auth.ErrSelfDeactivation, tt.name)
+	}
+	got, err := users.Get(ctx, upper)
+	require.NoError(t, err)
+	assert.True(t, got.IsActive, "still active")
+
+	name := "Renamed"
+	got, err = users.Update(ctx, admin.ID, upper, auth.UserPatch{FullName: &name})
+	require.NoError(t, err, "other changes to oneself are allowed")
+	assert.Equal(t, name, got.FullName)
+	got, err = users.SetActive(ctx, admin.ID, strings.ToUpper(other.ID), false)
+	require.NoError(t, err, "others can be deactivated")
+	assert.False(t, got.IsActive)
+	assert.Equal(t, other.ID, got.ID)
+	got, err = users.SetActive(ctx, "", admin.ID, false)
+	require.NoError(t, err, "the application itself (a webhook) may deactivate anyone")
+	assert.False(t, got.IsActive)
 }
