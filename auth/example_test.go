@@ -44,7 +44,7 @@ func Example() {
 		mux.ServeHTTP(rec, req)
 		var me auth.User
 		_ = json.Unmarshal(rec.Body.Bytes(), &me)
-		fmt.Println(rec.Code, me.Email, me.Role, me.Plan, me.IsActive)
+		fmt.Println(rec.Code, me.Email, me.Role, me.IsActive)
 	}
 
 	req := httptest.NewRequest("GET", "/api/users/me", nil)
@@ -54,8 +54,8 @@ func Example() {
 	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
 	// Output:
 	// welcome ada@example.com
-	// 200 ada@example.com admin free true
-	// 200 ada@example.com admin free true
+	// 200 ada@example.com admin true
+	// 200 ada@example.com admin true
 	// 401 Bearer realm="api", error="invalid_token", error_description="invalid token"
 }
 

@@ -200,9 +200,8 @@ type updateUser struct {
 	Role     *string `json:"role"`
 	IsActive *bool   `json:"is_active"`
 	FullName *string `json:"full_name"`
-	Plan     *string `json:"plan"`
 
-	roles, plans []string
+	roles []string
 }
 
 func (in updateUser) Validate() error {
@@ -210,26 +209,23 @@ func (in updateUser) Validate() error {
 	if in.Role != nil {
 		errs.Check(slices.Contains(in.roles, *in.Role), "role", "must be one of "+strings.Join(in.roles, ", "))
 	}
-	if in.Plan != nil {
-		errs.Check(slices.Contains(in.plans, *in.Plan), "plan", "must be one of "+strings.Join(in.plans, ", "))
-	}
 	checkName(&errs, in.FullName)
 	return errs.Err()
 }
 
-// UpdateUser sets role, is_active, full_name and plan of a user.
+// UpdateUser sets role, is_active and full_name of a user.
 func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	in := updateUser{roles: h.users.cfg.Roles, plans: h.users.cfg.Plans}
+	in := updateUser{roles: h.users.cfg.Roles}
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	u, err := h.users.Update(r.Context(), actor(r), id, UserPatch{Role: in.Role, IsActive: in.IsActive, FullName: in.FullName, Plan: in.Plan})
+	u, err := h.users.Update(r.Context(), actor(r), id, UserPatch{Role: in.Role, IsActive: in.IsActive, FullName: in.FullName})
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return

@@ -65,16 +65,15 @@ func TestHandlerMe(t *testing.T) {
 	tok := b.iss.Token(t, "ES256", authtest.Claims{"sub": "me", "email": "me@example.com", "name": "Me Myself", "picture": "https://img.example/me.png"})
 	w, me := b.do(t, "GET", "/app/users/me", tok, nil)
 	require.Equal(t, http.StatusOK, w.Code)
-	for _, k := range []string{"id", "email", "email_verified", "full_name", "avatar_url", "role", "is_active", "plan", "created_at", "updated_at"} {
+	for _, k := range []string{"id", "email", "email_verified", "full_name", "avatar_url", "role", "is_active", "created_at", "updated_at"} {
 		assert.Contains(t, me, k)
 	}
-	assert.Len(t, me, 10, "exactly the contract's fields (no subject)")
+	assert.Len(t, me, 9, "exactly the contract's fields (no subject)")
 	assert.Equal(t, "me@example.com", me["email"])
 	assert.Equal(t, "Me Myself", me["full_name"])
 	assert.Equal(t, "https://img.example/me.png", me["avatar_url"])
 	assert.Equal(t, "user", me["role"])
 	assert.Equal(t, true, me["is_active"])
-	assert.Equal(t, "free", me["plan"])
 
 	w, got := b.do(t, "PATCH", "/app/users/me", tok, map[string]any{"full_name": "New Name", "avatar_url": "https://img.example/new.png"})
 	require.Equal(t, http.StatusOK, w.Code)
@@ -150,12 +149,11 @@ func TestHandlerAdmin(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, w.Code, id)
 	}
 
-	w, u = b.do(t, "PATCH", "/admin/users/"+ids[1], b.admin, map[string]any{"role": "admin", "plan": "pro", "full_name": "Promoted"})
+	w, u = b.do(t, "PATCH", "/admin/users/"+ids[1], b.admin, map[string]any{"role": "admin", "full_name": "Promoted"})
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	assert.Equal(t, "admin", u["role"])
-	assert.Equal(t, "pro", u["plan"])
 	assert.Equal(t, "Promoted", u["full_name"])
-	for _, body := range []map[string]any{{"role": "root"}, {"plan": "gold"}, {"email": "x@example.com"}, {"is_active": "no"}} {
+	for _, body := range []map[string]any{{"role": "root"}, {"plan": "pro"}, {"email": "x@example.com"}, {"is_active": "no"}} {
 		w, _ = b.do(t, "PATCH", "/admin/users/"+ids[1], b.admin, body)
 		assert.Equal(t, http.StatusUnprocessableEntity, w.Code, body)
 	}
@@ -203,8 +201,6 @@ func TestConstructorsValidate(t *testing.T) {
 	require.Error(t, err)
 	_, err = auth.NewUsers(memoryStore(), auth.UsersConfig{AdminRole: "x", DefaultRole: "x"})
 	require.ErrorContains(t, err, "AdminRole")
-	_, err = auth.NewUsers(memoryStore(), auth.UsersConfig{DefaultPlan: "gold"})
-	require.ErrorContains(t, err, "DefaultPlan")
 }
 
 func memoryStore() auth.UserStore { return memory.New(memory.Config{}) }

@@ -28,7 +28,6 @@ type User struct {
 	AvatarURL     string    `json:"avatar_url"`
 	Role          string    `json:"role"`
 	IsActive      bool      `json:"is_active"`
-	Plan          string    `json:"plan"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }
@@ -55,7 +54,6 @@ type NewUser struct {
 	FullName      string
 	AvatarURL     string
 	Role          string
-	Plan          string
 }
 
 // UserPatch changes the non-nil fields of a user.
@@ -67,7 +65,6 @@ type UserPatch struct {
 	FullName      *string
 	AvatarURL     *string
 	Role          *string
-	Plan          *string
 	IsActive      *bool
 }
 
@@ -91,8 +88,8 @@ type UserStore interface {
 	// the stored user and whether this call created it.
 	Insert(ctx context.Context, u NewUser) (User, bool, error)
 	// Upsert is Insert that, when the subject exists, updates its e-mail,
-	// full name and avatar URL to the non-empty values of u (role, plan
-	// and state are kept). EmailVerified follows u when u brings another
+	// full name and avatar URL to the non-empty values of u (role and
+	// state are kept). EmailVerified follows u when u brings another
 	// address (compared exactly); for the same address a verified one
 	// stays verified (stored OR u); without an address in u it is kept.
 	Upsert(ctx context.Context, u NewUser) (User, bool, error)
@@ -129,11 +126,6 @@ type UsersConfig struct {
 	// alone. Default: false, every new user gets DefaultRole (or
 	// AdminRole through AdminEmails).
 	SeedRoleFromToken bool
-	// DefaultPlan is the plan of new users. Default: "free".
-	DefaultPlan string
-	// Plans lists the plans an administrator may set. Default: free, pro,
-	// enterprise.
-	Plans []string
 	// OnCreated is called after a user is created, by a first request or
 	// by Sync, exactly once per user, in the creating goroutine. It runs
 	// for unverified users too: send mail from it only when
@@ -167,20 +159,13 @@ func NewUsers(store UserStore, cfg UsersConfig) (*Users, error) {
 	}
 	cfg.AdminRole = cmp.Or(cfg.AdminRole, "admin")
 	cfg.DefaultRole = cmp.Or(cfg.DefaultRole, "user")
-	cfg.DefaultPlan = cmp.Or(cfg.DefaultPlan, "free")
 	if cfg.AdminRole == cfg.DefaultRole {
 		return nil, fmt.Errorf("auth: UsersConfig.AdminRole and DefaultRole must differ, both are %q", cfg.AdminRole)
 	}
 	if len(cfg.Roles) == 0 {
 		cfg.Roles = []string{cfg.DefaultRole, cfg.AdminRole}
 	}
-	if len(cfg.Plans) == 0 {
-		cfg.Plans = []string{"free", "pro", "enterprise"}
-	}
-	cfg.Roles, cfg.Plans = slices.Clone(cfg.Roles), slices.Clone(cfg.Plans)
-	if !slices.Contains(cfg.Plans, cfg.DefaultPlan) {
-		return nil, fmt.Errorf("auth: UsersConfig.Plans must contain DefaultPlan %q", cfg.DefaultPlan)
-	}
+	cfg.Roles = slices.Clone(cfg.Roles)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -215,7 +200,7 @@ func (s *Users) newUser(id Identity, role string) NewUser {
 		role = s.cfg.AdminRole
 	}
 	return NewUser{Subject: id.Subject, Email: id.Email, EmailVerified: verified, FullName: id.Name,
-		AvatarURL: id.AvatarURL, Role: role, Plan: s.cfg.DefaultPlan}
+		AvatarURL: id.AvatarURL, Role: role}
 }
 
 // promote grants AdminRole to a user whose verified address is in

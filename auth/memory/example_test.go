@@ -13,10 +13,10 @@ func ExampleNew() {
 	users, _ := auth.NewUsers(store, auth.UsersConfig{})
 	ctx := context.Background()
 	u, created, _ := users.Sync(ctx, auth.Identity{Subject: "user_1", Email: "ada@example.com", Name: "Ada"})
-	fmt.Println(created, u.Email, u.Role, u.Plan)
+	fmt.Println(created, u.Email, u.Role)
 	_, total, _ := store.List(ctx, auth.UserQuery{Search: "ADA"})
 	fmt.Println(total)
 	// Output:
-	// true ada@example.com user free
+	// true ada@example.com user
 	// 1
 }

@@ -89,7 +89,7 @@ func (s *Store) put(ctx context.Context, in auth.NewUser, update bool) (auth.Use
 	}
 	now := s.stamp()
 	u := &auth.User{ID: uuid.NewString(), Subject: in.Subject, Email: in.Email, EmailVerified: in.EmailVerified, FullName: in.FullName,
-		AvatarURL: in.AvatarURL, Role: in.Role, Plan: in.Plan, IsActive: true, CreatedAt: now, UpdatedAt: now}
+		AvatarURL: in.AvatarURL, Role: in.Role, IsActive: true, CreatedAt: now, UpdatedAt: now}
 	s.byID[u.ID] = u
 	s.bySubject[u.Subject] = u
 	return *u, true, nil
@@ -182,7 +182,6 @@ func (s *Store) Update(ctx context.Context, id string, p auth.UserPatch) (auth.U
 	set(&u.FullName, p.FullName)
 	set(&u.AvatarURL, p.AvatarURL)
 	set(&u.Role, p.Role)
-	set(&u.Plan, p.Plan)
 	if p.IsActive != nil {
 		u.IsActive = *p.IsActive
 	}

@@ -50,13 +50,13 @@ func New(pool *pgxpool.Pool) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
-const columns = `id::text, subject, email, email_verified, full_name, avatar_url, role, plan, is_active, created_at, updated_at`
+const columns = `id::text, subject, email, email_verified, full_name, avatar_url, role, is_active, created_at, updated_at`
 
 // scanUser reads the columns (and any extra ones after them) into a user
 // with UTC times.
 func scanUser(row pgx.Row, extra ...any) (auth.User, error) {
 	var u auth.User
-	dst := append([]any{&u.ID, &u.Subject, &u.Email, &u.EmailVerified, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt}, extra...)
+	dst := append([]any{&u.ID, &u.Subject, &u.Email, &u.EmailVerified, &u.FullName, &u.AvatarURL, &u.Role, &u.IsActive, &u.CreatedAt, &u.UpdatedAt}, extra...)
 	if err := row.Scan(dst...); err != nil {
 		return auth.User{}, err
 	}
@@ -82,8 +82,8 @@ func (s *Store) Insert(ctx context.Context, in auth.NewUser) (auth.User, bool, e
 	if in.Subject == "" {
 		return auth.User{}, false, errors.New("postgres: empty subject")
 	}
-	const q = `INSERT INTO auth_users (subject, email, email_verified, full_name, avatar_url, role, plan)
-VALUES ($1, $2, $7, $3, $4, $5, $6)
+	const q = `INSERT INTO auth_users (subject, email, email_verified, full_name, avatar_url, role)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (subject) DO NOTHING
 RETURNING ` + columns + `, true`
 	u, created, err := s.put(ctx, q, in)
@@ -100,8 +100,8 @@ func (s *Store) Upsert(ctx context.Context, in auth.NewUser) (auth.User, bool, e
 	if in.Subject == "" {
 		return auth.User{}, false, errors.New("postgres: empty subject")
 	}
-	const q = `INSERT INTO auth_users AS u (subject, email, email_verified, full_name, avatar_url, role, plan)
-VALUES ($1, $2, $7, $3, $4, $5, $6)
+	const q = `INSERT INTO auth_users AS u (subject, email, email_verified, full_name, avatar_url, role)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (subject) DO UPDATE SET (email, email_verified, full_name, avatar_url, updated_at) = (
 	SELECT n.email, n.email_verified, n.full_name, n.avatar_url,
 		CASE WHEN (n.email, n.email_verified, n.full_name, n.avatar_url)
@@ -122,7 +122,7 @@ RETURNING ` + columns + `, (xmax = 0)`
 // error wraps pgx.ErrNoRows when the insert did nothing.
 func (s *Store) put(ctx context.Context, q string, in auth.NewUser) (auth.User, bool, error) {
 	var created bool
-	u, err := scanUser(s.pool.QueryRow(ctx, q, in.Subject, in.Email, in.FullName, in.AvatarURL, in.Role, in.Plan, in.EmailVerified), &created)
+	u, err := scanUser(s.pool.QueryRow(ctx, q, in.Subject, in.Email, in.EmailVerified, in.FullName, in.AvatarURL, in.Role), &created)
 	if err != nil {
 		return auth.User{}, false, fmt.Errorf("postgres: store user: %w", err)
 	}
@@ -213,17 +213,16 @@ func (s *Store) Update(ctx context.Context, id string, p auth.UserPatch) (auth.U
 		return auth.User{}, auth.ErrNotFound
 	}
 	u, err := scan(s.pool.QueryRow(ctx, `UPDATE auth_users SET
-	email_verified = CASE WHEN $8::boolean IS NOT NULL THEN $8
+	email_verified = CASE WHEN $7::boolean IS NOT NULL THEN $7
 		WHEN $2::text IS DISTINCT FROM email AND $2::text IS NOT NULL THEN false
 		ELSE email_verified END,
 	email = COALESCE($2, email),
 	full_name = COALESCE($3, full_name),
 	avatar_url = COALESCE($4, avatar_url),
 	role = COALESCE($5, role),
-	plan = COALESCE($6, plan),
-	is_active = COALESCE($7, is_active),
+	is_active = COALESCE($6, is_active),
 	updated_at = GREATEST(now(), updated_at)
 WHERE id = $1::uuid
-RETURNING `+columns, id, p.Email, p.FullName, p.AvatarURL, p.Role, p.Plan, p.IsActive, p.EmailVerified))
+RETURNING `+columns, id, p.Email, p.FullName, p.AvatarURL, p.Role, p.IsActive, p.EmailVerified))
 	return u, wrap("update user", err)
 }

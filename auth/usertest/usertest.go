@@ -58,7 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.UserStore) {
 
 func newUser(subject string) auth.NewUser {
 	return auth.NewUser{Subject: subject, Email: subject + "@example.com", FullName: "Name " + subject,
-		AvatarURL: "https://img.example/" + subject, Role: "user", Plan: "free"}
+		AvatarURL: "https://img.example/" + subject, Role: "user"}
 }
 
 func insert(t *testing.T, s auth.UserStore, u auth.NewUser) auth.User {
@@ -80,7 +80,6 @@ func testInsertCreates(t *testing.T, s auth.UserStore) {
 	assert.Equal(t, in.FullName, u.FullName)
 	assert.Equal(t, in.AvatarURL, u.AvatarURL)
 	assert.Equal(t, "user", u.Role)
-	assert.Equal(t, "free", u.Plan)
 	assert.True(t, u.IsActive, "new users are active")
 	assert.False(t, u.CreatedAt.IsZero())
 	assert.Equal(t, time.UTC, u.CreatedAt.Location())
@@ -119,11 +118,10 @@ func testUpsert(t *testing.T, s auth.UserStore) {
 	require.NoError(t, err)
 	require.True(t, created)
 	active := false
-	plan := "pro"
-	_, err = s.Update(t.Context(), u.ID, auth.UserPatch{IsActive: &active, Plan: &plan})
+	_, err = s.Update(t.Context(), u.ID, auth.UserPatch{IsActive: &active})
 	require.NoError(t, err)
 
-	got, created, err := s.Upsert(t.Context(), auth.NewUser{Subject: "sub-1", Email: "new@example.com", Role: "admin", Plan: "free"})
+	got, created, err := s.Upsert(t.Context(), auth.NewUser{Subject: "sub-1", Email: "new@example.com", Role: "admin"})
 	require.NoError(t, err)
 	assert.False(t, created)
 	assert.Equal(t, u.ID, got.ID)
@@ -131,7 +129,6 @@ func testUpsert(t *testing.T, s auth.UserStore) {
 	assert.Equal(t, in.FullName, got.FullName, "empty fields keep the stored value")
 	assert.Equal(t, in.AvatarURL, got.AvatarURL)
 	assert.Equal(t, "user", got.Role, "role is kept")
-	assert.Equal(t, "pro", got.Plan, "plan is kept")
 	assert.False(t, got.IsActive, "state is kept")
 	assert.False(t, got.UpdatedAt.Before(u.UpdatedAt))
 }
@@ -228,7 +225,7 @@ func testNotFound(t *testing.T, s auth.UserStore) {
 
 func testAwkwardValues(t *testing.T, s auth.UserStore) {
 	for i, subject := range []string{"user_2abc|github", "ünïcødé-🙂", "a/../b", strings.Repeat("s", 500), "with space", "quote'\""} {
-		in := auth.NewUser{Subject: subject, Email: fmt.Sprintf("Ünï%d@Example.com", i), FullName: "Zoë 🙂 O'Brien", AvatarURL: "", Role: "user", Plan: "free"}
+		in := auth.NewUser{Subject: subject, Email: fmt.Sprintf("Ünï%d@Example.com", i), FullName: "Zoë 🙂 O'Brien", AvatarURL: "", Role: "user"}
 		u := insert(t, s, in)
 		got, err := s.GetBySubject(t.Context(), subject)
 		require.NoError(t, err)
@@ -240,7 +237,7 @@ func testAwkwardValues(t *testing.T, s auth.UserStore) {
 
 func testUpdate(t *testing.T, s auth.UserStore) {
 	u := insert(t, s, newUser("sub-1"))
-	name, avatar, role, plan, email := "New Name", "https://img.example/new", "admin", "enterprise", "x@example.com"
+	name, avatar, role, email := "New Name", "https://img.example/new", "admin", "x@example.com"
 	active := false
 	got, err := s.Update(t.Context(), u.ID, auth.UserPatch{FullName: &name})
 	require.NoError(t, err)
@@ -249,11 +246,10 @@ func testUpdate(t *testing.T, s auth.UserStore) {
 	assert.Equal(t, u.CreatedAt, got.CreatedAt)
 	assert.False(t, got.UpdatedAt.Before(u.UpdatedAt))
 
-	got, err = s.Update(t.Context(), u.ID, auth.UserPatch{AvatarURL: &avatar, Role: &role, Plan: &plan, IsActive: &active, Email: &email})
+	got, err = s.Update(t.Context(), u.ID, auth.UserPatch{AvatarURL: &avatar, Role: &role, IsActive: &active, Email: &email})
 	require.NoError(t, err)
 	assert.Equal(t, avatar, got.AvatarURL)
 	assert.Equal(t, role, got.Role)
-	assert.Equal(t, plan, got.Plan)
 	assert.Equal(t, email, got.Email)
 	assert.False(t, got.IsActive)
 	assert.Equal(t, name, got.FullName)
@@ -331,7 +327,7 @@ func testListPages(t *testing.T, s auth.UserStore) {
 
 func testListSearch(t *testing.T, s auth.UserStore) {
 	mk := func(sub, email, name string) {
-		insert(t, s, auth.NewUser{Subject: sub, Email: email, FullName: name, Role: "user", Plan: "free"})
+		insert(t, s, auth.NewUser{Subject: sub, Email: email, FullName: name, Role: "user"})
 	}
 	mk("1", "ada@example.com", "Ada Lovelace")
 	mk("2", "grace@navy.mil", "Grace Hopper")
