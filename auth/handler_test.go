@@ -26,11 +26,13 @@ type handlerBundle struct {
 func setupHandler(t *testing.T) *handlerBundle {
 	t.Helper()
 	b := setupMiddleware(t, auth.UsersConfig{SeedRoleFromToken: true})
-	h, err := auth.NewHandler(b.users)
+	me, err := auth.NewHandler(b.users, auth.HandlerConfig{})
+	require.NoError(t, err)
+	admin, err := auth.NewAdminHandler(b.users, auth.HandlerConfig{})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("/app/", http.StripPrefix("/app", httpx.Chain(h.MeRoutes(), b.authn.Authenticate)))
-	mux.Handle("/admin/", http.StripPrefix("/admin", httpx.Chain(h.AdminRoutes(), b.authn.Authenticate, auth.RequireRole("admin"))))
+	mux.Handle("/app/users/", http.StripPrefix("/app/users", httpx.Chain(me, b.authn.Authenticate)))
+	mux.Handle("/admin/users/", http.StripPrefix("/admin/users", httpx.Chain(admin, b.authn.Authenticate, auth.RequireRole("admin"))))
 	return &handlerBundle{mwBundle: b, srv: httpx.Chain(mux, httpx.MuxErrors),
 		admin: b.iss.Token(t, "ES256", authtest.Claims{"sub": "admin", "email": "admin@example.com", "role": "admin"})}
 }
@@ -123,22 +125,22 @@ func TestHandlerAdmin(t *testing.T) {
 		ids = append(ids, me["id"].(string))
 	}
 	userTok := b.iss.Token(t, "ES256", authtest.Claims{"sub": "u0"})
-	w, _ := b.do(t, "GET", "/admin/users", userTok, nil)
+	w, _ := b.do(t, "GET", "/admin/users/", userTok, nil)
 	require.Equal(t, http.StatusForbidden, w.Code, "users are not admins")
 
-	w, list := b.do(t, "GET", "/admin/users?page=1&page_size=2", b.admin, nil)
+	w, list := b.do(t, "GET", "/admin/users/?page=1&page_size=2", b.admin, nil)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.EqualValues(t, 6, list["total"], "five users and the admin")
 	assert.EqualValues(t, 3, list["pages"])
 	assert.Len(t, list["items"], 2)
 
-	w, list = b.do(t, "GET", "/admin/users?search=USER3", b.admin, nil)
+	w, list = b.do(t, "GET", "/admin/users/?search=USER3", b.admin, nil)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.EqualValues(t, 1, list["total"])
 
-	w, _ = b.do(t, "GET", "/admin/users?is_active=maybe", b.admin, nil)
+	w, _ = b.do(t, "GET", "/admin/users/?is_active=maybe", b.admin, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, w.Code)
-	w, _ = b.do(t, "GET", "/admin/users?page_size=101", b.admin, nil)
+	w, _ = b.do(t, "GET", "/admin/users/?page_size=101", b.admin, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 
 	w, u := b.do(t, "GET", "/admin/users/"+ids[1], b.admin, nil)
@@ -163,7 +165,7 @@ func TestHandlerAdmin(t *testing.T) {
 	assert.Equal(t, false, u["is_active"])
 	w, _ = b.do(t, "GET", "/app/users/me", userTok, nil)
 	require.Equal(t, http.StatusForbidden, w.Code, "a deactivated user's token gets 403 at once")
-	w, list = b.do(t, "GET", "/admin/users?is_active=false", b.admin, nil)
+	w, list = b.do(t, "GET", "/admin/users/?is_active=false", b.admin, nil)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.EqualValues(t, 1, list["total"])
 
@@ -193,7 +195,9 @@ func TestHandlerAdmin(t *testing.T) {
 
 func TestConstructorsValidate(t *testing.T) {
 	t.Parallel()
-	_, err := auth.NewHandler(nil)
+	_, err := auth.NewHandler(nil, auth.HandlerConfig{})
+	require.Error(t, err)
+	_, err = auth.NewAdminHandler(nil, auth.HandlerConfig{})
 	require.Error(t, err)
 	_, err = auth.NewAuthenticator(nil, auth.AuthenticatorConfig{})
 	require.Error(t, err)
@@ -203,4 +207,10 @@ func TestConstructorsValidate(t *testing.T) {
 	require.ErrorContains(t, err, "AdminRole")
 }
 
-func memoryStore() auth.UserStore { return memory.New(memory.Config{}) }
+func memoryStore() auth.UserStore {
+	s, err := memory.New(memory.Config{})
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

@@ -217,9 +217,15 @@ func Subject(r *http.Request) (string, bool) {
 	return "", false
 }
 
+// UserID is the function other blocks take as their HandlerConfig.UserID,
+// "the signed-in user" (an [httpx.UserIDFunc]), so that they never import
+// auth.
+var _ httpx.UserIDFunc = UserID
+
 // UserID returns the caller's local user ID: the ID of the [User] that
 // Authenticate with Users put in the context or, without a user store,
-// the token's subject. Without a caller (or behind an Authenticator with
+// the token's subject. It is an [httpx.UserIDFunc]: pass it as the
+// HandlerConfig.UserID of the blocks that scope data to a user. Without a caller (or behind an Authenticator with
 // Users that has not loaded the user) it returns an [*httpx.Error] that
 // answers 401.
 func UserID(r *http.Request) (string, error) {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/authtest"
-	"github.com/omnistack/omnistack/auth/memory"
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,7 +33,7 @@ func setupMiddleware(t *testing.T, ucfg auth.UsersConfig) *mwBundle {
 	b.iss, v = setupVerifier(t, nil)
 	ucfg.OnCreated = func(context.Context, auth.User) { b.created.Add(1) }
 	var err error
-	b.users, err = auth.NewUsers(memory.New(memory.Config{}), ucfg)
+	b.users, err = auth.NewUsers(memoryStore(), ucfg)
 	require.NoError(t, err)
 	counting := auth.VerifierFunc(func(ctx context.Context, tok string) (*auth.Principal, error) {
 		b.verifs.Add(1)

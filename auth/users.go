@@ -259,7 +259,7 @@ func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
 		u, err = s.promote(ctx, u)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("auth: ensure user: %w", err)
+		return User{}, wrap("ensure user", err)
 	}
 	if verified {
 		s.emailVerified(ctx, u)
@@ -285,19 +285,19 @@ func (s *Users) Sync(ctx context.Context, id Identity) (User, bool, error) {
 	}
 	prev, err := s.store.GetBySubject(ctx, id.Subject)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return User{}, false, fmt.Errorf("auth: sync user: %w", err)
+		return User{}, false, wrap("sync user", err)
 	}
 	wasVerified := err == nil && prev.EmailVerified
 	u, created, err := s.store.Upsert(ctx, s.newUser(id, ""))
 	if err != nil {
-		return User{}, false, fmt.Errorf("auth: sync user: %w", err)
+		return User{}, false, wrap("sync user", err)
 	}
 	if created {
 		s.created(ctx, u)
 		return u, true, nil
 	}
 	if u, err = s.promote(ctx, u); err != nil {
-		return User{}, false, fmt.Errorf("auth: sync user: grant admin: %w", err)
+		return User{}, false, wrap("sync user: grant admin", err)
 	}
 	if u.EmailVerified && !wasVerified {
 		s.emailVerified(ctx, u)
@@ -311,7 +311,7 @@ func (s *Users) Sync(ctx context.Context, id Identity) (User, bool, error) {
 func (s *Users) DeactivateSubject(ctx context.Context, subject string) (User, error) {
 	u, err := s.store.GetBySubject(ctx, subject)
 	if err != nil {
-		return User{}, fmt.Errorf("auth: deactivate %q: %w", subject, err)
+		return User{}, wrap("deactivate user", err)
 	}
 	return s.SetActive(ctx, "", u.ID, false)
 }
@@ -326,7 +326,7 @@ func (s *Users) SetActive(ctx context.Context, actorID, id string, active bool) 
 func (s *Users) Get(ctx context.Context, id string) (User, error) {
 	u, err := s.store.Get(ctx, canonicalID(id))
 	if err != nil {
-		return User{}, fmt.Errorf("auth: get user: %w", err)
+		return User{}, wrap("get user", err)
 	}
 	return u, nil
 }
@@ -335,7 +335,7 @@ func (s *Users) Get(ctx context.Context, id string) (User, error) {
 func (s *Users) List(ctx context.Context, q UserQuery) ([]User, int, error) {
 	users, total, err := s.store.List(ctx, q)
 	if err != nil {
-		return nil, 0, fmt.Errorf("auth: list users: %w", err)
+		return nil, 0, wrap("list users", err)
 	}
 	return users, total, nil
 }
@@ -352,9 +352,18 @@ func (s *Users) Update(ctx context.Context, actorID, id string, p UserPatch) (Us
 	}
 	u, err := s.store.Update(ctx, id, p)
 	if err != nil {
-		return User{}, fmt.Errorf("auth: update user: %w", err)
+		return User{}, wrap("update user", err)
 	}
 	return u, nil
+}
+
+// wrap names the operation of a store error. [ErrNotFound] passes as it
+// is: its message says "auth:" already.
+func wrap(op string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("auth: %s: %w", op, err)
 }
 
 // canonicalID is id in the canonical lower-case form when it is a UUID:

@@ -298,7 +298,7 @@ func (v *JWTVerifier) Close() error {
 // authorized party. Errors are [*TokenError] values.
 func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	if raw == "" {
-		return nil, &TokenError{Reason: ReasonInvalid, Err: ErrNoToken}
+		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("empty token")}
 	}
 	if len(raw) > maxTokenBytes {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token is too long")}

@@ -9,7 +9,10 @@ import (
 )
 
 func ExampleNew() {
-	store := memory.New(memory.Config{})
+	store, err := memory.New(memory.Config{})
+	if err != nil {
+		panic(err)
+	}
 	users, _ := auth.NewUsers(store, auth.UsersConfig{})
 	ctx := context.Background()
 	u, created, _ := users.Sync(ctx, auth.Identity{Subject: "user_1", Email: "ada@example.com", Name: "Ada"})

@@ -5,7 +5,7 @@ package memory
 import (
 	"cmp"
 	"context"
-	"fmt"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -32,12 +32,13 @@ type Store struct {
 
 var _ auth.UserStore = (*Store)(nil)
 
-// New returns an empty store.
-func New(cfg Config) *Store {
+// New returns an empty store. It returns no error today; the signature is
+// the one every provider's New has.
+func New(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Store{now: cfg.Now, byID: map[string]*auth.User{}, bySubject: map[string]*auth.User{}}
+	return &Store{now: cfg.Now, byID: map[string]*auth.User{}, bySubject: map[string]*auth.User{}}, nil
 }
 
 func (s *Store) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -57,7 +58,7 @@ func (s *Store) put(ctx context.Context, in auth.NewUser, update bool) (auth.Use
 		return auth.User{}, false, err
 	}
 	if in.Subject == "" {
-		return auth.User{}, false, fmt.Errorf("memory: empty subject")
+		return auth.User{}, false, errors.New("auth/memory: store user: empty subject")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -35,6 +35,10 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrate.Up(ctx, pool, Migrations())
 }
 
+// Config tunes a Store. It has no fields yet: the zero value is the only
+// one, and it is there so that options can come without changing [New].
+type Config struct{}
+
 // Store is a UserStore on a pgx pool. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
@@ -43,9 +47,9 @@ type Store struct {
 var _ auth.UserStore = (*Store)(nil)
 
 // New returns a store on pool; run [Migrate] first.
-func New(pool *pgxpool.Pool) (*Store, error) {
+func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 	if pool == nil {
-		return nil, errors.New("postgres: New: nil pool")
+		return nil, errors.New("auth/postgres: New: nil pool")
 	}
 	return &Store{pool: pool}, nil
 }
@@ -80,7 +84,7 @@ func scan(row pgx.Row) (auth.User, error) {
 // not).
 func (s *Store) Insert(ctx context.Context, in auth.NewUser) (auth.User, bool, error) {
 	if in.Subject == "" {
-		return auth.User{}, false, errors.New("postgres: empty subject")
+		return auth.User{}, false, errors.New("auth/postgres: empty subject")
 	}
 	const q = `INSERT INTO auth_users (subject, email, email_verified, full_name, avatar_url, role)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -98,7 +102,7 @@ RETURNING ` + columns + `, true`
 // version and the locking transaction's ID on an updated one.
 func (s *Store) Upsert(ctx context.Context, in auth.NewUser) (auth.User, bool, error) {
 	if in.Subject == "" {
-		return auth.User{}, false, errors.New("postgres: empty subject")
+		return auth.User{}, false, errors.New("auth/postgres: empty subject")
 	}
 	const q = `INSERT INTO auth_users AS u (subject, email, email_verified, full_name, avatar_url, role)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -124,7 +128,7 @@ func (s *Store) put(ctx context.Context, q string, in auth.NewUser) (auth.User, 
 	var created bool
 	u, err := scanUser(s.pool.QueryRow(ctx, q, in.Subject, in.Email, in.EmailVerified, in.FullName, in.AvatarURL, in.Role), &created)
 	if err != nil {
-		return auth.User{}, false, fmt.Errorf("postgres: store user: %w", err)
+		return auth.User{}, false, fmt.Errorf("auth/postgres: store user: %w", err)
 	}
 	return u, created, nil
 }
@@ -155,7 +159,7 @@ func wrap(op string, err error) error {
 	if err == nil || errors.Is(err, auth.ErrNotFound) {
 		return err
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	return fmt.Errorf("auth/postgres: %s: %w", op, err)
 }
 
 // escapeLike makes s match literally inside a LIKE pattern.
@@ -183,7 +187,7 @@ func (s *Store) List(ctx context.Context, q auth.UserQuery) ([]auth.User, int, e
 ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %d`, strings.Join(where, " AND "), limit, max(q.Offset, 0))
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+		return nil, 0, fmt.Errorf("auth/postgres: list users: %w", err)
 	}
 	defer rows.Close()
 	users := []auth.User{}
@@ -191,17 +195,17 @@ ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %d`, strings.Join(where, " AND
 	for rows.Next() {
 		u, err := scanUser(rows, &total)
 		if err != nil {
-			return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+			return nil, 0, fmt.Errorf("auth/postgres: list users: %w", err)
 		}
 		users = append(users, u)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+		return nil, 0, fmt.Errorf("auth/postgres: list users: %w", err)
 	}
 	if len(users) == 0 && q.Offset > 0 {
 		// Past the last page: count separately.
 		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM auth_users WHERE `+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("postgres: count users: %w", err)
+			return nil, 0, fmt.Errorf("auth/postgres: count users: %w", err)
 		}
 	}
 	return users, total, nil

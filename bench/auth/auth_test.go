@@ -122,13 +122,19 @@ func BenchmarkAuthenticateUsers(b *testing.B) {
 		name string
 		new  func(b *testing.B) auth.UserStore
 	}{
-		{"memory", func(*testing.B) auth.UserStore { return memory.New(memory.Config{}) }},
+		{"memory", func(b *testing.B) auth.UserStore {
+			s, err := memory.New(memory.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		}},
 		{"postgres", func(b *testing.B) auth.UserStore {
 			pool := testenv.Postgres(b)
 			if err := postgres.Migrate(b.Context(), pool); err != nil {
 				b.Fatal(err)
 			}
-			s, err := postgres.New(pool)
+			s, err := postgres.New(pool, postgres.Config{})
 			if err != nil {
 				b.Fatal(err)
 			}
