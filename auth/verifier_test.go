@@ -1,35 +1,40 @@
 package auth_test
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/authtest"
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+// testNow is the time of the test clocks, which tests advance only when
+// they say so.
+var testNow = fakeclock.Start
 
-func fixedNow() time.Time { return testNow }
+func newClock() *fakeclock.Clock { return fakeclock.New(testNow) }
 
 // setupVerifier returns an issuer and a verifier trusting it (secret and
-// JWKS), both on the fixed test clock; cfg tweaks the verifier Config.
+// JWKS), both on a test clock at testNow; cfg tweaks the verifier Config.
 func setupVerifier(t *testing.T, cfg func(*auth.Config)) (*authtest.Issuer, *auth.JWTVerifier) {
 	t.Helper()
-	iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+	clock := newClock()
+	iss := authtest.NewIssuer(t, authtest.Options{Now: clock.Now})
 	c := iss.Config()
-	c.Now = fixedNow
+	c.Now = clock.Now
 	c.Logger = nil
 	if cfg != nil {
 		cfg(&c)
@@ -321,11 +326,11 @@ func TestPresets(t *testing.T) {
 	t.Parallel()
 	t.Run("supabase", func(t *testing.T) {
 		t.Parallel()
-		iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow, JWKSPath: "/auth/v1/.well-known/jwks.json", IssuerPath: "/auth/v1"})
+		iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now, JWKSPath: "/auth/v1/.well-known/jwks.json", IssuerPath: "/auth/v1"})
 		cfg := auth.SupabaseConfig(iss.ServerURL()+"/", iss.Secret())
 		assert.Equal(t, iss.JWKSURL(), cfg.JWKSURL)
 		assert.Equal(t, iss.URL(), cfg.Issuer)
-		cfg.Now, cfg.HTTPClient = fixedNow, iss.Client()
+		cfg.Now, cfg.HTTPClient = newClock().Now, iss.Client()
 		v, err := auth.NewVerifier(cfg)
 		require.NoError(t, err)
 		defer v.Close()
@@ -344,10 +349,10 @@ func TestPresets(t *testing.T) {
 	})
 	t.Run("clerk", func(t *testing.T) {
 		t.Parallel()
-		iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+		iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
 		cfg := auth.ClerkConfig(iss.URL(), "http://localhost:3000")
 		assert.Equal(t, iss.JWKSURL(), cfg.JWKSURL)
-		cfg.Now, cfg.HTTPClient = fixedNow, iss.Client()
+		cfg.Now, cfg.HTTPClient = newClock().Now, iss.Client()
 		v, err := auth.NewVerifier(cfg)
 		require.NoError(t, err)
 		defer v.Close()
@@ -378,43 +383,75 @@ func TestJWKSRotation(t *testing.T) {
 	require.NoError(t, err, "the previous key stays valid while published")
 }
 
+// inBubble returns a verifier of iss built inside the calling
+// testing/synctest bubble: the JWKS is fetched in process, so the
+// bubble's clock drives its refresh and its limiter. Tokens are checked
+// against testNow.
+func inBubble(t *testing.T, iss *authtest.Issuer, cfg func(*auth.Config)) *auth.JWTVerifier {
+	t.Helper()
+	c := iss.Config()
+	c.Now = newClock().Now
+	c.HTTPClient = &http.Client{Transport: iss.Transport()}
+	if cfg != nil {
+		cfg(&c)
+	}
+	v, err := auth.NewVerifier(c)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	return v
+}
+
 func TestJWKSEndpointDownKeepsCachedKeys(t *testing.T) {
 	t.Parallel()
-	iss, v := setupVerifier(t, func(c *auth.Config) { c.RefreshInterval = 5 * time.Millisecond })
-	tok := iss.Token(t, "RS256", nil)
-	iss.SetDown(true)
-	before := iss.Fetches()
-	// Background refreshes fail against the outage...
-	require.Eventually(t, func() bool { return iss.Fetches() >= before+3 }, 10*time.Second, time.Millisecond)
-	// ...and an unknown kid forces one more failing fetch.
-	_, err := v.Verify(t.Context(), iss.SignWith(t, iss.NewKey(t, "RS256"), iss.Claims(nil)))
-	require.ErrorIs(t, err, auth.ErrInvalidToken)
-	p, err := v.Verify(t.Context(), tok)
-	require.NoError(t, err, "cached keys still verify while the endpoint is down")
-	assert.Equal(t, "user-1", p.Subject)
-	iss.SetDown(false)
+	iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
+	synctest.Test(t, func(t *testing.T) {
+		v := inBubble(t, iss, func(c *auth.Config) { c.RefreshInterval = time.Minute })
+		tok := iss.Token(t, "RS256", nil)
+		iss.SetDown(true)
+		before := iss.Fetches()
+		// Three background refreshes fail against the outage...
+		time.Sleep(3*time.Minute + time.Second)
+		synctest.Wait()
+		require.Equal(t, before+3, iss.Fetches(), "one refresh per RefreshInterval")
+		// ...and an unknown kid forces one more failing fetch.
+		_, err := v.Verify(t.Context(), iss.SignWith(t, iss.NewKey(t, "RS256"), iss.Claims(nil)))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+		assert.Equal(t, before+4, iss.Fetches())
+		p, err := v.Verify(t.Context(), tok)
+		require.NoError(t, err, "cached keys still verify while the endpoint is down")
+		assert.Equal(t, "user-1", p.Subject)
+	})
 }
 
 func TestJWKSUnknownKIDFloodIsRateLimited(t *testing.T) {
 	t.Parallel()
-	iss, v := setupVerifier(t, nil)
-	before := iss.Fetches()
+	iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
 	unknown := iss.NewKey(t, "ES256")
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range 200 {
-		wg.Go(func() {
-			k := *unknown
-			k.ID = "forged-" + strings.Repeat("x", i%7) + string(rune('a'+i%26))
-			_, err := v.Verify(context.Background(), iss.SignWith(t, &k, iss.Claims(nil)))
-			assert.ErrorIs(t, err, auth.ErrInvalidToken)
-		})
+	forged := make([]string, 200)
+	for i := range forged {
+		k := *unknown
+		k.ID = fmt.Sprintf("forged-%d", i)
+		forged[i] = iss.SignWith(t, &k, iss.Claims(nil))
 	}
-	wg.Wait()
-	assert.LessOrEqual(t, iss.Fetches()-before, 1, "at most one refetch per UnknownKIDInterval")
-	assert.Less(t, time.Since(start), 10*time.Second, "rejections do not queue behind the limiter")
-	_, err := v.Verify(t.Context(), iss.Token(t, "ES256", nil))
-	require.NoError(t, err, "known keys keep working")
+	synctest.Test(t, func(t *testing.T) {
+		v := inBubble(t, iss, nil)
+		before := iss.Fetches()
+		start := time.Now()
+		var wg sync.WaitGroup
+		for _, tok := range forged {
+			wg.Go(func() {
+				_, err := v.Verify(t.Context(), tok)
+				assert.ErrorIs(t, err, auth.ErrInvalidToken)
+			})
+		}
+		wg.Wait()
+		assert.LessOrEqual(t, iss.Fetches()-before, 1, "at most one refetch per UnknownKIDInterval")
+		// The bubble's clock moves only when every goroutine waits: an
+		// unchanged clock proves no rejection queued behind the limiter.
+		assert.Equal(t, start, time.Now(), "rejections do not wait for the limiter")
+		_, err := v.Verify(t.Context(), iss.Token(t, "ES256", nil))
+		require.NoError(t, err, "known keys keep working")
+	})
 }
 
 func TestVerifierCloseIsIdempotent(t *testing.T) {
@@ -426,31 +463,29 @@ func TestVerifierCloseIsIdempotent(t *testing.T) {
 
 func TestJWKSDownAtStart(t *testing.T) {
 	t.Parallel()
-	iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+	iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
 	iss.SetDown(true)
-	cfg := iss.Config()
-	cfg.Now = fixedNow
-	cfg.UnknownKIDInterval = 10 * time.Millisecond
-	v, err := auth.NewVerifier(cfg)
-	require.NoError(t, err, "an unreachable JWKS does not fail construction")
-	defer v.Close()
 	tok := iss.Token(t, "ES256", nil)
-	_, err = v.Verify(t.Context(), tok)
-	require.ErrorIs(t, err, auth.ErrInvalidToken, "no keys yet")
-	iss.SetDown(false)
-	require.Eventually(t, func() bool {
+	synctest.Test(t, func(t *testing.T) {
+		v := inBubble(t, iss, func(c *auth.Config) { c.UnknownKIDInterval = time.Minute })
 		_, err := v.Verify(t.Context(), tok)
-		return err == nil
-	}, 10*time.Second, 5*time.Millisecond, "keys are fetched once the endpoint is back")
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "no keys yet")
+		iss.SetDown(false)
+		_, err = v.Verify(t.Context(), tok)
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "the next refetch waits for UnknownKIDInterval")
+		time.Sleep(time.Minute)
+		_, err = v.Verify(t.Context(), tok)
+		require.NoError(t, err, "keys are fetched once the endpoint is back and the limiter allows")
+	})
 }
 
 // An organization's admin is not a platform admin: any Clerk user can
 // create an organization and hold its admin role.
 func TestClerkOrganizationRoleIsNotAPlatformRole(t *testing.T) {
 	t.Parallel()
-	iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+	iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
 	cfg := auth.ClerkConfig(iss.URL())
-	cfg.Now, cfg.HTTPClient = fixedNow, iss.Client()
+	cfg.Now, cfg.HTTPClient = newClock().Now, iss.Client()
 	v, err := auth.NewVerifier(cfg)
 	require.NoError(t, err)
 	defer v.Close()
@@ -506,4 +541,21 @@ func TestVerifyEmailVerifiedClaim(t *testing.T) {
 			assert.Equal(t, tt.want, p.EmailVerified)
 		})
 	}
+}
+
+func TestVerifyReadsConfigNow(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	iss, v := setupVerifier(t, func(c *auth.Config) { c.Now = clock.Now })
+	tok := iss.Token(t, "ES256", nil) // exp: testNow + 1h
+	_, err := v.Verify(t.Context(), tok)
+	require.NoError(t, err)
+	clock.Advance(time.Hour + 4*time.Second)
+	_, err = v.Verify(t.Context(), tok)
+	require.NoError(t, err, "within the 5s leeway")
+	clock.Advance(time.Second)
+	_, err = v.Verify(t.Context(), tok)
+	te, ok := errors.AsType[*auth.TokenError](err)
+	require.True(t, ok, "got %v", err)
+	assert.Equal(t, auth.ReasonExpired, te.Reason)
 }

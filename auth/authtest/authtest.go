@@ -64,6 +64,7 @@ type Options struct {
 // Issuer is a token issuer for tests. It is safe for concurrent use.
 type Issuer struct {
 	srv    *httptest.Server
+	mux    *http.ServeMux
 	opts   Options
 	secret []byte
 
@@ -91,9 +92,9 @@ func NewIssuer(t testing.TB, opts Options) *Issuer {
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		i.Rotate(t, alg)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+opts.JWKSPath, i.serveJWKS)
-	i.srv = httptest.NewServer(mux)
+	i.mux = http.NewServeMux()
+	i.mux.HandleFunc("GET "+opts.JWKSPath, i.serveJWKS)
+	i.srv = httptest.NewServer(i.mux)
 	t.Cleanup(i.srv.Close)
 	return i
 }
@@ -112,6 +113,26 @@ func (i *Issuer) Secret() []byte { return slices.Clone(i.secret) }
 
 // Client is an HTTP client for the test server.
 func (i *Issuer) Client() *http.Client { return i.srv.Client() }
+
+// Transport returns an http.RoundTripper that answers requests from the
+// issuer's handler in process, without a connection: for verifiers that
+// run inside a testing/synctest bubble, whose clock would not move while
+// a goroutine waits on the network. Use it as the Transport of
+// Config.HTTPClient.
+func (i *Issuer) Transport() http.RoundTripper { return inProcess{i.mux} }
+
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	w := httptest.NewRecorder()
+	t.h.ServeHTTP(w, r)
+	resp := w.Result()
+	resp.Request = r
+	return resp, nil
+}
 
 // Config returns a verifier Config that trusts this issuer: its JWKS, its
 // HS256 secret and its iss.
