@@ -122,9 +122,9 @@ func (f VerifierFunc) Verify(ctx context.Context, token string) (*Principal, err
 	return f(ctx, token)
 }
 
-// requestAuth is what the middleware learnt about a request. It is created
-// once per request by the first auth middleware and completed by later
-// ones (the request runs them in sequence).
+// requestAuth is what the middleware learnt about a request. Each auth
+// middleware that learns something puts a new one in the context; none is
+// changed once there.
 type requestAuth struct {
 	principal *Principal
 	err       error // why the token was rejected, when it was
@@ -136,23 +136,8 @@ type requestAuth struct {
 
 type ctxKey struct{}
 
-// authContext carries a requestAuth: one allocation where
-// context.WithValue and the state would take two.
-type authContext struct {
-	context.Context
-	state requestAuth
-}
-
-func (c *authContext) Value(key any) any {
-	if key == (ctxKey{}) {
-		return &c.state
-	}
-	return c.Context.Value(key)
-}
-
-func withState(ctx context.Context, s requestAuth) (context.Context, *requestAuth) {
-	c := &authContext{Context: ctx, state: s}
-	return c, &c.state
+func withState(ctx context.Context, s *requestAuth) context.Context {
+	return context.WithValue(ctx, ctxKey{}, s)
 }
 
 func stateFrom(ctx context.Context) *requestAuth {
@@ -180,13 +165,11 @@ func UserFrom(ctx context.Context) (User, bool) {
 // WithPrincipal returns ctx carrying p, for tests and for callers that
 // verify tokens themselves (a job that runs on behalf of a user).
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	ctx, _ = withState(ctx, requestAuth{principal: p})
-	return ctx
+	return withState(ctx, &requestAuth{principal: p})
 }
 
 // WithUser returns ctx carrying p and the local user u, whose stored role
 // then decides [CheckRole].
 func WithUser(ctx context.Context, p *Principal, u User) context.Context {
-	ctx, _ = withState(ctx, requestAuth{principal: p, user: &u})
-	return ctx
+	return withState(ctx, &requestAuth{principal: p, user: &u})
 }

@@ -46,16 +46,7 @@ func NewAuthenticator(v Verifier, cfg AuthenticatorConfig) (*Authenticator, erro
 // BearerToken returns the token of an "Authorization: Bearer <token>"
 // header; the scheme is matched case-insensitively. It returns "" when
 // the header is missing or holds another scheme.
-func BearerToken(r *http.Request) string { return bearer(authorization(r)) }
-
-// authorization is r.Header.Get("Authorization") without the
-// canonicalization of a key that is canonical already.
-func authorization(r *http.Request) string {
-	if v := r.Header["Authorization"]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
+func BearerToken(r *http.Request) string { return bearer(r.Header.Get("Authorization")) }
 
 func bearer(h string) string {
 	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
@@ -80,7 +71,7 @@ func (a *Authenticator) identifyWith(r *http.Request, s *requestAuth) (*Principa
 }
 
 func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
-	h := authorization(r)
+	h := r.Header.Get("Authorization")
 	if h == "" {
 		return nil, ErrNoToken
 	}
@@ -132,20 +123,13 @@ func (a *Authenticator) check(r *http.Request, s *requestAuth) (*Principal, *Use
 // deactivated user 403 FORBIDDEN.
 func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := stateFrom(r.Context())
-		p, u, err := a.check(r, s)
+		p, u, err := a.check(r, stateFrom(r.Context()))
 		if err != nil {
 			httpx.WriteError(w, r, httpError(err))
 			return
 		}
-		if s != nil {
-			// Set by Optional earlier in this request: complete it in place.
-			s.principal, s.user, s.managed = p, u, a.users != nil
-		} else {
-			ctx, _ := withState(r.Context(), requestAuth{principal: p, user: u, managed: a.users != nil})
-			r = r.WithContext(ctx)
-		}
-		next.ServeHTTP(w, r)
+		ctx := withState(r.Context(), &requestAuth{principal: p, user: u, managed: a.users != nil})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -158,8 +142,7 @@ func (a *Authenticator) Optional(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if stateFrom(r.Context()) == nil {
 			p, err := a.identify(r)
-			ctx, _ := withState(r.Context(), requestAuth{principal: p, err: err, managed: a.users != nil})
-			r = r.WithContext(ctx)
+			r = r.WithContext(withState(r.Context(), &requestAuth{principal: p, err: err, managed: a.users != nil}))
 		}
 		next.ServeHTTP(w, r)
 	})

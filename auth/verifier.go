@@ -395,84 +395,32 @@ func tokenError(err error) *TokenError {
 	return &TokenError{Reason: reason, Err: err}
 }
 
-// principal reads the identity out of claims that passed verification, in
-// one pass over them (hashing a dozen claim names per request would cost
-// more than the pass).
+// principal reads the identity out of claims that passed verification.
 func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
-	p := &Principal{Claims: c}
-	var name, fullName, given, family, picture, avatar, image string
-	var meta map[string]any
-	var hasOrg bool
-	var rootsBuf [8]any
-	roots := rootsBuf[:0]
-	if len(v.roles) <= len(rootsBuf) {
-		roots = rootsBuf[:len(v.roles)]
+	p := &Principal{
+		Subject:       str(c["sub"]),
+		Issuer:        str(c["iss"]),
+		Email:         str(c["email"]),
+		EmailVerified: c["email_verified"] == true || c["email_verified"] == "true",
+		Claims:        c,
 	}
-	for k, val := range c {
-		switch k {
-		case "sub":
-			p.Subject = str(val)
-		case "iss":
-			p.Issuer = str(val)
-		case "exp":
-			if exp, ok := val.(float64); ok { // checked by the parser
-				sec, frac := math.Modf(exp)
-				p.ExpiresAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
-			}
-		case "email":
-			p.Email = str(val)
-		case "email_verified":
-			p.EmailVerified = val == true || val == "true"
-		case "name":
-			name = str(val)
-		case "full_name":
-			fullName = str(val)
-		case "given_name":
-			given = str(val)
-		case "family_name":
-			family = str(val)
-		case "picture":
-			picture = str(val)
-		case "avatar_url":
-			avatar = str(val)
-		case "image_url":
-			image = str(val)
-		case "user_metadata":
-			meta, _ = val.(map[string]any)
-		case "o", "org_id":
-			hasOrg = true
-		}
-		for i := range roots {
-			if v.roles[i][0] == k {
-				roots[i] = val
-			}
-		}
+	if exp, ok := c["exp"].(float64); ok { // checked by the parser
+		sec, frac := math.Modf(exp)
+		p.ExpiresAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
 	}
-	p.Name = cmp.Or(name, fullName)
-	if p.Name == "" && (given != "" || family != "") {
-		p.Name = strings.TrimSpace(given + " " + family)
+	meta, _ := c["user_metadata"].(map[string]any) // Supabase: profile only, never trusted
+	p.Name = firstString(c, "name", "full_name")
+	if p.Name == "" {
+		p.Name = strings.TrimSpace(str(c["given_name"]) + " " + str(c["family_name"]))
 	}
-	if p.Name == "" && meta != nil {
+	if p.Name == "" {
 		p.Name = firstString(meta, "full_name", "name")
 	}
-	p.AvatarURL = cmp.Or(picture, avatar, image)
-	if p.AvatarURL == "" && meta != nil {
-		p.AvatarURL = firstString(meta, "avatar_url", "picture")
+	p.AvatarURL = cmp.Or(firstString(c, "picture", "avatar_url", "image_url"), firstString(meta, "avatar_url", "picture"))
+	for _, path := range v.roles {
+		p.Roles = appendStrings(p.Roles, lookup(c[path[0]], path[1:]))
 	}
-	for i, path := range v.roles {
-		var root any
-		if len(roots) > 0 {
-			root = roots[i]
-		} else {
-			root = c[path[0]] // more role claims than the buffer holds
-		}
-		if root != nil {
-			p.Roles = appendStrings(p.Roles, lookup(root, path[1:]))
-		}
-	}
-	if hasOrg {
-		p.Org = org(c)
-	}
+	p.Org = org(c)
 	return p
 }
 
