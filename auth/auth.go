@@ -21,8 +21,8 @@ var (
 	ErrInactive = errors.New("auth: user is deactivated")
 	// ErrForbidden reports a caller without a required role.
 	ErrForbidden = errors.New("auth: missing required role")
-	// ErrSelfDeactivation reports an administrator deactivating their own
-	// account through the admin API.
+	// ErrSelfDeactivation reports a user deactivating their own account
+	// ([Users.Update], [Users.SetActive]).
 	ErrSelfDeactivation = errors.New("auth: cannot deactivate your own account")
 )
 

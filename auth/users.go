@@ -139,7 +139,8 @@ type UsersConfig struct {
 	// webhooks racing for one user may call it more than once: make what
 	// it starts idempotent (a job unique per user).
 	OnEmailVerified func(ctx context.Context, u User)
-	// Logger receives a debug record per created user. Default: discard.
+	// Logger receives a debug record per created user and per address
+	// verified. Default: discard.
 	Logger *slog.Logger
 }
 

@@ -433,14 +433,14 @@ func org(c jwt.MapClaims) *Org {
 		if per := str(v2["per"]); per != "" {
 			o.Permissions = strings.Split(per, ",")
 		}
-	} else {
-		o = Org{ID: str(c["org_id"]), Slug: str(c["org_slug"]), Role: strings.TrimPrefix(str(c["org_role"]), "org:")}
+	} else if id := str(c["org_id"]); id != "" {
+		o = Org{ID: id, Slug: str(c["org_slug"]), Role: strings.TrimPrefix(str(c["org_role"]), "org:")}
 		o.Permissions = appendStrings(nil, c["org_permissions"])
 	}
 	if o.ID == "" {
 		return nil
 	}
-	return &o
+	return new(o)
 }
 
 func str(v any) string {

@@ -1,5 +1,3 @@
-// Package memory is an in-memory [auth.UserStore], for tests and for
-// running without a database. Users live as long as the Store.
 package memory
 
 import (

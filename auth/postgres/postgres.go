@@ -1,10 +1,3 @@
-// Package postgres is an [auth.UserStore] on PostgreSQL through pgx.
-//
-// Its table, auth_users, is created by [Migrate] from embedded
-// migrations. Users are unique by subject; Insert and Upsert are single
-// statements (INSERT ... ON CONFLICT) that re-read the row on conflict, so
-// concurrent first requests and provider webhooks for one subject create
-// exactly one user and never surface a duplicate-key error.
 package postgres
 
 import (
