@@ -15,7 +15,8 @@ import (
 type AuthenticatorConfig struct {
 	// Users, when set, turns every authenticated request into a local
 	// user: created on its first request, refused with 403 when
-	// deactivated, available through [UserFrom] and [UserID].
+	// deactivated, available through [UserFrom] and [UserID]. Its stored
+	// role, not the token's, then decides [RequireRole].
 	Users *Users
 	// Logger receives the detailed cause of rejected tokens at debug
 	// level (never the token). Default: discard.

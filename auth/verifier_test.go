@@ -559,3 +559,33 @@ func TestVerifyReadsConfigNow(t *testing.T) {
 	require.True(t, ok, "got %v", err)
 	assert.Equal(t, auth.ReasonExpired, te.Reason)
 }
+
+// jku and x5u headers name key URLs chosen by whoever made the token: they
+// are never fetched, and the token is checked against the configured keys
+// only.
+func TestVerifyNeverFetchesTokenKeyURLs(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	attacker := authtest.NewIssuer(t, authtest.Options{})
+	k := attacker.Current("RS256")
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, iss.Claims(nil))
+	tok.Header["kid"] = k.ID
+	tok.Header["jku"] = attacker.JWKSURL()
+	tok.Header["x5u"] = attacker.JWKSURL()
+	signed, err := tok.SignedString(k.Signer)
+	require.NoError(t, err)
+
+	_, err = v.Verify(t.Context(), signed)
+	require.ErrorIs(t, err, auth.ErrInvalidToken)
+	assert.Zero(t, attacker.Fetches(), "the token's key URLs are never fetched")
+
+	// The same headers on a token signed with a configured key change nothing.
+	tok = jwt.NewWithClaims(jwt.SigningMethodRS256, iss.Claims(nil))
+	tok.Header["kid"] = iss.Current("RS256").ID
+	tok.Header["jku"] = attacker.JWKSURL()
+	signed, err = tok.SignedString(iss.Current("RS256").Signer)
+	require.NoError(t, err)
+	_, err = v.Verify(t.Context(), signed)
+	require.NoError(t, err)
+	assert.Zero(t, attacker.Fetches())
+}
