@@ -214,3 +214,56 @@ func memoryStore() auth.UserStore {
 	}
 	return s
 }
+
+// A service with its own authentication passes its own UserID: the
+// handlers then read the user from the store and write its errors as
+// they are.
+func TestHandlerCustomUserID(t *testing.T) {
+	t.Parallel()
+	users, err := auth.NewUsers(memoryStore(), auth.UsersConfig{})
+	require.NoError(t, err)
+	u, _, err := users.Sync(t.Context(), auth.Identity{Subject: "s", Email: "s@example.com"})
+	require.NoError(t, err)
+	userID := func(r *http.Request) (string, error) {
+		if id := r.Header.Get("X-User"); id != "" {
+			return id, nil
+		}
+		return "", httpx.Unauthorized("who are you?")
+	}
+	me, err := auth.NewHandler(users, auth.HandlerConfig{UserID: userID})
+	require.NoError(t, err)
+	admin, err := auth.NewAdminHandler(users, auth.HandlerConfig{UserID: userID})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name, method, path, user string
+		h                        http.Handler
+		want                     int
+	}{
+		{"me", "GET", "/me", u.ID, me, http.StatusOK},
+		{"me, upper-case ID", "GET", "/me", strings.ToUpper(u.ID), me, http.StatusOK},
+		{"me, unknown user", "GET", "/me", "00000000-0000-0000-0000-000000000000", me, http.StatusNotFound},
+		{"me, nobody", "GET", "/me", "", me, http.StatusUnauthorized},
+		{"update me, nobody", "PATCH", "/me", "", me, http.StatusUnauthorized},
+		{"deactivate oneself", "POST", "/" + u.ID + "/deactivate", strings.ToUpper(u.ID), admin, http.StatusConflict},
+		{"deactivate, nobody", "POST", "/" + u.ID + "/deactivate", "", admin, http.StatusUnauthorized},
+		{"list", "GET", "/", "", admin, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(`{}`))
+			r.Header.Set("Content-Type", "application/json")
+			if tt.user != "" {
+				r.Header.Set("X-User", tt.user)
+			}
+			w := httptest.NewRecorder()
+			tt.h.ServeHTTP(w, r)
+			require.Equal(t, tt.want, w.Code, w.Body.String())
+			if tt.want == http.StatusOK && tt.h == me {
+				var got auth.User
+				require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+				assert.Equal(t, u.ID, got.ID)
+			}
+		})
+	}
+}
