@@ -21,8 +21,8 @@ var (
 	ErrInactive = errors.New("auth: user is deactivated")
 	// ErrForbidden reports a caller without a required role.
 	ErrForbidden = errors.New("auth: missing required role")
-	// ErrSelfDeactivation reports an administrator deactivating their own
-	// account through the admin API.
+	// ErrSelfDeactivation reports a user deactivating their own account
+	// ([Users.Update], [Users.SetActive]).
 	ErrSelfDeactivation = errors.New("auth: cannot deactivate your own account")
 )
 
@@ -67,8 +67,18 @@ type Principal struct {
 	Email     string
 	Name      string
 	AvatarURL string
-	// Roles come from the claims named by [Config.RoleClaims].
+	// EmailVerified is true only when the token's email_verified claim is
+	// JSON true or the string "true" (Clerk's session token templates may
+	// write either). Nothing else counts: Supabase's user_metadata is
+	// editable by the user and is not read.
+	EmailVerified bool
+	// Roles are the platform roles of the token, from the claims named by
+	// [Config.RoleClaims]. An organization role is never one of them: it
+	// is in Org.
 	Roles []string
+	// Org is the organization the token acts for (Clerk's active
+	// organization), nil when it names none.
+	Org *Org
 	// Issuer is the iss claim; ExpiresAt the exp claim.
 	Issuer    string
 	ExpiresAt time.Time
@@ -76,7 +86,24 @@ type Principal struct {
 	Claims map[string]any
 }
 
-// HasRole reports whether the token grants role.
+// Org is the active organization of a token and the caller's membership
+// in it, read from Clerk's v2 "o" claim ({id, slg, rol, per}) or its v1
+// org_id, org_slug, org_role and org_permissions claims. Any user can
+// create an organization and be its admin, so nothing here is a platform
+// role: check Org.Role only for what is scoped to Org.ID.
+type Org struct {
+	ID   string
+	Slug string
+	// Role is the caller's role in the organization as v2 tokens spell it
+	// ("admin"); v1's "org:admin" loses its "org:" prefix.
+	Role string
+	// Permissions are the caller's permissions in the organization as the
+	// token lists them: v2 permission names ("read", "manage"), v1 keys
+	// ("org:invoices:read").
+	Permissions []string
+}
+
+// HasRole reports whether the token grants the platform role role.
 func (p *Principal) HasRole(role string) bool {
 	return p != nil && slices.Contains(p.Roles, role)
 }
@@ -95,34 +122,22 @@ func (f VerifierFunc) Verify(ctx context.Context, token string) (*Principal, err
 	return f(ctx, token)
 }
 
-// requestAuth is what the middleware learnt about a request. It is created
-// once per request by the first auth middleware and completed by later
-// ones (the request runs them in sequence).
+// requestAuth is what the middleware learnt about a request. Each auth
+// middleware that learns something puts a new one in the context; none is
+// changed once there.
 type requestAuth struct {
 	principal *Principal
 	err       error // why the token was rejected, when it was
 	user      *User
+	// managed is set by an Authenticator with Users: the stored user, not
+	// the token, then decides roles and IDs.
+	managed bool
 }
 
 type ctxKey struct{}
 
-// authContext carries a requestAuth: one allocation where
-// context.WithValue and the state would take two.
-type authContext struct {
-	context.Context
-	state requestAuth
-}
-
-func (c *authContext) Value(key any) any {
-	if key == (ctxKey{}) {
-		return &c.state
-	}
-	return c.Context.Value(key)
-}
-
-func withState(ctx context.Context, s requestAuth) (context.Context, *requestAuth) {
-	c := &authContext{Context: ctx, state: s}
-	return c, &c.state
+func withState(ctx context.Context, s *requestAuth) context.Context {
+	return context.WithValue(ctx, ctxKey{}, s)
 }
 
 func stateFrom(ctx context.Context) *requestAuth {
@@ -150,12 +165,11 @@ func UserFrom(ctx context.Context) (User, bool) {
 // WithPrincipal returns ctx carrying p, for tests and for callers that
 // verify tokens themselves (a job that runs on behalf of a user).
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	ctx, _ = withState(ctx, requestAuth{principal: p})
-	return ctx
+	return withState(ctx, &requestAuth{principal: p})
 }
 
-// WithUser returns ctx carrying p and the local user u.
+// WithUser returns ctx carrying p and the local user u, whose stored role
+// then decides [CheckRole].
 func WithUser(ctx context.Context, p *Principal, u User) context.Context {
-	ctx, _ = withState(ctx, requestAuth{principal: p, user: &u})
-	return ctx
+	return withState(ctx, &requestAuth{principal: p, user: &u})
 }

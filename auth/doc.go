@@ -10,13 +10,29 @@
 // URL, cached, refreshed in the background, refetched at a limited rate
 // when a token names an unknown kid, and kept when the endpoint is down.
 // Algorithms are allow-listed per key type: "none" is never accepted and
-// an HS256 token is never checked against a public key. exp is required;
-// nbf and iat are honoured with a small leeway; issuer, audience and
-// Clerk's authorized party are checked when configured. [SupabaseConfig]
-// and [ClerkConfig] preset all of it for those providers.
+// an HS256 token is never checked against a public key. The registered
+// claims are checked by golang-jwt's own validator: exp is required; nbf
+// and iat are honoured with a small leeway; issuer and audience (any one
+// of Config.Audience) when configured. Verify then checks the subject and
+// Clerk's authorized party. [SupabaseConfig] and [ClerkConfig] preset all
+// of it for those providers.
 //
 //	v, err := auth.NewVerifier(auth.SupabaseConfig("https://abc.supabase.co", nil))
 //	defer v.Close()
+//
+// # Roles
+//
+// Platform roles ([Principal.Roles]) come only from the claims named by
+// [Config.RoleClaims], which must be claims that your backend alone
+// writes. An organization role (Clerk's o.rol or org_role) is never a
+// platform role: any user can create an organization and be its admin. It
+// is in [Principal.Org], for checks scoped to that organization.
+//
+// With a user store the stored role decides: [RequireRole] and [CheckRole]
+// read the local user's role and ignore the token's, so a role changed by
+// an administrator holds on the next request. A token's role seeds the
+// role of the user it creates only with [UsersConfig.SeedRoleFromToken].
+// Without a user store the token's roles decide.
 //
 // # Middleware
 //
@@ -25,9 +41,9 @@
 // WWW-Authenticate challenge and a safe reason ("token expired", "invalid
 // token") when it is missing or bad, and 403 for a deactivated user;
 // [Authenticator.Optional] never rejects; [RequireRole] answers 403
-// without a role. [PrincipalFrom], [UserFrom] and [UserID] read the
-// context; UserID has the func(*http.Request) (string, error) shape other
-// blocks take for the owner of a request.
+// without the role. [PrincipalFrom], [UserFrom] and [UserID] read the
+// context. UserID is an httpx.UserIDFunc: it is the function other blocks
+// take as HandlerConfig.UserID for the signed-in user.
 //
 // # Users
 //
@@ -35,17 +51,47 @@
 // pass auth/usertest). A first request creates its user from the token's
 // claims and a provider webhook calls [Users.Sync]; both are atomic
 // upserts, so racing requests and webhooks create exactly one user, and
-// [UsersConfig.OnCreated] runs once for it. [Handler] serves GET and PATCH
-// /users/me and the admin routes (list with paging, search and is_active,
-// get, patch, deactivate, activate).
+// [UsersConfig.OnCreated] runs once for it. Nobody can deactivate their
+// own account ([ErrSelfDeactivation]), whichever way they spell their ID.
+//
+// [NewHandler] serves the caller's own user (GET and PATCH /me) and
+// [NewAdminHandler] the administrators' routes (list with paging, search
+// and is_active; get, patch, deactivate, activate), each relative to where
+// it is mounted.
+//
+// # Verified e-mail addresses
+//
+// An address is verified only when its identity provider says so: a
+// token's email_verified claim (JSON true or "true",
+// [Principal.EmailVerified]) or a provider webhook passed to [Users.Sync]
+// ([Identity.EmailVerified]). [UsersConfig.AdminEmails] promotes verified
+// addresses only, and an application sends mail only to them: from
+// [UsersConfig.OnCreated] when the user is created verified, else from
+// [UsersConfig.OnEmailVerified] when the stored address becomes verified
+// later.
+//
+// Tokens without email_verified leave the address unverified: such users
+// are not promoted and get no mail until a webhook or a later token
+// reports the address verified. Clerk's default session token carries no
+// e-mail at all; its user.created / user.updated webhooks report the
+// primary address and its verification, or the session token can carry
+// both, customized in the Clerk Dashboard as {"email":
+// "{{user.primary_email_address}}", "email_verified":
+// "{{user.email_verified}}"}. Supabase's access token carries email, but
+// the email_verified in its user_metadata is editable by the user and is
+// never read: the auth.users webhook's email_confirmed_at reports the
+// verification (or a custom access token hook adds a top-level
+// email_verified claim).
 //
 // # Errors
 //
-// Rejected tokens are [*TokenError] values matching [ErrInvalidToken];
-// stores return errors matching [ErrNotFound].
+// Rejected tokens are [*TokenError] values matching [ErrInvalidToken],
+// whose Reason is safe to show; stores return errors matching
+// [ErrNotFound]. The handlers map every error onto a status in one place.
 //
 // # Testing
 //
-// auth/authtest mints RS256, ES256, EdDSA and HS256 tokens and serves a
-// JWKS from an httptest.Server, with key rotation.
+// auth/authtest mints RS256, ES256, EdDSA and HS256 tokens (with helpers
+// for verified addresses and Clerk organizations) and serves a JWKS over
+// HTTP or in process, with key rotation and outages.
 package auth

@@ -15,9 +15,9 @@ import (
 // accept only tokens our own issuer minted, unchanged (strict base64
 // leaves a token exactly one spelling).
 func FuzzVerify(f *testing.F) {
-	iss := authtest.NewIssuer(f, authtest.Options{Now: fixedNow})
+	iss := authtest.NewIssuer(f, authtest.Options{Now: newClock().Now})
 	cfg := iss.Config()
-	cfg.Now = fixedNow
+	cfg.Now = newClock().Now
 	cfg.UnknownKIDInterval = 1 << 62 // one refetch at most: keep the fuzzer off the network
 	v, err := auth.NewVerifier(cfg)
 	if err != nil {

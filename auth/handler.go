@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/omnistack/omnistack/httpx"
 )
 
@@ -35,48 +34,67 @@ func httpError(err error) error {
 	return err
 }
 
-// Handler serves the user routes: the caller's own profile and the
-// administrators' user management. Mount Me/UpdateMe behind
-// [Authenticator.Authenticate] and the rest behind RequireRole(admin) as
-// well; [Handler.MeRoutes] and [Handler.AdminRoutes] do the routing for
-// you. It is safe for concurrent use.
-type Handler struct {
-	users *Users
+// HandlerConfig configures [NewHandler] and [NewAdminHandler]. The zero
+// value is ready to use.
+type HandlerConfig struct {
+	// UserID returns the signed-in caller's local user ID; its error is
+	// written as it is. Default: [UserID], which reads what
+	// [Authenticator.Authenticate] with Users put in the request context.
+	UserID httpx.UserIDFunc
 }
 
-// NewHandler returns the user routes on users.
-func NewHandler(users *Users) (*Handler, error) {
+func (c HandlerConfig) withDefaults() HandlerConfig {
+	if c.UserID == nil {
+		c.UserID = UserID
+	}
+	return c
+}
+
+// Handler serves the signed-in caller's own user. Its routes, relative to
+// where it is mounted (with http.StripPrefix; "/api/v1/app/users" gives
+// /api/v1/app/users/me):
+//
+//	GET   /me   Me
+//	PATCH /me   UpdateMe
+//
+// Each route is also a method, for routers that mount routes one by one.
+// It does no authentication: put it behind [Authenticator.Authenticate].
+// It is safe for concurrent use.
+type Handler struct {
+	users *Users
+	cfg   HandlerConfig
+	mux   *http.ServeMux
+}
+
+// NewHandler returns the caller's own user routes on users.
+func NewHandler(users *Users, cfg HandlerConfig) (*Handler, error) {
 	if users == nil {
 		return nil, errors.New("auth: NewHandler: nil Users")
 	}
-	return &Handler{users: users}, nil
+	h := &Handler{users: users, cfg: cfg.withDefaults(), mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /me", h.Me)
+	h.mux.HandleFunc("PATCH /me", h.UpdateMe)
+	return h, nil
 }
 
-// MeRoutes serves GET and PATCH /users/me.
-func (h *Handler) MeRoutes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /users/me", h.Me)
-	mux.HandleFunc("PATCH /users/me", h.UpdateMe)
-	return mux
-}
+// ServeHTTP routes to the methods of h.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// AdminRoutes serves GET /users, GET and PATCH /users/{id} and POST
-// /users/{id}/deactivate and /activate.
-func (h *Handler) AdminRoutes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /users", h.ListUsers)
-	mux.HandleFunc("GET /users/{id}", h.GetUser)
-	mux.HandleFunc("PATCH /users/{id}", h.UpdateUser)
-	mux.HandleFunc("POST /users/{id}/deactivate", h.DeactivateUser)
-	mux.HandleFunc("POST /users/{id}/activate", h.ActivateUser)
-	return mux
-}
-
+// caller returns the caller's user: the one in the context when it is
+// theirs (no store read), else the stored one.
 func (h *Handler) caller(r *http.Request) (User, error) {
-	if u, ok := UserFrom(r.Context()); ok {
+	id, err := h.cfg.UserID(r)
+	if err != nil {
+		return User{}, err
+	}
+	if u, ok := UserFrom(r.Context()); ok && u.ID == id {
 		return u, nil
 	}
-	return User{}, httpError(ErrNoToken)
+	u, err := h.users.Get(r.Context(), id)
+	if err != nil {
+		return User{}, httpError(err)
+	}
+	return u, nil
 }
 
 // Me answers the caller's user.
@@ -89,7 +107,7 @@ func (h *Handler) Me(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, u)
 }
 
-// updateMe is the body of PATCH /users/me.
+// updateMe is the body of PATCH /me.
 type updateMe struct {
 	FullName  *string `json:"full_name"`
 	AvatarURL *string `json:"avatar_url"`
@@ -121,7 +139,7 @@ func isHTTPURL(s string) bool {
 // UpdateMe changes the caller's full_name and avatar_url; any other field
 // is 422.
 func (h *Handler) UpdateMe(w http.ResponseWriter, r *http.Request) {
-	me, err := h.caller(r)
+	id, err := h.cfg.UserID(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -131,7 +149,7 @@ func (h *Handler) UpdateMe(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	u, err := h.users.Update(r.Context(), me.ID, UserPatch{FullName: in.FullName, AvatarURL: in.AvatarURL})
+	u, err := h.users.Update(r.Context(), id, id, UserPatch{FullName: in.FullName, AvatarURL: in.AvatarURL})
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
@@ -139,9 +157,47 @@ func (h *Handler) UpdateMe(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, u)
 }
 
-// ListUsers answers a page of users: page, page_size, search (e-mail or
-// name) and is_active (true or false).
-func (h *Handler) ListUsers(w http.ResponseWriter, r *http.Request) {
+// AdminHandler serves the administrators' user management. Its routes,
+// relative to where it is mounted (with http.StripPrefix;
+// "/api/v1/admin/users" gives /api/v1/admin/users/{id}):
+//
+//	GET   /{$}              List (?page, ?page_size, ?search, ?is_active)
+//	GET   /{id}             Get
+//	PATCH /{id}             Update
+//	POST  /{id}/deactivate  Deactivate
+//	POST  /{id}/activate    Activate
+//
+// Each route is also a method, for routers that mount routes one by one
+// with the path value "id". An {id} that is not a UUID is 404; a UUID is
+// read in any case. It does no authentication: put it behind
+// [Authenticator.Authenticate] and RequireRole(users.AdminRole()). It is
+// safe for concurrent use.
+type AdminHandler struct {
+	users *Users
+	cfg   HandlerConfig
+	mux   *http.ServeMux
+}
+
+// NewAdminHandler returns the user management routes on users.
+func NewAdminHandler(users *Users, cfg HandlerConfig) (*AdminHandler, error) {
+	if users == nil {
+		return nil, errors.New("auth: NewAdminHandler: nil Users")
+	}
+	h := &AdminHandler{users: users, cfg: cfg.withDefaults(), mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /{$}", h.List)
+	h.mux.HandleFunc("GET /{id}", h.Get)
+	h.mux.HandleFunc("PATCH /{id}", h.Update)
+	h.mux.HandleFunc("POST /{id}/deactivate", h.Deactivate)
+	h.mux.HandleFunc("POST /{id}/activate", h.Activate)
+	return h, nil
+}
+
+// ServeHTTP routes to the methods of h.
+func (h *AdminHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// List answers a page of users: page, page_size, search (e-mail or name)
+// and is_active (true or false).
+func (h *AdminHandler) List(w http.ResponseWriter, r *http.Request) {
 	page, err := httpx.ParsePage(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -167,67 +223,24 @@ func (h *Handler) ListUsers(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, httpx.NewPageResponse(users, total, page))
 }
 
-// pathID reads {id}; a value that is not a UUID cannot name a user.
+// pathID reads {id} in canonical form; a value that is not a UUID cannot
+// name a user.
 func pathID(r *http.Request) (string, error) {
-	id := r.PathValue("id")
-	if _, err := uuid.Parse(id); err != nil {
+	id, ok := httpx.PathUUID(r, "id")
+	if !ok {
 		return "", httpError(ErrNotFound)
 	}
 	return id, nil
 }
 
-// GetUser answers one user.
-func (h *Handler) GetUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		var u User
-		if u, err = h.users.Get(r.Context(), id); err == nil {
-			httpx.WriteJSON(w, http.StatusOK, u)
-			return
-		}
-	}
-	httpx.WriteError(w, r, httpError(err))
-}
-
-// updateUser is the body of PATCH /admin/users/{id}.
-type updateUser struct {
-	Role     *string `json:"role"`
-	IsActive *bool   `json:"is_active"`
-	FullName *string `json:"full_name"`
-	Plan     *string `json:"plan"`
-
-	roles, plans []string
-}
-
-func (in updateUser) Validate() error {
-	var errs httpx.FieldErrors
-	if in.Role != nil {
-		errs.Check(slices.Contains(in.roles, *in.Role), "role", "must be one of "+strings.Join(in.roles, ", "))
-	}
-	if in.Plan != nil {
-		errs.Check(slices.Contains(in.plans, *in.Plan), "plan", "must be one of "+strings.Join(in.plans, ", "))
-	}
-	checkName(&errs, in.FullName)
-	return errs.Err()
-}
-
-// UpdateUser sets role, is_active, full_name and plan of a user.
-func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) {
+// Get answers one user.
+func (h *AdminHandler) Get(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	in := updateUser{roles: h.users.cfg.Roles, plans: h.users.cfg.Plans}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if in.IsActive != nil && !*in.IsActive && h.isCaller(r, id) {
-		httpx.WriteError(w, r, httpError(ErrSelfDeactivation))
-		return
-	}
-	u, err := h.users.Update(r.Context(), id, UserPatch{Role: in.Role, IsActive: in.IsActive, FullName: in.FullName, Plan: in.Plan})
+	u, err := h.users.Get(r.Context(), id)
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
@@ -235,29 +248,71 @@ func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, u)
 }
 
-func (h *Handler) isCaller(r *http.Request, id string) bool {
-	me, ok := UserFrom(r.Context())
-	return ok && me.ID == id
+// updateUser is the body of PATCH /{id}.
+type updateUser struct {
+	Role     *string `json:"role"`
+	IsActive *bool   `json:"is_active"`
+	FullName *string `json:"full_name"`
+
+	roles []string
 }
 
-// DeactivateUser deactivates a user: their next request gets 403. An
+func (in updateUser) Validate() error {
+	var errs httpx.FieldErrors
+	if in.Role != nil {
+		errs.Check(slices.Contains(in.roles, *in.Role), "role", "must be one of "+strings.Join(in.roles, ", "))
+	}
+	checkName(&errs, in.FullName)
+	return errs.Err()
+}
+
+// Update sets role, is_active and full_name of a user. Administrators
+// cannot deactivate themselves (409).
+func (h *AdminHandler) Update(w http.ResponseWriter, r *http.Request) {
+	actor, id, err := h.target(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	in := updateUser{roles: h.users.cfg.Roles}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	u, err := h.users.Update(r.Context(), actor, id, UserPatch{Role: in.Role, IsActive: in.IsActive, FullName: in.FullName})
+	if err != nil {
+		httpx.WriteError(w, r, httpError(err))
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, u)
+}
+
+// target reads the caller's ID and the {id} a change applies to.
+func (h *AdminHandler) target(r *http.Request) (actor, id string, err error) {
+	if actor, err = h.cfg.UserID(r); err != nil {
+		return "", "", err
+	}
+	id, err = pathID(r)
+	return actor, id, err
+}
+
+// Deactivate deactivates a user: their next request gets 403. An
 // administrator cannot deactivate themselves (409).
-func (h *Handler) DeactivateUser(w http.ResponseWriter, r *http.Request) { h.setActive(w, r, false) }
+func (h *AdminHandler) Deactivate(w http.ResponseWriter, r *http.Request) { h.setActive(w, r, false) }
 
-// ActivateUser activates a user again.
-func (h *Handler) ActivateUser(w http.ResponseWriter, r *http.Request) { h.setActive(w, r, true) }
+// Activate activates a user again.
+func (h *AdminHandler) Activate(w http.ResponseWriter, r *http.Request) { h.setActive(w, r, true) }
 
-func (h *Handler) setActive(w http.ResponseWriter, r *http.Request, active bool) {
-	id, err := pathID(r)
-	if err == nil && !active && h.isCaller(r, id) {
-		err = ErrSelfDeactivation
+func (h *AdminHandler) setActive(w http.ResponseWriter, r *http.Request, active bool) {
+	actor, id, err := h.target(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
 	}
-	if err == nil {
-		var u User
-		if u, err = h.users.SetActive(r.Context(), id, active); err == nil {
-			httpx.WriteJSON(w, http.StatusOK, u)
-			return
-		}
+	u, err := h.users.SetActive(r.Context(), actor, id, active)
+	if err != nil {
+		httpx.WriteError(w, r, httpError(err))
+		return
 	}
-	httpx.WriteError(w, r, httpError(err))
+	httpx.WriteJSON(w, http.StatusOK, u)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/omnistack/omnistack/auth"
@@ -24,12 +25,14 @@ type handlerBundle struct {
 
 func setupHandler(t *testing.T) *handlerBundle {
 	t.Helper()
-	b := setupMiddleware(t, auth.UsersConfig{})
-	h, err := auth.NewHandler(b.users)
+	b := setupMiddleware(t, auth.UsersConfig{SeedRoleFromToken: true})
+	me, err := auth.NewHandler(b.users, auth.HandlerConfig{})
+	require.NoError(t, err)
+	admin, err := auth.NewAdminHandler(b.users, auth.HandlerConfig{})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("/app/", http.StripPrefix("/app", httpx.Chain(h.MeRoutes(), b.authn.Authenticate)))
-	mux.Handle("/admin/", http.StripPrefix("/admin", httpx.Chain(h.AdminRoutes(), b.authn.Authenticate, auth.RequireRole("admin"))))
+	mux.Handle("/app/users/", http.StripPrefix("/app/users", httpx.Chain(me, b.authn.Authenticate)))
+	mux.Handle("/admin/users/", http.StripPrefix("/admin/users", httpx.Chain(admin, b.authn.Authenticate, auth.RequireRole("admin"))))
 	return &handlerBundle{mwBundle: b, srv: httpx.Chain(mux, httpx.MuxErrors),
 		admin: b.iss.Token(t, "ES256", authtest.Claims{"sub": "admin", "email": "admin@example.com", "role": "admin"})}
 }
@@ -64,7 +67,7 @@ func TestHandlerMe(t *testing.T) {
 	tok := b.iss.Token(t, "ES256", authtest.Claims{"sub": "me", "email": "me@example.com", "name": "Me Myself", "picture": "https://img.example/me.png"})
 	w, me := b.do(t, "GET", "/app/users/me", tok, nil)
 	require.Equal(t, http.StatusOK, w.Code)
-	for _, k := range []string{"id", "email", "full_name", "avatar_url", "role", "is_active", "plan", "created_at", "updated_at"} {
+	for _, k := range []string{"id", "email", "email_verified", "full_name", "avatar_url", "role", "is_active", "created_at", "updated_at"} {
 		assert.Contains(t, me, k)
 	}
 	assert.Len(t, me, 9, "exactly the contract's fields (no subject)")
@@ -73,7 +76,6 @@ func TestHandlerMe(t *testing.T) {
 	assert.Equal(t, "https://img.example/me.png", me["avatar_url"])
 	assert.Equal(t, "user", me["role"])
 	assert.Equal(t, true, me["is_active"])
-	assert.Equal(t, "free", me["plan"])
 
 	w, got := b.do(t, "PATCH", "/app/users/me", tok, map[string]any{"full_name": "New Name", "avatar_url": "https://img.example/new.png"})
 	require.Equal(t, http.StatusOK, w.Code)
@@ -123,22 +125,22 @@ func TestHandlerAdmin(t *testing.T) {
 		ids = append(ids, me["id"].(string))
 	}
 	userTok := b.iss.Token(t, "ES256", authtest.Claims{"sub": "u0"})
-	w, _ := b.do(t, "GET", "/admin/users", userTok, nil)
+	w, _ := b.do(t, "GET", "/admin/users/", userTok, nil)
 	require.Equal(t, http.StatusForbidden, w.Code, "users are not admins")
 
-	w, list := b.do(t, "GET", "/admin/users?page=1&page_size=2", b.admin, nil)
+	w, list := b.do(t, "GET", "/admin/users/?page=1&page_size=2", b.admin, nil)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.EqualValues(t, 6, list["total"], "five users and the admin")
 	assert.EqualValues(t, 3, list["pages"])
 	assert.Len(t, list["items"], 2)
 
-	w, list = b.do(t, "GET", "/admin/users?search=USER3", b.admin, nil)
+	w, list = b.do(t, "GET", "/admin/users/?search=USER3", b.admin, nil)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.EqualValues(t, 1, list["total"])
 
-	w, _ = b.do(t, "GET", "/admin/users?is_active=maybe", b.admin, nil)
+	w, _ = b.do(t, "GET", "/admin/users/?is_active=maybe", b.admin, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, w.Code)
-	w, _ = b.do(t, "GET", "/admin/users?page_size=101", b.admin, nil)
+	w, _ = b.do(t, "GET", "/admin/users/?page_size=101", b.admin, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 
 	w, u := b.do(t, "GET", "/admin/users/"+ids[1], b.admin, nil)
@@ -149,12 +151,11 @@ func TestHandlerAdmin(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, w.Code, id)
 	}
 
-	w, u = b.do(t, "PATCH", "/admin/users/"+ids[1], b.admin, map[string]any{"role": "admin", "plan": "pro", "full_name": "Promoted"})
+	w, u = b.do(t, "PATCH", "/admin/users/"+ids[1], b.admin, map[string]any{"role": "admin", "full_name": "Promoted"})
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	assert.Equal(t, "admin", u["role"])
-	assert.Equal(t, "pro", u["plan"])
 	assert.Equal(t, "Promoted", u["full_name"])
-	for _, body := range []map[string]any{{"role": "root"}, {"plan": "gold"}, {"email": "x@example.com"}, {"is_active": "no"}} {
+	for _, body := range []map[string]any{{"role": "root"}, {"plan": "pro"}, {"email": "x@example.com"}, {"is_active": "no"}} {
 		w, _ = b.do(t, "PATCH", "/admin/users/"+ids[1], b.admin, body)
 		assert.Equal(t, http.StatusUnprocessableEntity, w.Code, body)
 	}
@@ -164,7 +165,7 @@ func TestHandlerAdmin(t *testing.T) {
 	assert.Equal(t, false, u["is_active"])
 	w, _ = b.do(t, "GET", "/app/users/me", userTok, nil)
 	require.Equal(t, http.StatusForbidden, w.Code, "a deactivated user's token gets 403 at once")
-	w, list = b.do(t, "GET", "/admin/users?is_active=false", b.admin, nil)
+	w, list = b.do(t, "GET", "/admin/users/?is_active=false", b.admin, nil)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.EqualValues(t, 1, list["total"])
 
@@ -179,13 +180,24 @@ func TestHandlerAdmin(t *testing.T) {
 	require.Equal(t, http.StatusConflict, w.Code, "admins cannot lock themselves out")
 	w, _ = b.do(t, "PATCH", "/admin/users/"+me["id"].(string), b.admin, map[string]any{"is_active": false})
 	require.Equal(t, http.StatusConflict, w.Code)
+	upper := strings.ToUpper(me["id"].(string))
+	w, _ = b.do(t, "POST", "/admin/users/"+upper+"/deactivate", b.admin, nil)
+	require.Equal(t, http.StatusConflict, w.Code, "an upper-case ID names the caller too")
+	w, _ = b.do(t, "PATCH", "/admin/users/"+upper, b.admin, map[string]any{"is_active": false})
+	require.Equal(t, http.StatusConflict, w.Code)
+	w, u = b.do(t, "GET", "/admin/users/"+upper, b.admin, nil)
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, me["id"], u["id"])
+	assert.Equal(t, true, u["is_active"])
 	w, _ = b.do(t, "POST", "/admin/users/00000000-0000-0000-0000-000000000000/activate", b.admin, nil)
 	require.Equal(t, http.StatusNotFound, w.Code)
 }
 
 func TestConstructorsValidate(t *testing.T) {
 	t.Parallel()
-	_, err := auth.NewHandler(nil)
+	_, err := auth.NewHandler(nil, auth.HandlerConfig{})
+	require.Error(t, err)
+	_, err = auth.NewAdminHandler(nil, auth.HandlerConfig{})
 	require.Error(t, err)
 	_, err = auth.NewAuthenticator(nil, auth.AuthenticatorConfig{})
 	require.Error(t, err)
@@ -193,8 +205,65 @@ func TestConstructorsValidate(t *testing.T) {
 	require.Error(t, err)
 	_, err = auth.NewUsers(memoryStore(), auth.UsersConfig{AdminRole: "x", DefaultRole: "x"})
 	require.ErrorContains(t, err, "AdminRole")
-	_, err = auth.NewUsers(memoryStore(), auth.UsersConfig{DefaultPlan: "gold"})
-	require.ErrorContains(t, err, "DefaultPlan")
 }
 
-func memoryStore() auth.UserStore { return memory.New(memory.Config{}) }
+func memoryStore() auth.UserStore {
+	s, err := memory.New(memory.Config{})
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// A service with its own authentication passes its own UserID: the
+// handlers then read the user from the store and write its errors as
+// they are.
+func TestHandlerCustomUserID(t *testing.T) {
+	t.Parallel()
+	users, err := auth.NewUsers(memoryStore(), auth.UsersConfig{})
+	require.NoError(t, err)
+	u, _, err := users.Sync(t.Context(), auth.Identity{Subject: "s", Email: "s@example.com"})
+	require.NoError(t, err)
+	userID := func(r *http.Request) (string, error) {
+		if id := r.Header.Get("X-User"); id != "" {
+			return id, nil
+		}
+		return "", httpx.Unauthorized("who are you?")
+	}
+	me, err := auth.NewHandler(users, auth.HandlerConfig{UserID: userID})
+	require.NoError(t, err)
+	admin, err := auth.NewAdminHandler(users, auth.HandlerConfig{UserID: userID})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name, method, path, user string
+		h                        http.Handler
+		want                     int
+	}{
+		{"me", "GET", "/me", u.ID, me, http.StatusOK},
+		{"me, upper-case ID", "GET", "/me", strings.ToUpper(u.ID), me, http.StatusOK},
+		{"me, unknown user", "GET", "/me", "00000000-0000-0000-0000-000000000000", me, http.StatusNotFound},
+		{"me, nobody", "GET", "/me", "", me, http.StatusUnauthorized},
+		{"update me, nobody", "PATCH", "/me", "", me, http.StatusUnauthorized},
+		{"deactivate oneself", "POST", "/" + u.ID + "/deactivate", strings.ToUpper(u.ID), admin, http.StatusConflict},
+		{"deactivate, nobody", "POST", "/" + u.ID + "/deactivate", "", admin, http.StatusUnauthorized},
+		{"list", "GET", "/", "", admin, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(`{}`))
+			r.Header.Set("Content-Type", "application/json")
+			if tt.user != "" {
+				r.Header.Set("X-User", tt.user)
+			}
+			w := httptest.NewRecorder()
+			tt.h.ServeHTTP(w, r)
+			require.Equal(t, tt.want, w.Code, w.Body.String())
+			if tt.want == http.StatusOK && tt.h == me {
+				var got auth.User
+				require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+				assert.Equal(t, u.ID, got.ID)
+			}
+		})
+	}
+}

@@ -15,7 +15,8 @@ import (
 type AuthenticatorConfig struct {
 	// Users, when set, turns every authenticated request into a local
 	// user: created on its first request, refused with 403 when
-	// deactivated, available through [UserFrom] and [UserID].
+	// deactivated, available through [UserFrom] and [UserID]. Its stored
+	// role, not the token's, then decides [RequireRole].
 	Users *Users
 	// Logger receives the detailed cause of rejected tokens at debug
 	// level (never the token). Default: discard.
@@ -46,16 +47,7 @@ func NewAuthenticator(v Verifier, cfg AuthenticatorConfig) (*Authenticator, erro
 // BearerToken returns the token of an "Authorization: Bearer <token>"
 // header; the scheme is matched case-insensitively. It returns "" when
 // the header is missing or holds another scheme.
-func BearerToken(r *http.Request) string { return bearer(authorization(r)) }
-
-// authorization is r.Header.Get("Authorization") without the
-// canonicalization of a key that is canonical already.
-func authorization(r *http.Request) string {
-	if v := r.Header["Authorization"]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
+func BearerToken(r *http.Request) string { return bearer(r.Header.Get("Authorization")) }
 
 func bearer(h string) string {
 	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
@@ -80,7 +72,7 @@ func (a *Authenticator) identifyWith(r *http.Request, s *requestAuth) (*Principa
 }
 
 func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
-	h := authorization(r)
+	h := r.Header.Get("Authorization")
 	if h == "" {
 		return nil, ErrNoToken
 	}
@@ -132,20 +124,13 @@ func (a *Authenticator) check(r *http.Request, s *requestAuth) (*Principal, *Use
 // deactivated user 403 FORBIDDEN.
 func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := stateFrom(r.Context())
-		p, u, err := a.check(r, s)
+		p, u, err := a.check(r, stateFrom(r.Context()))
 		if err != nil {
 			httpx.WriteError(w, r, httpError(err))
 			return
 		}
-		if s != nil {
-			// Set by Optional earlier in this request: complete it in place.
-			s.principal, s.user = p, u
-		} else {
-			ctx, _ := withState(r.Context(), requestAuth{principal: p, user: u})
-			r = r.WithContext(ctx)
-		}
-		next.ServeHTTP(w, r)
+		ctx := withState(r.Context(), &requestAuth{principal: p, user: u, managed: a.users != nil})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -158,16 +143,15 @@ func (a *Authenticator) Optional(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if stateFrom(r.Context()) == nil {
 			p, err := a.identify(r)
-			ctx, _ := withState(r.Context(), requestAuth{principal: p, err: err})
-			r = r.WithContext(ctx)
+			r = r.WithContext(withState(r.Context(), &requestAuth{principal: p, err: err, managed: a.users != nil}))
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// RequireRole answers 403 FORBIDDEN unless the caller's token grants role
-// or their local user has it (401 without a caller at all). It runs after
-// [Authenticator.Authenticate].
+// RequireRole answers 403 FORBIDDEN unless the caller has role (401
+// without a caller at all); see [CheckRole] for whose role counts. It runs
+// after [Authenticator.Authenticate].
 func RequireRole(role string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -180,16 +164,30 @@ func RequireRole(role string) func(http.Handler) http.Handler {
 	}
 }
 
-// CheckRole is the decision of [RequireRole]: nil when the context's
-// principal or user has role, [ErrNoToken] without a principal and
-// [ErrForbidden] otherwise.
+// CheckRole is the decision of [RequireRole]: nil when the caller has
+// role, [ErrNoToken] without a principal and [ErrForbidden] otherwise.
+//
+// When the context has a local user (an Authenticator with Users, or
+// [WithUser]) the user's stored role alone decides: the token's roles do
+// not count, so an administrator's demotion takes effect on the next
+// request whatever the token says. Behind an Authenticator with Users
+// that has not loaded the user (Optional without Authenticate) nobody has
+// a role. The token's roles count only without a user store ([WithPrincipal],
+// or an Authenticator without Users).
 func CheckRole(ctx context.Context, role string) error {
 	s := stateFrom(ctx)
 	if s == nil || s.principal == nil {
 		return ErrNoToken
 	}
-	if (s.user != nil && s.user.Role == role) || s.principal.HasRole(role) {
-		return nil
+	switch {
+	case s.user != nil:
+		if s.user.Role == role {
+			return nil
+		}
+	case !s.managed:
+		if s.principal.HasRole(role) {
+			return nil
+		}
 	}
 	return ErrForbidden
 }
@@ -203,16 +201,23 @@ func Subject(r *http.Request) (string, bool) {
 	return "", false
 }
 
-// UserID returns the caller's local user ID, the shape other packages
-// take (crud's Owner): the ID of the [User] that Authenticate with Users
-// put in the context, or else the token's subject. Without either it
-// returns an error that answers 401.
+// UserID is the function other blocks take as their HandlerConfig.UserID,
+// "the signed-in user" (an [httpx.UserIDFunc]), so that they never import
+// auth.
+var _ httpx.UserIDFunc = UserID
+
+// UserID returns the caller's local user ID: the ID of the [User] that
+// Authenticate with Users put in the context or, without a user store,
+// the token's subject. It is an [httpx.UserIDFunc]: pass it as the
+// HandlerConfig.UserID of the blocks that scope data to a user. Without a caller (or behind an Authenticator with
+// Users that has not loaded the user) it returns an [*httpx.Error] that
+// answers 401.
 func UserID(r *http.Request) (string, error) {
 	if s := stateFrom(r.Context()); s != nil {
 		if s.user != nil {
 			return s.user.ID, nil
 		}
-		if s.principal != nil {
+		if s.principal != nil && !s.managed {
 			return s.principal.Subject, nil
 		}
 	}

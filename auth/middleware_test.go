@@ -13,7 +13,6 @@ import (
 
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/authtest"
-	"github.com/omnistack/omnistack/auth/memory"
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,7 +33,7 @@ func setupMiddleware(t *testing.T, ucfg auth.UsersConfig) *mwBundle {
 	b.iss, v = setupVerifier(t, nil)
 	ucfg.OnCreated = func(context.Context, auth.User) { b.created.Add(1) }
 	var err error
-	b.users, err = auth.NewUsers(memory.New(memory.Config{}), ucfg)
+	b.users, err = auth.NewUsers(memoryStore(), ucfg)
 	require.NoError(t, err)
 	counting := auth.VerifierFunc(func(ctx context.Context, tok string) (*auth.Principal, error) {
 		b.verifs.Add(1)
@@ -127,18 +126,29 @@ func TestAuthenticateHeaders(t *testing.T) {
 
 func TestOptionalNeverRejects(t *testing.T) {
 	t.Parallel()
-	b := setupMiddleware(t, auth.UsersConfig{})
-	h := b.authn.Optional(whoami)
+	iss, v := setupVerifier(t, nil)
+	authn, err := auth.NewAuthenticator(v, auth.AuthenticatorConfig{})
+	require.NoError(t, err)
+	h := authn.Optional(whoami)
 	w := serve(h, "/")
 	require.Equal(t, http.StatusUnauthorized, w.Code, "whoami itself answers 401 without a caller")
 	w = serve(h, "/", "Authorization", "Bearer junk")
 	require.Equal(t, http.StatusUnauthorized, w.Code)
-	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "RS256", authtest.Claims{"sub": "opt"}))
+	w = serve(h, "/", "Authorization", "Bearer "+iss.Token(t, "RS256", authtest.Claims{"sub": "opt"}))
 	require.Equal(t, http.StatusOK, w.Code)
 	var got map[string]string
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
 	assert.Equal(t, "opt", got["subject"])
-	assert.Equal(t, "opt", got["id"], "without Authenticate UserID falls back to the subject")
+	assert.Equal(t, "opt", got["id"], "without a user store UserID is the subject")
+}
+
+// With Users, the ID space is the local users': behind Optional alone the
+// user is not loaded, and UserID answers 401 rather than the subject.
+func TestOptionalWithUsersHasNoUserID(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{})
+	w := serve(b.authn.Optional(whoami), "/", "Authorization", "Bearer "+b.iss.Token(t, "RS256", authtest.Claims{"sub": "opt"}))
+	require.Equal(t, http.StatusUnauthorized, w.Code)
 	assert.Zero(t, b.created.Load(), "Optional creates no user")
 }
 
@@ -175,8 +185,8 @@ func TestAuthenticateSyncsUsers(t *testing.T) {
 	assert.Equal(t, first, call(authtest.Claims{"sub": "s1", "email": "s1@example.com"}))
 	assert.Equal(t, int32(1), b.created.Load())
 
-	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s2", "email": "boss@example.com"})["role"], "admin e-mail")
-	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s3", "role": "admin"})["role"], "admin role in the token")
+	assert.Equal(t, "admin", call(authtest.Claims{"sub": "s2", "email": "boss@example.com", "email_verified": true})["role"], "admin e-mail")
+	assert.Equal(t, "user", call(authtest.Claims{"sub": "s3", "role": "admin"})["role"], "a token's role is not stored by default")
 
 	u, err := b.users.DeactivateSubject(t.Context(), "s1")
 	require.NoError(t, err)
@@ -186,7 +196,7 @@ func TestAuthenticateSyncsUsers(t *testing.T) {
 	code, _ := errorCode(t, w)
 	assert.Equal(t, "FORBIDDEN", code)
 
-	_, err = b.users.SetActive(t.Context(), u.ID, true)
+	_, err = b.users.SetActive(t.Context(), "", u.ID, true)
 	require.NoError(t, err)
 	call(authtest.Claims{"sub": "s1"})
 }
@@ -232,19 +242,100 @@ func TestRequireRole(t *testing.T) {
 	w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "plain"}))
 	require.Equal(t, http.StatusForbidden, w.Code)
 	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "boss", "roles": []string{"admin"}}))
-	require.Equal(t, http.StatusOK, w.Code)
+	require.Equal(t, http.StatusForbidden, w.Code, "with Users a token's role does not count")
 
 	// A user promoted in the database is admin whatever the token says.
 	u, err := b.users.Store().GetBySubject(t.Context(), "plain")
 	require.NoError(t, err)
 	role := "admin"
-	_, err = b.users.Update(t.Context(), u.ID, auth.UserPatch{Role: &role})
+	_, err = b.users.Update(t.Context(), "", u.ID, auth.UserPatch{Role: &role})
 	require.NoError(t, err)
 	w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "plain"}))
 	require.Equal(t, http.StatusOK, w.Code)
 
 	w = serve(auth.RequireRole("admin")(whoami), "/")
 	require.Equal(t, http.StatusUnauthorized, w.Code, "no principal at all is 401")
+
+	w = serve(httpx.Chain(whoami, b.authn.Optional, auth.RequireRole("admin")), "/",
+		"Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "boss", "roles": []string{"admin"}}))
+	require.Equal(t, http.StatusForbidden, w.Code, "behind Optional alone, with Users, the token's role does not count either")
+}
+
+// Without a user store the token's roles decide.
+func TestRequireRoleWithoutUsers(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	authn, err := auth.NewAuthenticator(v, auth.AuthenticatorConfig{})
+	require.NoError(t, err)
+	h := httpx.Chain(whoami, authn.Authenticate, auth.RequireRole("admin"))
+	tests := []struct {
+		name   string
+		claims authtest.Claims
+		want   int
+	}{
+		{"role claim", authtest.Claims{"role": "admin"}, http.StatusOK},
+		{"roles claim", authtest.Claims{"roles": []string{"editor", "admin"}}, http.StatusOK},
+		{"other role", authtest.Claims{"role": "editor"}, http.StatusForbidden},
+		{"no role", nil, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := serve(h, "/", "Authorization", "Bearer "+iss.Token(t, "ES256", tt.claims))
+			assert.Equal(t, tt.want, w.Code)
+		})
+	}
+}
+
+// The security finding: a user created from a token carrying role admin
+// (with SeedRoleFromToken), then demoted by an administrator, must lose
+// the admin routes although their token still says admin.
+func TestDemotedUserLosesAdminRoutes(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{SeedRoleFromToken: true})
+	h := httpx.Chain(whoami, b.authn.Authenticate, auth.RequireRole("admin"))
+	tok := b.iss.Token(t, "ES256", authtest.Claims{"sub": "boss", "role": "admin"})
+	w := serve(h, "/", "Authorization", "Bearer "+tok)
+	require.Equal(t, http.StatusOK, w.Code, "the token seeded the admin role at creation")
+
+	u, err := b.users.Store().GetBySubject(t.Context(), "boss")
+	require.NoError(t, err)
+	require.Equal(t, "admin", u.Role)
+	role := "user"
+	_, err = b.users.Update(t.Context(), "", u.ID, auth.UserPatch{Role: &role})
+	require.NoError(t, err)
+
+	w = serve(h, "/", "Authorization", "Bearer "+tok)
+	require.Equal(t, http.StatusForbidden, w.Code, "the stored role decides, not the token")
+	u, err = b.users.Store().GetBySubject(t.Context(), "boss")
+	require.NoError(t, err)
+	assert.Equal(t, "user", u.Role, "a later token never overrides the stored role")
+}
+
+func TestSeedRoleFromToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		seed   bool
+		claims authtest.Claims
+		want   string
+	}{
+		{"off: admin claim ignored", false, authtest.Claims{"role": "admin"}, "user"},
+		{"on: admin claim seeds", true, authtest.Claims{"role": "admin"}, "admin"},
+		{"on: first allowed role", true, authtest.Claims{"roles": []string{"root", "editor", "admin"}}, "editor"},
+		{"on: no allowed role", true, authtest.Claims{"role": "root"}, "user"},
+		{"on: no role", true, nil, "user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupMiddleware(t, auth.UsersConfig{SeedRoleFromToken: tt.seed, Roles: []string{"user", "editor", "admin"}})
+			w := serve(b.authn.Authenticate(whoami), "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", tt.claims))
+			require.Equal(t, http.StatusOK, w.Code)
+			var got map[string]string
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+			assert.Equal(t, tt.want, got["role"])
+		})
+	}
 }
 
 func TestSubjectAndUserIDWithoutAuth(t *testing.T) {
@@ -295,4 +386,54 @@ func TestAuthenticateWithCustomVerifier(t *testing.T) {
 	w := serve(authn.Authenticate(whoami), "/", "Authorization", "Bearer abc")
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Contains(t, w.Body.String(), `"subject":"custom-abc"`)
+}
+
+// The security finding: AdminEmails promotes only a verified address, so
+// whoever signs up with an administrator's address at a provider that does
+// not verify it gets nothing.
+func TestAdminEmailsNeedAVerifiedAddress(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		claims authtest.Claims
+		want   int
+	}{
+		{"no email_verified claim", authtest.Claims{"email": "boss@example.com"}, http.StatusForbidden},
+		{"email_verified false", authtest.Claims{"email": "boss@example.com", "email_verified": false}, http.StatusForbidden},
+		{"email_verified \"false\"", authtest.Claims{"email": "boss@example.com", "email_verified": "false"}, http.StatusForbidden},
+		{"email_verified 1", authtest.Claims{"email": "boss@example.com", "email_verified": 1}, http.StatusForbidden},
+		{"email_verified \"yes\"", authtest.Claims{"email": "boss@example.com", "email_verified": "yes"}, http.StatusForbidden},
+		{"user-editable metadata", authtest.Claims{"email": "boss@example.com", "user_metadata": map[string]any{"email_verified": true}}, http.StatusForbidden},
+		{"email_verified true", authtest.VerifiedEmail("boss@example.com"), http.StatusOK},
+		{"email_verified \"true\"", authtest.Claims{"email": "Boss@Example.com", "email_verified": "true"}, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupMiddleware(t, auth.UsersConfig{AdminEmails: []string{"boss@example.com"}})
+			h := httpx.Chain(whoami, b.authn.Authenticate, auth.RequireRole("admin"))
+			w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", tt.claims))
+			assert.Equal(t, tt.want, w.Code)
+		})
+	}
+}
+
+// A user created with an unverified address is promoted, and
+// OnEmailVerified runs, once a token verifies that stored address.
+func TestTokenVerifiesStoredAddress(t *testing.T) {
+	t.Parallel()
+	var verified atomic.Int32
+	b := setupMiddleware(t, auth.UsersConfig{
+		AdminEmails:     []string{"boss@example.com"},
+		OnEmailVerified: func(context.Context, auth.User) { verified.Add(1) },
+	})
+	h := httpx.Chain(whoami, b.authn.Authenticate, auth.RequireRole("admin"))
+	w := serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Claims{"sub": "b", "email": "boss@example.com"}))
+	require.Equal(t, http.StatusForbidden, w.Code)
+	for range 2 {
+		w = serve(h, "/", "Authorization", "Bearer "+b.iss.Token(t, "ES256", authtest.Merge(authtest.Claims{"sub": "b"}, authtest.VerifiedEmail("boss@example.com"))))
+		require.Equal(t, http.StatusOK, w.Code)
+	}
+	assert.Equal(t, int32(1), verified.Load(), "once: the address was verified by the first of the two requests")
+	assert.Equal(t, int32(1), b.created.Load())
 }

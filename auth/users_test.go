@@ -29,7 +29,10 @@ func TestUsersSync(t *testing.T) {
 	u, isNew, err = users.Sync(ctx, auth.Identity{Subject: "s1", Email: "BOSS@example.com"})
 	require.NoError(t, err)
 	assert.False(t, isNew)
-	assert.Equal(t, "admin", u.Role, "an admin e-mail promotes on sync")
+	assert.Equal(t, "user", u.Role, "an unverified admin e-mail is not promoted")
+	u, _, err = users.Sync(ctx, auth.Identity{Subject: "s1", Email: "BOSS@example.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.Equal(t, "admin", u.Role, "a verified admin e-mail promotes on sync")
 	assert.Equal(t, "One", u.FullName)
 	assert.Len(t, created, 1, "updates are not creations")
 
@@ -44,14 +47,14 @@ func TestUsersSync(t *testing.T) {
 	require.NoError(t, err)
 	_, err = users.Ensure(ctx, &auth.Principal{Subject: "s1"})
 	require.ErrorIs(t, err, auth.ErrInactive)
-	u, err = users.SetActive(ctx, u.ID, true)
+	u, err = users.SetActive(ctx, "", u.ID, true)
 	require.NoError(t, err)
 	got, err := users.Ensure(ctx, &auth.Principal{Subject: "s1", Email: "other@example.com"})
 	require.NoError(t, err)
 	assert.Equal(t, u, got, "Ensure does not overwrite a stored user")
 
 	// An e-mail listed in AdminEmails after sign-up is promoted on the next request.
-	plain, err := users.Ensure(ctx, &auth.Principal{Subject: "s9", Email: "late@example.com"})
+	plain, err := users.Ensure(ctx, &auth.Principal{Subject: "s9", Email: "late@example.com", EmailVerified: true})
 	require.NoError(t, err)
 	assert.Equal(t, "user", plain.Role)
 	later, err := auth.NewUsers(users.Store(), auth.UsersConfig{AdminEmails: []string{"late@example.com"}})

@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,10 +60,12 @@ type Config struct {
 	// Leeway is the clock skew allowed on exp, nbf and iat. Default: 5s;
 	// at most 5 minutes.
 	Leeway time.Duration
-	// RoleClaims names the claims roles are read from, with dots for
-	// nested objects ("app_metadata.role"). Each may hold a string or a
-	// list of strings; a leading "org:" (Clerk's v1 org_role) is dropped.
-	// Default: role, roles, app_metadata.role, app_metadata.roles.
+	// RoleClaims names the claims platform roles are read from, with dots
+	// for nested objects ("app_metadata.role"). Each may hold a string or
+	// a list of strings, taken as they are. Name only claims that your
+	// backend alone can set: never one the user can edit, nor an
+	// organization role. Default: role, roles, app_metadata.role,
+	// app_metadata.roles.
 	RoleClaims []string
 	// RefreshInterval is how often the JWKS is refetched. Default: 10 min.
 	RefreshInterval time.Duration
@@ -104,9 +105,14 @@ func SupabaseConfig(projectURL string, legacySecret []byte) Config {
 // ClerkConfig returns the Config for a Clerk instance whose Frontend API
 // URL is issuer: its JWKS at <issuer>/.well-known/jwks.json, RS256 only,
 // the azp claim checked against authorizedParties (your app's origins)
-// and roles from the active organization (o.rol, or org_role of v1
-// tokens) and from a "metadata.role" or "public_metadata.role" custom
-// claim.
+// and platform roles from a "metadata.role" or "public_metadata.role"
+// custom claim, which a session token template fills from the user's
+// publicMetadata ({"metadata": "{{user.public_metadata}}"}): Clerk lets
+// only its Backend API and Dashboard write publicMetadata, never the user
+// (unsafeMetadata is user-writable: never map it to a role claim). The
+// active organization's role (o.rol, v1 org_role) is not a platform role:
+// any user can create an organization and be its admin. It is in
+// [Principal.Org].
 func ClerkConfig(issuer string, authorizedParties ...string) Config {
 	iss := strings.TrimRight(issuer, "/")
 	return Config{
@@ -114,7 +120,7 @@ func ClerkConfig(issuer string, authorizedParties ...string) Config {
 		Issuer:            iss,
 		Algorithms:        []string{"RS256"},
 		AuthorizedParties: slices.Clone(authorizedParties),
-		RoleClaims:        []string{"o.rol", "org_role", "metadata.role", "public_metadata.role"},
+		RoleClaims:        []string{"metadata.role", "public_metadata.role"},
 	}
 }
 
@@ -226,15 +232,23 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	if cfg.JWKSURL != "" {
 		methods = append(methods, cfg.Algorithms...)
 	}
-	v.parser = jwt.NewParser(
+	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(methods),
 		// Canonical base64 only: a token has exactly one accepted spelling.
 		jwt.WithStrictDecoding(),
-		// The parser checks the signature; exp, nbf, iat, iss and aud are
-		// checked by Verify (see validate) in the pass that reads the
-		// principal, rather than in lookups of their own.
-		jwt.WithoutClaimsValidation(),
-	)
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(cfg.Now),
+	}
+	if cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	if len(cfg.Audience) > 0 {
+		// Any one of them: golang-jwt's WithAllAudiences would want all.
+		opts = append(opts, jwt.WithAudience(cfg.Audience...))
+	}
+	v.parser = jwt.NewParser(opts...)
 
 	if cfg.JWKSURL != "" {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -277,12 +291,14 @@ func (v *JWTVerifier) Close() error {
 	return nil
 }
 
-// Verify checks the token's algorithm, signature, exp (required), nbf,
-// iat, issuer, audience, authorized party and subject, and returns its
-// principal. Errors are [*TokenError] values.
+// Verify checks the token and returns its principal. golang-jwt's parser
+// checks the algorithm, the signature and the registered claims (exp
+// required; nbf and iat with the leeway; issuer and audience when
+// configured); Verify then checks the subject, RequireClaims and the
+// authorized party. Errors are [*TokenError] values.
 func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	if raw == "" {
-		return nil, &TokenError{Reason: ReasonInvalid, Err: ErrNoToken}
+		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("empty token")}
 	}
 	if len(raw) > maxTokenBytes {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token is too long")}
@@ -291,11 +307,7 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error
 	if _, err := v.parser.ParseWithClaims(raw, claims, v.kf); err != nil {
 		return nil, tokenError(err)
 	}
-	var reg registered
-	p := v.principal(claims, &reg)
-	if err := v.validate(&reg); err != nil {
-		return nil, tokenError(err)
-	}
+	p := v.principal(claims)
 	if p.Subject == "" {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token has no sub claim")}
 	}
@@ -383,202 +395,52 @@ func tokenError(err error) *TokenError {
 	return &TokenError{Reason: reason, Err: err}
 }
 
-// registered holds the registered claims validate checks, as the pass of
-// principal found them. A claim present with a JSON null is present.
-type registered struct {
-	exp, nbf, iat, iss, aud        any
-	hasExp, hasNbf, hasIat, hasIss bool
-}
-
-// validate checks the registered claims as golang-jwt's validator did
-// with the options exp required, iat checked, the leeway, the time
-// function, the issuer and the audience (any of them): same rules, same
-// error values (jwt.ErrTokenExpired, jwt.ErrTokenNotValidYet, ...), all
-// failures joined so that tokenError picks the same reason.
-func (v *JWTVerifier) validate(r *registered) error {
-	now, leeway := v.cfg.Now(), v.cfg.Leeway
-	var errs []error
-	if exp, ok, err := numericDate(r.exp, r.hasExp, "exp"); err != nil {
-		errs = append(errs, err)
-	} else if !ok {
-		errs = append(errs, missing("exp"))
-	} else if !now.Before(exp.Add(leeway)) {
-		errs = append(errs, jwt.ErrTokenExpired)
+// principal reads the identity out of claims that passed verification.
+func (v *JWTVerifier) principal(c jwt.MapClaims) *Principal {
+	p := &Principal{
+		Subject:       str(c["sub"]),
+		Issuer:        str(c["iss"]),
+		Email:         str(c["email"]),
+		EmailVerified: c["email_verified"] == true || c["email_verified"] == "true",
+		Claims:        c,
 	}
-	if nbf, ok, err := numericDate(r.nbf, r.hasNbf, "nbf"); err != nil {
-		errs = append(errs, err)
-	} else if ok && now.Before(nbf.Add(-leeway)) {
-		errs = append(errs, jwt.ErrTokenNotValidYet)
+	if exp, ok := c["exp"].(float64); ok { // checked by the parser
+		sec, frac := math.Modf(exp)
+		p.ExpiresAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
 	}
-	if iat, ok, err := numericDate(r.iat, r.hasIat, "iat"); err != nil {
-		errs = append(errs, err)
-	} else if ok && now.Before(iat.Add(-leeway)) {
-		errs = append(errs, jwt.ErrTokenUsedBeforeIssued)
+	meta, _ := c["user_metadata"].(map[string]any) // Supabase: profile only, never trusted
+	p.Name = firstString(c, "name", "full_name")
+	if p.Name == "" {
+		p.Name = strings.TrimSpace(str(c["given_name"]) + " " + str(c["family_name"]))
 	}
-	if len(v.cfg.Audience) > 0 {
-		if err := checkAudience(r.aud, v.cfg.Audience); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if v.cfg.Issuer != "" {
-		iss, ok := r.iss.(string)
-		switch {
-		case r.hasIss && !ok:
-			errs = append(errs, invalidType("iss"))
-		case iss == "":
-			errs = append(errs, missing("iss"))
-		case iss != v.cfg.Issuer:
-			errs = append(errs, jwt.ErrTokenInvalidIssuer)
-		}
-	}
-	if errs == nil {
-		return nil
-	}
-	return fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, errors.Join(errs...))
-}
-
-// numericDate reads a NumericDate claim as golang-jwt does: a number of
-// seconds truncated to jwt.TimePrecision, 0 meaning absent, any other
-// type invalid.
-func numericDate(val any, present bool, name string) (time.Time, bool, error) {
-	if !present {
-		return time.Time{}, false, nil
-	}
-	var sec float64
-	switch x := val.(type) {
-	case float64:
-		if x == 0 {
-			return time.Time{}, false, nil
-		}
-		sec = x
-	case json.Number:
-		sec, _ = x.Float64()
-	default:
-		return time.Time{}, false, invalidType(name)
-	}
-	whole, frac := math.Modf(sec)
-	return time.Unix(int64(whole), int64(frac*1e9)).Truncate(jwt.TimePrecision), true, nil
-}
-
-// checkAudience reports whether the aud claim (a string or a list of
-// strings) holds one of want, as golang-jwt does: "" and an absent or
-// empty claim are missing, a list with a non-string invalid.
-func checkAudience(aud any, want []string) error {
-	switch x := aud.(type) {
-	case string:
-		if x == "" {
-			return missing("aud")
-		}
-		if slices.Contains(want, x) {
-			return nil
-		}
-	case []any:
-		if len(x) == 0 || len(x) == 1 && x[0] == "" {
-			return missing("aud")
-		}
-		for _, a := range x {
-			if _, ok := a.(string); !ok {
-				return invalidType("aud")
-			}
-		}
-		for _, a := range x {
-			if slices.Contains(want, a.(string)) {
-				return nil
-			}
-		}
-	default:
-		return missing("aud")
-	}
-	return jwt.ErrTokenInvalidAudience
-}
-
-func missing(claim string) error {
-	return fmt.Errorf("%w: %s claim is required", jwt.ErrTokenRequiredClaimMissing, claim)
-}
-
-func invalidType(claim string) error {
-	return fmt.Errorf("%w: %s is invalid", jwt.ErrInvalidType, claim)
-}
-
-// principal reads the identity out of claims with a valid signature, and
-// into reg the claims validate checks, in one pass over them (hashing a
-// dozen claim names per request would cost more than the pass).
-func (v *JWTVerifier) principal(c jwt.MapClaims, reg *registered) *Principal {
-	p := &Principal{Claims: c}
-	var name, fullName, given, family, picture, avatar, image string
-	var meta map[string]any
-	var rootsBuf [8]any
-	roots := rootsBuf[:0]
-	if len(v.roles) <= len(rootsBuf) {
-		roots = rootsBuf[:len(v.roles)]
-	}
-	for k, val := range c {
-		switch k {
-		case "sub":
-			p.Subject = str(val)
-		case "iss":
-			p.Issuer = str(val)
-			reg.iss, reg.hasIss = val, true
-		case "exp":
-			if exp, ok := val.(float64); ok { // checked by validate
-				sec, frac := math.Modf(exp)
-				p.ExpiresAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
-			}
-			reg.exp, reg.hasExp = val, true
-		case "nbf":
-			reg.nbf, reg.hasNbf = val, true
-		case "iat":
-			reg.iat, reg.hasIat = val, true
-		case "aud":
-			reg.aud = val
-		case "email":
-			p.Email = str(val)
-		case "name":
-			name = str(val)
-		case "full_name":
-			fullName = str(val)
-		case "given_name":
-			given = str(val)
-		case "family_name":
-			family = str(val)
-		case "picture":
-			picture = str(val)
-		case "avatar_url":
-			avatar = str(val)
-		case "image_url":
-			image = str(val)
-		case "user_metadata":
-			meta, _ = val.(map[string]any)
-		}
-		for i := range roots {
-			if v.roles[i][0] == k {
-				roots[i] = val
-			}
-		}
-	}
-	p.Name = cmp.Or(name, fullName)
-	if p.Name == "" && (given != "" || family != "") {
-		p.Name = strings.TrimSpace(given + " " + family)
-	}
-	if p.Name == "" && meta != nil {
+	if p.Name == "" {
 		p.Name = firstString(meta, "full_name", "name")
 	}
-	p.AvatarURL = cmp.Or(picture, avatar, image)
-	if p.AvatarURL == "" && meta != nil {
-		p.AvatarURL = firstString(meta, "avatar_url", "picture")
+	p.AvatarURL = cmp.Or(firstString(c, "picture", "avatar_url", "image_url"), firstString(meta, "avatar_url", "picture"))
+	for _, path := range v.roles {
+		p.Roles = appendStrings(p.Roles, lookup(c[path[0]], path[1:]))
 	}
-	for i, path := range v.roles {
-		var root any
-		if len(roots) > 0 {
-			root = roots[i]
-		} else {
-			root = c[path[0]] // more role claims than the buffer holds
-		}
-		if root != nil {
-			p.Roles = appendRoles(p.Roles, lookup(root, path[1:]))
-		}
-	}
+	p.Org = org(c)
 	return p
+}
+
+// org reads Clerk's active organization: the v2 "o" claim, else the v1
+// org_* claims. It returns nil without an organization ID.
+func org(c jwt.MapClaims) *Org {
+	var o Org
+	if v2, ok := c["o"].(map[string]any); ok {
+		o = Org{ID: str(v2["id"]), Slug: str(v2["slg"]), Role: str(v2["rol"])}
+		if per := str(v2["per"]); per != "" {
+			o.Permissions = strings.Split(per, ",")
+		}
+	} else if id := str(c["org_id"]); id != "" {
+		o = Org{ID: id, Slug: str(c["org_slug"]), Role: strings.TrimPrefix(str(c["org_role"]), "org:")}
+		o.Permissions = appendStrings(nil, c["org_permissions"])
+	}
+	if o.ID == "" {
+		return nil
+	}
+	return new(o)
 }
 
 func str(v any) string {
@@ -606,9 +468,10 @@ func lookup(cur any, path []string) any {
 	return cur
 }
 
-func appendRoles(roles []string, v any) []string {
+// appendStrings appends the strings of v (a string or a list) that roles
+// does not hold yet.
+func appendStrings(roles []string, v any) []string {
 	add := func(s string) {
-		s = strings.TrimPrefix(s, "org:")
 		if s != "" && !slices.Contains(roles, s) {
 			roles = append(roles, s)
 		}

@@ -1,34 +1,40 @@
 package auth_test
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/authtest"
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+// testNow is the time of the test clocks, which tests advance only when
+// they say so.
+var testNow = fakeclock.Start
 
-func fixedNow() time.Time { return testNow }
+func newClock() *fakeclock.Clock { return fakeclock.New(testNow) }
 
 // setupVerifier returns an issuer and a verifier trusting it (secret and
-// JWKS), both on the fixed test clock; cfg tweaks the verifier Config.
+// JWKS), both on a test clock at testNow; cfg tweaks the verifier Config.
 func setupVerifier(t *testing.T, cfg func(*auth.Config)) (*authtest.Issuer, *auth.JWTVerifier) {
 	t.Helper()
-	iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+	clock := newClock()
+	iss := authtest.NewIssuer(t, authtest.Options{Now: clock.Now})
 	c := iss.Config()
-	c.Now = fixedNow
+	c.Now = clock.Now
 	c.Logger = nil
 	if cfg != nil {
 		cfg(&c)
@@ -70,8 +76,7 @@ func TestVerifyPrincipalClaims(t *testing.T) {
 		{name: "role string", claims: authtest.Claims{"role": "admin"}, wantRoles: []string{"admin"}},
 		{name: "roles list", claims: authtest.Claims{"roles": []string{"admin", "editor"}}, wantRoles: []string{"admin", "editor"}},
 		{name: "app_metadata", claims: authtest.Claims{"app_metadata": map[string]any{"role": "admin"}}, wantRoles: []string{"admin"}},
-		{name: "clerk v2 org", roles: []string{"o.rol", "org_role"}, claims: authtest.Claims{"o": map[string]any{"rol": "admin"}}, wantRoles: []string{"admin"}},
-		{name: "clerk v1 org", roles: []string{"o.rol", "org_role"}, claims: authtest.Claims{"org_role": "org:admin"}, wantRoles: []string{"admin"}},
+		{name: "roles are taken as they are", claims: authtest.Claims{"role": "org:admin"}, wantRoles: []string{"org:admin"}},
 		{name: "user_metadata never grants roles", roles: []string{"app_metadata.role"}, claims: authtest.Claims{"user_metadata": map[string]any{"role": "admin"}}},
 		{name: "given and family name", claims: authtest.Claims{"given_name": "Ada", "family_name": "Lovelace"}, wantName: "Ada Lovelace"},
 		{name: "supabase user_metadata", claims: authtest.Claims{"user_metadata": map[string]any{"full_name": "Ada L", "avatar_url": "https://x/a.png"}}, wantName: "Ada L", wantPic: "https://x/a.png"},
@@ -134,7 +139,7 @@ func tamperSignature(t *testing.T, tok string) string {
 
 func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
-	iss, v := setupVerifier(t, func(c *auth.Config) { c.Audience = []string{"my-api"} })
+	iss, v := setupVerifier(t, func(c *auth.Config) { c.Audience = []string{"my-api", "admin-api"} })
 	aud := authtest.Claims{"aud": "my-api"}
 	with := func(extra authtest.Claims) authtest.Claims {
 		c := authtest.Claims{"aud": "my-api"}
@@ -146,6 +151,10 @@ func TestVerifyRejects(t *testing.T) {
 	// The valid token all cases derive from verifies.
 	_, err := v.Verify(t.Context(), iss.Token(t, "RS256", aud))
 	require.NoError(t, err)
+	_, err = v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"aud": []string{"other-api", "my-api"}}))
+	require.NoError(t, err, "one matching audience of several is enough")
+	_, err = v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"aud": "admin-api"}))
+	require.NoError(t, err, "any one of Config.Audience is enough")
 
 	tests := []struct {
 		name       string
@@ -170,6 +179,24 @@ func TestVerifyRejects(t *testing.T) {
 		{"no issuer", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"iss": nil})) }, auth.ReasonInvalid},
 		{"wrong audience", func(t *testing.T) string { return iss.Token(t, "ES256", authtest.Claims{"aud": "other-api"}) }, auth.ReasonInvalid},
 		{"no audience", func(t *testing.T) string { return iss.Token(t, "ES256", nil) }, auth.ReasonInvalid},
+		{"empty audience", func(t *testing.T) string { return iss.Token(t, "ES256", authtest.Claims{"aud": ""}) }, auth.ReasonInvalid},
+		{"empty audience list", func(t *testing.T) string { return iss.Token(t, "ES256", authtest.Claims{"aud": []any{}}) }, auth.ReasonInvalid},
+		{"audience list with a non-string", func(t *testing.T) string {
+			return iss.Token(t, "ES256", authtest.Claims{"aud": []any{"my-api", 1}})
+		}, auth.ReasonInvalid},
+		{"audience object", func(t *testing.T) string {
+			return iss.Token(t, "ES256", authtest.Claims{"aud": map[string]any{"my-api": true}})
+		}, auth.ReasonInvalid},
+		{"exp not a number", func(t *testing.T) string {
+			return iss.Token(t, "ES256", with(authtest.Claims{"exp": fmt.Sprint(testNow.Add(time.Hour).Unix())}))
+		}, auth.ReasonInvalid},
+		{"exp zero", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"exp": 0})) }, auth.ReasonInvalid},
+		{"nbf not a number", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"nbf": true})) }, auth.ReasonInvalid},
+		{"iat not a number", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"iat": "now"})) }, auth.ReasonInvalid},
+		{"issuer not a string", func(t *testing.T) string { return iss.Token(t, "ES256", with(authtest.Claims{"iss": 42})) }, auth.ReasonInvalid},
+		{"expired and not yet valid", func(t *testing.T) string {
+			return iss.Token(t, "ES256", with(authtest.Claims{"exp": testNow.Add(-time.Minute).Unix(), "nbf": testNow.Add(time.Minute).Unix()}))
+		}, auth.ReasonExpired},
 		{"unknown kid", func(t *testing.T) string { return iss.SignWith(t, iss.NewKey(t, "ES256"), iss.Claims(aud)) }, auth.ReasonInvalid},
 		{"kid of a key of another type", func(t *testing.T) string {
 			k := *iss.NewKey(t, "ES256")
@@ -299,11 +326,11 @@ func TestPresets(t *testing.T) {
 	t.Parallel()
 	t.Run("supabase", func(t *testing.T) {
 		t.Parallel()
-		iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow, JWKSPath: "/auth/v1/.well-known/jwks.json", IssuerPath: "/auth/v1"})
+		iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now, JWKSPath: "/auth/v1/.well-known/jwks.json", IssuerPath: "/auth/v1"})
 		cfg := auth.SupabaseConfig(iss.ServerURL()+"/", iss.Secret())
 		assert.Equal(t, iss.JWKSURL(), cfg.JWKSURL)
 		assert.Equal(t, iss.URL(), cfg.Issuer)
-		cfg.Now, cfg.HTTPClient = fixedNow, iss.Client()
+		cfg.Now, cfg.HTTPClient = newClock().Now, iss.Client()
 		v, err := auth.NewVerifier(cfg)
 		require.NoError(t, err)
 		defer v.Close()
@@ -322,16 +349,16 @@ func TestPresets(t *testing.T) {
 	})
 	t.Run("clerk", func(t *testing.T) {
 		t.Parallel()
-		iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+		iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
 		cfg := auth.ClerkConfig(iss.URL(), "http://localhost:3000")
 		assert.Equal(t, iss.JWKSURL(), cfg.JWKSURL)
-		cfg.Now, cfg.HTTPClient = fixedNow, iss.Client()
+		cfg.Now, cfg.HTTPClient = newClock().Now, iss.Client()
 		v, err := auth.NewVerifier(cfg)
 		require.NoError(t, err)
 		defer v.Close()
-		p, err := v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"azp": "http://localhost:3000", "o": map[string]any{"rol": "admin"}}))
+		p, err := v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"azp": "http://localhost:3000", "public_metadata": map[string]any{"role": "admin"}}))
 		require.NoError(t, err)
-		assert.True(t, p.HasRole("admin"))
+		assert.True(t, p.HasRole("admin"), "publicMetadata is written by the backend only")
 		_, err = v.Verify(t.Context(), iss.Token(t, "ES256", nil))
 		require.ErrorIs(t, err, auth.ErrInvalidToken, "Clerk signs with RS256 only")
 		_, err = v.Verify(t.Context(), iss.Token(t, "RS256", authtest.Claims{"azp": "https://evil.example"}))
@@ -356,43 +383,75 @@ func TestJWKSRotation(t *testing.T) {
 	require.NoError(t, err, "the previous key stays valid while published")
 }
 
+// inBubble returns a verifier of iss built inside the calling
+// testing/synctest bubble: the JWKS is fetched in process, so the
+// bubble's clock drives its refresh and its limiter. Tokens are checked
+// against testNow.
+func inBubble(t *testing.T, iss *authtest.Issuer, cfg func(*auth.Config)) *auth.JWTVerifier {
+	t.Helper()
+	c := iss.Config()
+	c.Now = newClock().Now
+	c.HTTPClient = &http.Client{Transport: iss.Transport()}
+	if cfg != nil {
+		cfg(&c)
+	}
+	v, err := auth.NewVerifier(c)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	return v
+}
+
 func TestJWKSEndpointDownKeepsCachedKeys(t *testing.T) {
 	t.Parallel()
-	iss, v := setupVerifier(t, func(c *auth.Config) { c.RefreshInterval = 5 * time.Millisecond })
-	tok := iss.Token(t, "RS256", nil)
-	iss.SetDown(true)
-	before := iss.Fetches()
-	// Background refreshes fail against the outage...
-	require.Eventually(t, func() bool { return iss.Fetches() >= before+3 }, 10*time.Second, time.Millisecond)
-	// ...and an unknown kid forces one more failing fetch.
-	_, err := v.Verify(t.Context(), iss.SignWith(t, iss.NewKey(t, "RS256"), iss.Claims(nil)))
-	require.ErrorIs(t, err, auth.ErrInvalidToken)
-	p, err := v.Verify(t.Context(), tok)
-	require.NoError(t, err, "cached keys still verify while the endpoint is down")
-	assert.Equal(t, "user-1", p.Subject)
-	iss.SetDown(false)
+	iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
+	synctest.Test(t, func(t *testing.T) {
+		v := inBubble(t, iss, func(c *auth.Config) { c.RefreshInterval = time.Minute })
+		tok := iss.Token(t, "RS256", nil)
+		iss.SetDown(true)
+		before := iss.Fetches()
+		// Three background refreshes fail against the outage...
+		time.Sleep(3*time.Minute + time.Second)
+		synctest.Wait()
+		require.Equal(t, before+3, iss.Fetches(), "one refresh per RefreshInterval")
+		// ...and an unknown kid forces one more failing fetch.
+		_, err := v.Verify(t.Context(), iss.SignWith(t, iss.NewKey(t, "RS256"), iss.Claims(nil)))
+		require.ErrorIs(t, err, auth.ErrInvalidToken)
+		assert.Equal(t, before+4, iss.Fetches())
+		p, err := v.Verify(t.Context(), tok)
+		require.NoError(t, err, "cached keys still verify while the endpoint is down")
+		assert.Equal(t, "user-1", p.Subject)
+	})
 }
 
 func TestJWKSUnknownKIDFloodIsRateLimited(t *testing.T) {
 	t.Parallel()
-	iss, v := setupVerifier(t, nil)
-	before := iss.Fetches()
+	iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
 	unknown := iss.NewKey(t, "ES256")
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range 200 {
-		wg.Go(func() {
-			k := *unknown
-			k.ID = "forged-" + strings.Repeat("x", i%7) + string(rune('a'+i%26))
-			_, err := v.Verify(context.Background(), iss.SignWith(t, &k, iss.Claims(nil)))
-			assert.ErrorIs(t, err, auth.ErrInvalidToken)
-		})
+	forged := make([]string, 200)
+	for i := range forged {
+		k := *unknown
+		k.ID = fmt.Sprintf("forged-%d", i)
+		forged[i] = iss.SignWith(t, &k, iss.Claims(nil))
 	}
-	wg.Wait()
-	assert.LessOrEqual(t, iss.Fetches()-before, 1, "at most one refetch per UnknownKIDInterval")
-	assert.Less(t, time.Since(start), 10*time.Second, "rejections do not queue behind the limiter")
-	_, err := v.Verify(t.Context(), iss.Token(t, "ES256", nil))
-	require.NoError(t, err, "known keys keep working")
+	synctest.Test(t, func(t *testing.T) {
+		v := inBubble(t, iss, nil)
+		before := iss.Fetches()
+		start := time.Now()
+		var wg sync.WaitGroup
+		for _, tok := range forged {
+			wg.Go(func() {
+				_, err := v.Verify(t.Context(), tok)
+				assert.ErrorIs(t, err, auth.ErrInvalidToken)
+			})
+		}
+		wg.Wait()
+		assert.LessOrEqual(t, iss.Fetches()-before, 1, "at most one refetch per UnknownKIDInterval")
+		// The bubble's clock moves only when every goroutine waits: an
+		// unchanged clock proves no rejection queued behind the limiter.
+		assert.Equal(t, start, time.Now(), "rejections do not wait for the limiter")
+		_, err := v.Verify(t.Context(), iss.Token(t, "ES256", nil))
+		require.NoError(t, err, "known keys keep working")
+	})
 }
 
 func TestVerifierCloseIsIdempotent(t *testing.T) {
@@ -404,20 +463,129 @@ func TestVerifierCloseIsIdempotent(t *testing.T) {
 
 func TestJWKSDownAtStart(t *testing.T) {
 	t.Parallel()
-	iss := authtest.NewIssuer(t, authtest.Options{Now: fixedNow})
+	iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
 	iss.SetDown(true)
-	cfg := iss.Config()
-	cfg.Now = fixedNow
-	cfg.UnknownKIDInterval = 10 * time.Millisecond
-	v, err := auth.NewVerifier(cfg)
-	require.NoError(t, err, "an unreachable JWKS does not fail construction")
-	defer v.Close()
 	tok := iss.Token(t, "ES256", nil)
-	_, err = v.Verify(t.Context(), tok)
-	require.ErrorIs(t, err, auth.ErrInvalidToken, "no keys yet")
-	iss.SetDown(false)
-	require.Eventually(t, func() bool {
+	synctest.Test(t, func(t *testing.T) {
+		v := inBubble(t, iss, func(c *auth.Config) { c.UnknownKIDInterval = time.Minute })
 		_, err := v.Verify(t.Context(), tok)
-		return err == nil
-	}, 10*time.Second, 5*time.Millisecond, "keys are fetched once the endpoint is back")
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "no keys yet")
+		iss.SetDown(false)
+		_, err = v.Verify(t.Context(), tok)
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "the next refetch waits for UnknownKIDInterval")
+		time.Sleep(time.Minute)
+		_, err = v.Verify(t.Context(), tok)
+		require.NoError(t, err, "keys are fetched once the endpoint is back and the limiter allows")
+	})
+}
+
+// An organization's admin is not a platform admin: any Clerk user can
+// create an organization and hold its admin role.
+func TestClerkOrganizationRoleIsNotAPlatformRole(t *testing.T) {
+	t.Parallel()
+	iss := authtest.NewIssuer(t, authtest.Options{Now: newClock().Now})
+	cfg := auth.ClerkConfig(iss.URL())
+	cfg.Now, cfg.HTTPClient = newClock().Now, iss.Client()
+	v, err := auth.NewVerifier(cfg)
+	require.NoError(t, err)
+	defer v.Close()
+	org := auth.Org{ID: "org_123", Slug: "acme", Role: "admin", Permissions: []string{"read", "manage"}}
+	tests := []struct {
+		name   string
+		claims authtest.Claims
+		want   *auth.Org
+	}{
+		{"v2", authtest.ClerkOrg(org), &org},
+		{"v1", authtest.ClerkOrgV1(auth.Org{ID: "org_123", Slug: "acme", Role: "admin", Permissions: []string{"org:invoices:read"}}),
+			&auth.Org{ID: "org_123", Slug: "acme", Role: "admin", Permissions: []string{"org:invoices:read"}}},
+		{"v2 without permissions", authtest.ClerkOrg(auth.Org{ID: "org_1", Role: "member"}), &auth.Org{ID: "org_1", Role: "member"}},
+		{"no organization", nil, nil},
+		{"organization without ID", authtest.Claims{"o": map[string]any{"rol": "admin"}}, nil},
+		{"organization not an object", authtest.Claims{"o": "admin"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := v.Verify(t.Context(), iss.Token(t, "RS256", tt.claims))
+			require.NoError(t, err)
+			assert.False(t, p.HasRole("admin"), "an organization role never grants the platform role")
+			assert.Empty(t, p.Roles)
+			assert.Equal(t, tt.want, p.Org)
+		})
+	}
+}
+
+func TestVerifyEmailVerifiedClaim(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	tests := []struct {
+		name   string
+		claims authtest.Claims
+		want   bool
+	}{
+		{"true", authtest.Claims{"email_verified": true}, true},
+		{"string true", authtest.Claims{"email_verified": "true"}, true},
+		{"absent", nil, false},
+		{"false", authtest.Claims{"email_verified": false}, false},
+		{"string false", authtest.Claims{"email_verified": "false"}, false},
+		{"string TRUE", authtest.Claims{"email_verified": "TRUE"}, false},
+		{"number", authtest.Claims{"email_verified": 1}, false},
+		{"list", authtest.Claims{"email_verified": []any{true}}, false},
+		{"Supabase user_metadata is user-editable", authtest.Claims{"user_metadata": map[string]any{"email_verified": true}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := v.Verify(t.Context(), iss.Token(t, "HS256", authtest.Merge(authtest.Claims{"email": "a@example.com"}, tt.claims)))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, p.EmailVerified)
+		})
+	}
+}
+
+func TestVerifyReadsConfigNow(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	iss, v := setupVerifier(t, func(c *auth.Config) { c.Now = clock.Now })
+	tok := iss.Token(t, "ES256", nil) // exp: testNow + 1h
+	_, err := v.Verify(t.Context(), tok)
+	require.NoError(t, err)
+	clock.Advance(time.Hour + 4*time.Second)
+	_, err = v.Verify(t.Context(), tok)
+	require.NoError(t, err, "within the 5s leeway")
+	clock.Advance(time.Second)
+	_, err = v.Verify(t.Context(), tok)
+	te, ok := errors.AsType[*auth.TokenError](err)
+	require.True(t, ok, "got %v", err)
+	assert.Equal(t, auth.ReasonExpired, te.Reason)
+}
+
+// jku and x5u headers name key URLs chosen by whoever made the token: they
+// are never fetched, and the token is checked against the configured keys
+// only.
+func TestVerifyNeverFetchesTokenKeyURLs(t *testing.T) {
+	t.Parallel()
+	iss, v := setupVerifier(t, nil)
+	attacker := authtest.NewIssuer(t, authtest.Options{})
+	k := attacker.Current("RS256")
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, iss.Claims(nil))
+	tok.Header["kid"] = k.ID
+	tok.Header["jku"] = attacker.JWKSURL()
+	tok.Header["x5u"] = attacker.JWKSURL()
+	signed, err := tok.SignedString(k.Signer)
+	require.NoError(t, err)
+
+	_, err = v.Verify(t.Context(), signed)
+	require.ErrorIs(t, err, auth.ErrInvalidToken)
+	assert.Zero(t, attacker.Fetches(), "the token's key URLs are never fetched")
+
+	// The same headers on a token signed with a configured key change nothing.
+	tok = jwt.NewWithClaims(jwt.SigningMethodRS256, iss.Claims(nil))
+	tok.Header["kid"] = iss.Current("RS256").ID
+	tok.Header["jku"] = attacker.JWKSURL()
+	signed, err = tok.SignedString(iss.Current("RS256").Signer)
+	require.NoError(t, err)
+	_, err = v.Verify(t.Context(), signed)
+	require.NoError(t, err)
+	assert.Zero(t, attacker.Fetches())
 }

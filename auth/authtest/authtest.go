@@ -1,11 +1,3 @@
-// Package authtest helps tests of code that takes tokens: an [Issuer]
-// mints RS256, ES256, EdDSA and HS256 tokens with the claims a test
-// chooses and serves its JWKS from an httptest.Server, with key rotation,
-// outages and a count of fetches.
-//
-//	iss := authtest.NewIssuer(t, authtest.Options{})
-//	v, err := auth.NewVerifier(iss.Config())
-//	tok := iss.Token(t, "ES256", authtest.Claims{"sub": "user-1"})
 package authtest
 
 import (
@@ -17,9 +9,11 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -59,6 +53,7 @@ type Options struct {
 // Issuer is a token issuer for tests. It is safe for concurrent use.
 type Issuer struct {
 	srv    *httptest.Server
+	mux    *http.ServeMux
 	opts   Options
 	secret []byte
 
@@ -86,9 +81,9 @@ func NewIssuer(t testing.TB, opts Options) *Issuer {
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		i.Rotate(t, alg)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+opts.JWKSPath, i.serveJWKS)
-	i.srv = httptest.NewServer(mux)
+	i.mux = http.NewServeMux()
+	i.mux.HandleFunc("GET "+opts.JWKSPath, i.serveJWKS)
+	i.srv = httptest.NewServer(i.mux)
 	t.Cleanup(i.srv.Close)
 	return i
 }
@@ -107,6 +102,26 @@ func (i *Issuer) Secret() []byte { return slices.Clone(i.secret) }
 
 // Client is an HTTP client for the test server.
 func (i *Issuer) Client() *http.Client { return i.srv.Client() }
+
+// Transport returns an http.RoundTripper that answers requests from the
+// issuer's handler in process, without a connection: for verifiers that
+// run inside a testing/synctest bubble, whose clock would not move while
+// a goroutine waits on the network. Use it as the Transport of
+// Config.HTTPClient.
+func (i *Issuer) Transport() http.RoundTripper { return inProcess{i.mux} }
+
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	w := httptest.NewRecorder()
+	t.h.ServeHTTP(w, r)
+	resp := w.Result()
+	resp.Request = r
+	return resp, nil
+}
 
 // Config returns a verifier Config that trusts this issuer: its JWKS, its
 // HS256 secret and its iss.
@@ -206,6 +221,43 @@ func (i *Issuer) Current(alg string) *Key {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	return i.current[alg]
+}
+
+// Merge returns the claims of cs in one map, later values winning.
+func Merge(cs ...Claims) Claims {
+	out := Claims{}
+	for _, c := range cs {
+		maps.Copy(out, c)
+	}
+	return out
+}
+
+// VerifiedEmail returns the claims of a verified address: email and
+// email_verified true.
+func VerifiedEmail(email string) Claims {
+	return Claims{"email": email, "email_verified": true}
+}
+
+// ClerkOrg returns the claim of a Clerk v2 session token whose active
+// organization is o: "o": {"id", "slg", "rol", "per"} (permissions joined
+// by commas).
+func ClerkOrg(o auth.Org) Claims {
+	v2 := map[string]any{"id": o.ID, "slg": o.Slug, "rol": o.Role}
+	if len(o.Permissions) > 0 {
+		v2["per"] = strings.Join(o.Permissions, ",")
+	}
+	return Claims{"o": v2}
+}
+
+// ClerkOrgV1 returns the claims of a Clerk v1 session token whose active
+// organization is o: org_id, org_slug, org_role ("org:" + o.Role) and
+// org_permissions.
+func ClerkOrgV1(o auth.Org) Claims {
+	c := Claims{"org_id": o.ID, "org_slug": o.Slug, "org_role": "org:" + o.Role}
+	if len(o.Permissions) > 0 {
+		c["org_permissions"] = slices.Clone(o.Permissions)
+	}
+	return c
 }
 
 // Claims returns the default claims of a token: iss, sub "user-1", iat

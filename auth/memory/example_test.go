@@ -9,14 +9,17 @@ import (
 )
 
 func ExampleNew() {
-	store := memory.New(memory.Config{})
+	store, err := memory.New(memory.Config{})
+	if err != nil {
+		panic(err)
+	}
 	users, _ := auth.NewUsers(store, auth.UsersConfig{})
 	ctx := context.Background()
 	u, created, _ := users.Sync(ctx, auth.Identity{Subject: "user_1", Email: "ada@example.com", Name: "Ada"})
-	fmt.Println(created, u.Email, u.Role, u.Plan)
+	fmt.Println(created, u.Email, u.Role)
 	_, total, _ := store.List(ctx, auth.UserQuery{Search: "ADA"})
 	fmt.Println(total)
 	// Output:
-	// true ada@example.com user free
+	// true ada@example.com user
 	// 1
 }

@@ -1,11 +1,9 @@
-// Package memory is an in-memory [auth.UserStore], for tests and for
-// running without a database. Users live as long as the Store.
 package memory
 
 import (
 	"cmp"
 	"context"
-	"fmt"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/httpx"
 )
 
 // Config tunes a Store. The zero value is ready to use.
@@ -31,12 +30,13 @@ type Store struct {
 
 var _ auth.UserStore = (*Store)(nil)
 
-// New returns an empty store.
-func New(cfg Config) *Store {
+// New returns an empty store. It returns no error today; the signature is
+// the one every provider's New has.
+func New(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Store{now: cfg.Now, byID: map[string]*auth.User{}, bySubject: map[string]*auth.User{}}
+	return &Store{now: cfg.Now, byID: map[string]*auth.User{}, bySubject: map[string]*auth.User{}}, nil
 }
 
 func (s *Store) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -56,13 +56,22 @@ func (s *Store) put(ctx context.Context, in auth.NewUser, update bool) (auth.Use
 		return auth.User{}, false, err
 	}
 	if in.Subject == "" {
-		return auth.User{}, false, fmt.Errorf("memory: empty subject")
+		return auth.User{}, false, errors.New("auth/memory: store user: empty subject")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u, ok := s.bySubject[in.Subject]; ok {
 		if update {
 			changed := false
+			if in.Email != "" {
+				verified := in.EmailVerified
+				if in.Email == u.Email {
+					verified = verified || u.EmailVerified
+				}
+				if verified != u.EmailVerified {
+					u.EmailVerified, changed = verified, true
+				}
+			}
 			for _, f := range []struct {
 				dst *string
 				v   string
@@ -78,16 +87,25 @@ func (s *Store) put(ctx context.Context, in auth.NewUser, update bool) (auth.Use
 		return *u, false, nil
 	}
 	now := s.stamp()
-	u := &auth.User{ID: uuid.NewString(), Subject: in.Subject, Email: in.Email, FullName: in.FullName,
-		AvatarURL: in.AvatarURL, Role: in.Role, Plan: in.Plan, IsActive: true, CreatedAt: now, UpdatedAt: now}
+	u := &auth.User{ID: uuid.NewString(), Subject: in.Subject, Email: in.Email, EmailVerified: in.EmailVerified, FullName: in.FullName,
+		AvatarURL: in.AvatarURL, Role: in.Role, IsActive: true, CreatedAt: now, UpdatedAt: now}
 	s.byID[u.ID] = u
 	s.bySubject[u.Subject] = u
 	return *u, true, nil
 }
 
-// Get implements [auth.UserStore].
+// Get implements [auth.UserStore]. IDs are UUIDs in any case.
 func (s *Store) Get(ctx context.Context, id string) (auth.User, error) {
-	return s.get(ctx, s.byID, id)
+	return s.get(ctx, s.byID, canonical(id))
+}
+
+// canonical is id in the lower-case form IDs are kept in, as PostgreSQL's
+// uuid type reads any case.
+func canonical(id string) string {
+	if c, ok := httpx.CanonicalUUID(id); ok {
+		return c
+	}
+	return id
 }
 
 // GetBySubject implements [auth.UserStore].
@@ -144,7 +162,7 @@ func (s *Store) Update(ctx context.Context, id string, p auth.UserPatch) (auth.U
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.byID[id]
+	u, ok := s.byID[canonical(id)]
 	if !ok {
 		return auth.User{}, auth.ErrNotFound
 	}
@@ -153,11 +171,16 @@ func (s *Store) Update(ctx context.Context, id string, p auth.UserPatch) (auth.U
 			*dst = *v
 		}
 	}
+	if p.Email != nil && *p.Email != u.Email && p.EmailVerified == nil {
+		u.EmailVerified = false
+	}
+	if p.EmailVerified != nil {
+		u.EmailVerified = *p.EmailVerified
+	}
 	set(&u.Email, p.Email)
 	set(&u.FullName, p.FullName)
 	set(&u.AvatarURL, p.AvatarURL)
 	set(&u.Role, p.Role)
-	set(&u.Plan, p.Plan)
 	if p.IsActive != nil {
 		u.IsActive = *p.IsActive
 	}

@@ -6,8 +6,13 @@ import (
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/memory"
 	"github.com/omnistack/omnistack/auth/usertest"
+	"github.com/stretchr/testify/require"
 )
 
 func TestConformance(t *testing.T) {
-	usertest.Run(t, func(*testing.T) auth.UserStore { return memory.New(memory.Config{}) })
+	usertest.Run(t, func(t *testing.T) auth.UserStore {
+		s, err := memory.New(memory.Config{})
+		require.NoError(t, err)
+		return s
+	})
 }

@@ -19,7 +19,13 @@ func ExampleNew() {
 	if err := postgres.Migrate(ctx, pool); err != nil {
 		log.Fatal(err)
 	}
-	store, _ := postgres.New(pool)
-	users, _ := auth.NewUsers(store, auth.UsersConfig{AdminEmails: []string{"ops@example.com"}})
+	store, err := postgres.New(pool, postgres.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	users, err := auth.NewUsers(store, auth.UsersConfig{AdminEmails: []string{"ops@example.com"}})
+	if err != nil {
+		log.Fatal(err)
+	}
 	_ = users
 }

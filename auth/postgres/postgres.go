@@ -1,10 +1,3 @@
-// Package postgres is an [auth.UserStore] on PostgreSQL through pgx.
-//
-// Its table, auth_users, is created by [Migrate] from embedded
-// migrations. Users are unique by subject; Insert and Upsert are single
-// statements (INSERT ... ON CONFLICT) that re-read the row on conflict, so
-// concurrent first requests and provider webhooks for one subject create
-// exactly one user and never surface a duplicate-key error.
 package postgres
 
 import (
@@ -14,10 +7,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/migrate"
 )
 
@@ -35,6 +28,10 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrate.Up(ctx, pool, Migrations())
 }
 
+// Config tunes a Store. It has no fields yet: the zero value is the only
+// one, and it is there so that options can come without changing [New].
+type Config struct{}
+
 // Store is a UserStore on a pgx pool. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
@@ -43,20 +40,20 @@ type Store struct {
 var _ auth.UserStore = (*Store)(nil)
 
 // New returns a store on pool; run [Migrate] first.
-func New(pool *pgxpool.Pool) (*Store, error) {
+func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 	if pool == nil {
-		return nil, errors.New("postgres: New: nil pool")
+		return nil, errors.New("auth/postgres: New: nil pool")
 	}
 	return &Store{pool: pool}, nil
 }
 
-const columns = `id::text, subject, email, full_name, avatar_url, role, plan, is_active, created_at, updated_at`
+const columns = `id::text, subject, email, email_verified, full_name, avatar_url, role, is_active, created_at, updated_at`
 
 // scanUser reads the columns (and any extra ones after them) into a user
 // with UTC times.
 func scanUser(row pgx.Row, extra ...any) (auth.User, error) {
 	var u auth.User
-	dst := append([]any{&u.ID, &u.Subject, &u.Email, &u.FullName, &u.AvatarURL, &u.Role, &u.Plan, &u.IsActive, &u.CreatedAt, &u.UpdatedAt}, extra...)
+	dst := append([]any{&u.ID, &u.Subject, &u.Email, &u.EmailVerified, &u.FullName, &u.AvatarURL, &u.Role, &u.IsActive, &u.CreatedAt, &u.UpdatedAt}, extra...)
 	if err := row.Scan(dst...); err != nil {
 		return auth.User{}, err
 	}
@@ -80,9 +77,9 @@ func scan(row pgx.Row) (auth.User, error) {
 // not).
 func (s *Store) Insert(ctx context.Context, in auth.NewUser) (auth.User, bool, error) {
 	if in.Subject == "" {
-		return auth.User{}, false, errors.New("postgres: empty subject")
+		return auth.User{}, false, errors.New("auth/postgres: empty subject")
 	}
-	const q = `INSERT INTO auth_users (subject, email, full_name, avatar_url, role, plan)
+	const q = `INSERT INTO auth_users (subject, email, email_verified, full_name, avatar_url, role)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (subject) DO NOTHING
 RETURNING ` + columns + `, true`
@@ -98,19 +95,22 @@ RETURNING ` + columns + `, true`
 // version and the locking transaction's ID on an updated one.
 func (s *Store) Upsert(ctx context.Context, in auth.NewUser) (auth.User, bool, error) {
 	if in.Subject == "" {
-		return auth.User{}, false, errors.New("postgres: empty subject")
+		return auth.User{}, false, errors.New("auth/postgres: empty subject")
 	}
-	const q = `INSERT INTO auth_users AS u (subject, email, full_name, avatar_url, role, plan)
+	const q = `INSERT INTO auth_users AS u (subject, email, email_verified, full_name, avatar_url, role)
 VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (subject) DO UPDATE SET
-	email = COALESCE(NULLIF(EXCLUDED.email, ''), u.email),
-	full_name = COALESCE(NULLIF(EXCLUDED.full_name, ''), u.full_name),
-	avatar_url = COALESCE(NULLIF(EXCLUDED.avatar_url, ''), u.avatar_url),
-	updated_at = CASE WHEN (COALESCE(NULLIF(EXCLUDED.email, ''), u.email),
-		COALESCE(NULLIF(EXCLUDED.full_name, ''), u.full_name),
-		COALESCE(NULLIF(EXCLUDED.avatar_url, ''), u.avatar_url))
-		IS DISTINCT FROM (u.email, u.full_name, u.avatar_url)
-		THEN GREATEST(now(), u.updated_at) ELSE u.updated_at END
+ON CONFLICT (subject) DO UPDATE SET (email, email_verified, full_name, avatar_url, updated_at) = (
+	SELECT n.email, n.email_verified, n.full_name, n.avatar_url,
+		CASE WHEN (n.email, n.email_verified, n.full_name, n.avatar_url)
+			IS DISTINCT FROM (u.email, u.email_verified, u.full_name, u.avatar_url)
+			THEN GREATEST(now(), u.updated_at) ELSE u.updated_at END
+	FROM (SELECT
+		COALESCE(NULLIF(EXCLUDED.email, ''), u.email) AS email,
+		CASE WHEN EXCLUDED.email = '' THEN u.email_verified
+			WHEN EXCLUDED.email = u.email THEN u.email_verified OR EXCLUDED.email_verified
+			ELSE EXCLUDED.email_verified END AS email_verified,
+		COALESCE(NULLIF(EXCLUDED.full_name, ''), u.full_name) AS full_name,
+		COALESCE(NULLIF(EXCLUDED.avatar_url, ''), u.avatar_url) AS avatar_url) AS n)
 RETURNING ` + columns + `, (xmax = 0)`
 	return s.put(ctx, q, in)
 }
@@ -119,9 +119,9 @@ RETURNING ` + columns + `, (xmax = 0)`
 // error wraps pgx.ErrNoRows when the insert did nothing.
 func (s *Store) put(ctx context.Context, q string, in auth.NewUser) (auth.User, bool, error) {
 	var created bool
-	u, err := scanUser(s.pool.QueryRow(ctx, q, in.Subject, in.Email, in.FullName, in.AvatarURL, in.Role, in.Plan), &created)
+	u, err := scanUser(s.pool.QueryRow(ctx, q, in.Subject, in.Email, in.EmailVerified, in.FullName, in.AvatarURL, in.Role), &created)
 	if err != nil {
-		return auth.User{}, false, fmt.Errorf("postgres: store user: %w", err)
+		return auth.User{}, false, fmt.Errorf("auth/postgres: store user: %w", err)
 	}
 	return u, created, nil
 }
@@ -141,16 +141,18 @@ func (s *Store) GetBySubject(ctx context.Context, subject string) (auth.User, er
 	return u, wrap("get user by subject", err)
 }
 
+// validID reports whether id is a UUID in its 36-character form, of any
+// case: anything else names no user.
 func validID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil && len(id) == 36
+	_, ok := httpx.CanonicalUUID(id)
+	return ok
 }
 
 func wrap(op string, err error) error {
 	if err == nil || errors.Is(err, auth.ErrNotFound) {
 		return err
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	return fmt.Errorf("auth/postgres: %s: %w", op, err)
 }
 
 // escapeLike makes s match literally inside a LIKE pattern.
@@ -178,7 +180,7 @@ func (s *Store) List(ctx context.Context, q auth.UserQuery) ([]auth.User, int, e
 ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %d`, strings.Join(where, " AND "), limit, max(q.Offset, 0))
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+		return nil, 0, fmt.Errorf("auth/postgres: list users: %w", err)
 	}
 	defer rows.Close()
 	users := []auth.User{}
@@ -186,17 +188,17 @@ ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %d`, strings.Join(where, " AND
 	for rows.Next() {
 		u, err := scanUser(rows, &total)
 		if err != nil {
-			return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+			return nil, 0, fmt.Errorf("auth/postgres: list users: %w", err)
 		}
 		users = append(users, u)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("postgres: list users: %w", err)
+		return nil, 0, fmt.Errorf("auth/postgres: list users: %w", err)
 	}
 	if len(users) == 0 && q.Offset > 0 {
 		// Past the last page: count separately.
 		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM auth_users WHERE `+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("postgres: count users: %w", err)
+			return nil, 0, fmt.Errorf("auth/postgres: count users: %w", err)
 		}
 	}
 	return users, total, nil
@@ -208,14 +210,16 @@ func (s *Store) Update(ctx context.Context, id string, p auth.UserPatch) (auth.U
 		return auth.User{}, auth.ErrNotFound
 	}
 	u, err := scan(s.pool.QueryRow(ctx, `UPDATE auth_users SET
+	email_verified = CASE WHEN $7::boolean IS NOT NULL THEN $7
+		WHEN $2::text IS DISTINCT FROM email AND $2::text IS NOT NULL THEN false
+		ELSE email_verified END,
 	email = COALESCE($2, email),
 	full_name = COALESCE($3, full_name),
 	avatar_url = COALESCE($4, avatar_url),
 	role = COALESCE($5, role),
-	plan = COALESCE($6, plan),
-	is_active = COALESCE($7, is_active),
+	is_active = COALESCE($6, is_active),
 	updated_at = GREATEST(now(), updated_at)
 WHERE id = $1::uuid
-RETURNING `+columns, id, p.Email, p.FullName, p.AvatarURL, p.Role, p.Plan, p.IsActive))
+RETURNING `+columns, id, p.Email, p.FullName, p.AvatarURL, p.Role, p.IsActive, p.EmailVerified))
 	return u, wrap("update user", err)
 }

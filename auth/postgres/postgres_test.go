@@ -15,7 +15,7 @@ func TestConformance(t *testing.T) {
 	usertest.Run(t, func(t *testing.T) auth.UserStore {
 		pool := testenv.Postgres(t)
 		require.NoError(t, postgres.Migrate(t.Context(), pool))
-		s, err := postgres.New(pool)
+		s, err := postgres.New(pool, postgres.Config{})
 		require.NoError(t, err)
 		return s
 	})
@@ -36,6 +36,6 @@ func TestMigrateConcurrentlyAndTwice(t *testing.T) {
 }
 
 func TestNewRejectsNilPool(t *testing.T) {
-	_, err := postgres.New(nil)
+	_, err := postgres.New(nil, postgres.Config{})
 	require.Error(t, err)
 }
