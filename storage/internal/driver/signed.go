@@ -162,7 +162,9 @@ func (s *Signer) verify(r *http.Request) (claims, error) {
 	if c.method == http.MethodPut {
 		c.size, err2 = strconv.ParseInt(q.Get(qSize), 10, 64)
 	}
-	sig, err3 := base64.RawURLEncoding.DecodeString(q.Get(qSignature))
+	// Strict: the unused bits of the last character must be zero, so a
+	// signature has one spelling only.
+	sig, err3 := base64.RawURLEncoding.Strict().DecodeString(q.Get(qSignature))
 	if err1 != nil || err2 != nil || err3 != nil || !hmac.Equal(sig, s.mac(c)) {
 		return c, storage.ErrInvalidSignature
 	}
