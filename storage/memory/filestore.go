@@ -11,6 +11,10 @@ import (
 	"github.com/omnistack/omnistack/storage"
 )
 
+// FileStoreConfig tunes a FileStore. It has no fields yet; the zero value
+// is ready to use.
+type FileStoreConfig struct{}
+
 // FileStore is a [storage.FileStore] in memory. The zero value is not
 // ready; use NewFileStore. It is safe for concurrent use.
 type FileStore struct {
@@ -21,7 +25,9 @@ type FileStore struct {
 var _ storage.FileStore = (*FileStore)(nil)
 
 // NewFileStore returns an empty FileStore.
-func NewFileStore() *FileStore { return &FileStore{files: map[string]storage.File{}} }
+func NewFileStore(cfg FileStoreConfig) (*FileStore, error) {
+	return &FileStore{files: map[string]storage.File{}}, nil
+}
 
 func notFound(id string) error { return fmt.Errorf("%w: file %q", storage.ErrNotFound, id) }
 
@@ -33,18 +39,53 @@ func clone(f storage.File) storage.File {
 	return f
 }
 
-// Create implements [storage.FileStore].
-func (s *FileStore) Create(ctx context.Context, f storage.File) error {
+// Create implements [storage.FileStore]: the limit is checked and the
+// record stored under one lock.
+func (s *FileStore) Create(ctx context.Context, f storage.File, limit storage.PendingLimit) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.files[f.ID]; ok {
-		return fmt.Errorf("storage: file %q already exists", f.ID)
+		return fmt.Errorf("storage/memory: create file %q: it exists", f.ID)
+	}
+	if limit != (storage.PendingLimit{}) {
+		if err := limit.Check(s.usage(f.OwnerID), f); err != nil {
+			return err
+		}
 	}
 	s.files[f.ID] = clone(f)
 	return nil
+}
+
+// usage adds up owner's records; the caller holds the lock.
+func (s *FileStore) usage(owner string) storage.Usage {
+	var u storage.Usage
+	for _, f := range s.files {
+		if f.OwnerID != owner {
+			continue
+		}
+		switch f.Status {
+		case storage.StatusPending:
+			u.PendingUploads++
+			u.PendingBytes += f.Size
+		case storage.StatusUploaded:
+			u.Files++
+			u.Bytes += f.Size
+		}
+	}
+	return u
+}
+
+// Usage implements [storage.FileStore].
+func (s *FileStore) Usage(ctx context.Context, owner string) (storage.Usage, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.Usage{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.usage(owner), nil
 }
 
 // Get implements [storage.FileStore].
@@ -70,9 +111,9 @@ func newestFirst(a, b storage.File) int {
 }
 
 // List implements [storage.FileStore].
-func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery) (storage.FileList, error) {
+func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery) ([]storage.File, int, error) {
 	if err := ctx.Err(); err != nil {
-		return storage.FileList{}, err
+		return nil, 0, err
 	}
 	s.mu.RLock()
 	var all []storage.File
@@ -83,11 +124,11 @@ func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery)
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(all, newestFirst)
-	out := storage.FileList{Total: len(all), Files: []storage.File{}}
+	page := []storage.File{}
 	if q.Offset < len(all) {
-		out.Files = all[q.Offset:min(len(all), q.Offset+q.Limit)]
+		page = all[q.Offset:min(len(all), q.Offset+q.Limit)]
 	}
-	return out, nil
+	return page, len(all), nil
 }
 
 // MarkUploaded implements [storage.FileStore].
