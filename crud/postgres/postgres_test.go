@@ -10,6 +10,7 @@ import (
 	"github.com/omnistack/omnistack/crud/memory"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/migrate"
 	"github.com/stretchr/testify/require"
 )
 
@@ -69,4 +70,21 @@ func TestNewChecksTags(t *testing.T) {
 	require.ErrorContains(t, err, "nil DB")
 	_, err = postgres.New(pool, crudtest.WidgetResource, postgres.Config{MaxUpdateAttempts: -1})
 	require.ErrorContains(t, err, "MaxUpdateAttempts")
+}
+
+// TestExampleMigration applies the example's migrate.Source and uses the
+// store on it, so the documented way to migrate a resource's table works.
+func TestExampleMigration(t *testing.T) {
+	pool := testenv.Postgres(t)
+	require.NoError(t, migrate.Up(t.Context(), pool, invoiceMigrations))
+	require.NoError(t, migrate.Up(t.Context(), pool, invoiceMigrations), "a second run finds nothing to do")
+	store, err := postgres.New(pool, invoices, postgres.Config{})
+	require.NoError(t, err)
+	_, err = store.Create(t.Context(), Invoice{Meta: crud.Meta{OwnerID: "u1"}, Number: "INV-1", Amount: 42})
+	require.NoError(t, err)
+	_, err = store.Create(t.Context(), Invoice{Meta: crud.Meta{OwnerID: "u1"}, Number: "INV-1", Amount: 7})
+	require.ErrorIs(t, err, crud.ErrConflict, "the unique index")
+	page, err := store.List(t.Context(), crud.Query{Owner: "u1", Sort: "-amount"}, crud.Page{Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, 1, page.Total)
 }
