@@ -44,6 +44,8 @@
 // thousand rows; for large tables add a pg_trgm GIN index per searchable
 // column (CREATE INDEX ... USING gin (name gin_trgm_ops)).
 //
+// # Mapping
+//
 // Every identifier in the SQL comes from the resource (quoted with
 // pgx.Identifier); every value is a parameter. Rows are mapped with
 // pgx.RowToStructByName, so the struct's `db` tags must name exactly the
