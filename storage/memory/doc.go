@@ -17,10 +17,11 @@
 //
 // # FileStore
 //
-// [NewFileStore] returns an empty [FileStore]. Create checks the pending
-// limit and stores the record under one lock, so concurrent uploads of an
-// owner never overshoot it; Usage and List scan every record, which suits
-// tests and small servers.
+// [NewFileStore] returns an empty [FileStore]. It keeps each owner's usage
+// as records come and go, so Create checks the pending limit and stores
+// the record under one lock in constant time, and concurrent uploads of
+// an owner never overshoot it. List and ListPending scan every record,
+// which suits tests and small servers.
 //
 // # Limits
 //

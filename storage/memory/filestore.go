@@ -20,13 +20,14 @@ type FileStoreConfig struct{}
 type FileStore struct {
 	mu    sync.RWMutex
 	files map[string]storage.File
+	usage map[string]storage.Usage // by owner, kept with files
 }
 
 var _ storage.FileStore = (*FileStore)(nil)
 
 // NewFileStore returns an empty FileStore.
 func NewFileStore(cfg FileStoreConfig) (*FileStore, error) {
-	return &FileStore{files: map[string]storage.File{}}, nil
+	return &FileStore{files: map[string]storage.File{}, usage: map[string]storage.Usage{}}, nil
 }
 
 func notFound(id string) error { return fmt.Errorf("%w: file %q", storage.ErrNotFound, id) }
@@ -50,32 +51,40 @@ func (s *FileStore) Create(ctx context.Context, f storage.File, limit storage.Pe
 	if _, ok := s.files[f.ID]; ok {
 		return fmt.Errorf("storage/memory: create file %q: it exists", f.ID)
 	}
-	if limit != (storage.PendingLimit{}) {
-		if err := limit.Check(s.usage(f.OwnerID), f); err != nil {
-			return err
-		}
+	if err := limit.Check(s.usage[f.OwnerID], f); err != nil {
+		return err
 	}
-	s.files[f.ID] = clone(f)
+	s.put(f)
 	return nil
 }
 
-// usage adds up owner's records; the caller holds the lock.
-func (s *FileStore) usage(owner string) storage.Usage {
-	var u storage.Usage
-	for _, f := range s.files {
-		if f.OwnerID != owner {
-			continue
-		}
-		switch f.Status {
-		case storage.StatusPending:
-			u.PendingUploads++
-			u.PendingBytes += f.Size
-		case storage.StatusUploaded:
-			u.Files++
-			u.Bytes += f.Size
-		}
+// put stores f and counts it in its owner's usage; remove undoes it. The
+// caller holds the lock.
+func (s *FileStore) put(f storage.File) {
+	s.files[f.ID] = clone(f)
+	s.count(f, 1)
+}
+
+func (s *FileStore) remove(f storage.File) {
+	delete(s.files, f.ID)
+	s.count(f, -1)
+}
+
+func (s *FileStore) count(f storage.File, sign int) {
+	u := s.usage[f.OwnerID]
+	switch f.Status {
+	case storage.StatusPending:
+		u.PendingUploads += sign
+		u.PendingBytes += int64(sign) * f.Size
+	case storage.StatusUploaded:
+		u.Files += sign
+		u.Bytes += int64(sign) * f.Size
 	}
-	return u
+	if u == (storage.Usage{}) {
+		delete(s.usage, f.OwnerID)
+	} else {
+		s.usage[f.OwnerID] = u
+	}
 }
 
 // Usage implements [storage.FileStore].
@@ -85,7 +94,7 @@ func (s *FileStore) Usage(ctx context.Context, owner string) (storage.Usage, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.usage(owner), nil
+	return s.usage[owner], nil
 }
 
 // Get implements [storage.FileStore].
@@ -145,9 +154,10 @@ func (s *FileStore) MarkUploaded(ctx context.Context, owner, id string, size int
 	if f.Status == storage.StatusUploaded {
 		return clone(f), nil
 	}
+	s.remove(f)
 	at = at.UTC()
 	f.Status, f.Size, f.ContentType, f.UpdatedAt, f.UploadedAt = storage.StatusUploaded, size, contentType, at, &at
-	s.files[id] = f
+	s.put(f)
 	return clone(f), nil
 }
 
@@ -162,7 +172,7 @@ func (s *FileStore) Delete(ctx context.Context, owner, id string) error {
 	if !ok || f.OwnerID != owner {
 		return notFound(id)
 	}
-	delete(s.files, id)
+	s.remove(f)
 	return nil
 }
 
@@ -197,6 +207,6 @@ func (s *FileStore) DeletePending(ctx context.Context, id string) error {
 	if !ok || f.Status != storage.StatusPending {
 		return notFound(id)
 	}
-	delete(s.files, id)
+	s.remove(f)
 	return nil
 }

@@ -273,6 +273,9 @@ func testStorePending(t *testing.T, s storage.FileStore) {
 
 	require.NoError(t, s.DeletePending(ctx, "p0"))
 	require.ErrorIs(t, s.DeletePending(ctx, "p0"), storage.ErrNotFound)
+	u, err := s.Usage(ctx, "u0")
+	require.NoError(t, err)
+	assert.Equal(t, storage.Usage{PendingUploads: 2, PendingBytes: 20}, u, "a cleaned-up upload frees its place")
 	require.ErrorIs(t, s.DeletePending(ctx, "p1"), storage.ErrNotFound, "an uploaded file is not pending")
 	_, err = s.Get(ctx, "u1", "p1")
 	require.NoError(t, err, "and it survives")
