@@ -291,16 +291,21 @@ func (s *Store[T]) scope(owner, id string, deleted bool) (*where, error) {
 
 // Get implements crud.Store.
 func (s *Store[T]) Get(ctx context.Context, owner, id string) (T, error) {
-	w, err := s.scope(owner, id, false)
-	if err != nil {
-		var zero T
-		return zero, mapErr("get", err)
-	}
-	v, err := s.one(s.db.Query(ctx, "SELECT "+s.cols+" FROM "+s.table+w.String(), w.args...))
+	v, err := s.get(ctx, owner, id)
 	if err != nil {
 		return v, mapErr("get", err)
 	}
 	return v, nil
+}
+
+// get reads the live entity; its error is not mapped yet.
+func (s *Store[T]) get(ctx context.Context, owner, id string) (T, error) {
+	w, err := s.scope(owner, id, false)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return s.one(s.db.Query(ctx, "SELECT "+s.cols+" FROM "+s.table+w.String(), w.args...))
 }
 
 // List implements crud.Store. The count and the page travel in one round
@@ -405,9 +410,9 @@ func (s *Store[T]) Create(ctx context.Context, v T) (T, error) {
 func (s *Store[T]) Update(ctx context.Context, owner, id string, ifVersion int64, fn func(*T) error) (T, error) {
 	var zero T
 	for range s.attempts {
-		cur, err := s.Get(ctx, owner, id)
+		cur, err := s.get(ctx, owner, id)
 		if err != nil {
-			return zero, fmt.Errorf("crud/postgres: update: %w", errors.Unwrap(err))
+			return zero, mapErr("update", err)
 		}
 		meta := *driver.MetaOf(&cur)
 		if ifVersion != 0 && meta.Version != ifVersion {

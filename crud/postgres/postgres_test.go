@@ -1,9 +1,12 @@
 package postgres_test
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
@@ -87,4 +90,23 @@ func TestExampleMigration(t *testing.T) {
 	page, err := store.List(t.Context(), crud.Query{Owner: "u1", Sort: "-amount"}, crud.Page{Limit: 10})
 	require.NoError(t, err)
 	require.Equal(t, 1, page.Total)
+}
+
+// TestUpdateKeepsDriverErrors: a driver failure of Update's read keeps
+// the driver's error (errors.As reaches it) under one prefix.
+func TestUpdateKeepsDriverErrors(t *testing.T) {
+	pool := testenv.Postgres(t)
+	_, err := pool.Exec(t.Context(), crudtest.WidgetSQL)
+	require.NoError(t, err)
+	s, err := postgres.New(pool, crudtest.WidgetResource, postgres.Config{})
+	require.NoError(t, err)
+	w, err := s.Create(t.Context(), crudtest.Widget{Meta: crud.Meta{OwnerID: "o"}, Name: "n", Slug: "s"})
+	require.NoError(t, err)
+	_, err = pool.Exec(t.Context(), "ALTER TABLE widgets RENAME TO gone")
+	require.NoError(t, err)
+	_, err = s.Update(t.Context(), "o", w.ID, 0, func(*crudtest.Widget) error { return nil })
+	_, isPg := errors.AsType[*pgconn.PgError](err)
+	require.True(t, isPg, "%v", err)
+	require.True(t, strings.HasPrefix(err.Error(), "crud/postgres: update: "), err.Error())
+	require.Equal(t, 1, strings.Count(err.Error(), "crud/postgres:"), err.Error())
 }
