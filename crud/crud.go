@@ -3,7 +3,6 @@ package crud
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -35,32 +34,22 @@ type Meta struct {
 // EntityMeta returns m. Through embedding it makes *T an [Entity].
 func (m *Meta) EntityMeta() *Meta { return m }
 
-// Entity is implemented by a pointer to any struct that embeds [Meta].
+// Entity is implemented by a pointer to any struct that embeds [Meta]:
+// the constraint every store and handler checks on T.
 type Entity interface {
 	EntityMeta() *Meta
 }
 
-// MetaOf returns the [Meta] embedded in v. It panics when T does not embed
-// Meta; constructors in this module reject such types first (see
-// [CheckEntity]).
-func MetaOf[T any](v *T) *Meta {
-	return any(v).(Entity).EntityMeta()
-}
-
-// CheckEntity reports an error when *T does not implement [Entity].
-func CheckEntity[T any]() error {
-	if _, ok := any(new(T)).(Entity); !ok {
-		var zero T
-		return fmt.Errorf("crud: %T must embed crud.Meta", zero)
-	}
-	return nil
-}
+// metaOf returns the Meta embedded in v; NewHandler checks first that T
+// embeds one.
+func metaOf[T any](v *T) *Meta { return any(v).(Entity).EntityMeta() }
 
 // Errors returned by every [Store]. Stores wrap them with the operation and
 // keep the driver's cause, so errors.Is works across implementations.
 var (
 	// ErrNotFound: no live entity with that ID for that owner (another
-	// owner's entity is not found either, and so is a malformed ID).
+	// owner's entity is not found either, and so is an ID that is not a
+	// UUID).
 	ErrNotFound = errors.New("crud: not found")
 	// ErrConflict: a unique field already holds the value on a live entity.
 	ErrConflict = errors.New("crud: conflict")
@@ -151,8 +140,10 @@ type CursorResult[T any] struct {
 //
 // Every method that takes an owner scopes the call to it: another owner's
 // entity is [ErrNotFound]. An empty owner means any owner (for admin tools
-// and jobs, never for a request's caller). Implementations are safe for
-// concurrent use; crudtest.Run pins their common behaviour.
+// and jobs, never for a request's caller). IDs are UUIDs in the
+// 36-character form, of any case. Implementations are safe for concurrent
+// use; crudtest.Run pins their common behaviour, and package crud/driver
+// holds the query planning and cursors they share.
 type Store[T any] interface {
 	// Get returns the live entity with that ID.
 	Get(ctx context.Context, owner, id string) (T, error)

@@ -23,15 +23,22 @@
 // [Store] is implemented by crud/memory (the default and the test fake) and
 // crud/postgres (pgx/v5, rows mapped with pgx.RowToStructByName). Both pass
 // crudtest.Run, and crudtest.Differential runs random operation sequences
-// on both and requires identical answers.
+// on both and requires identical answers. A store of your own builds on
+// package crud/driver, which compiles a Resource into the allow-lists,
+// query plans and signed cursors every store shares (as gocloud.dev keeps
+// blob/driver apart from blob); this package is what a store's user calls.
 //
 // # Lists
 //
 // [Query] selects by owner, case-insensitive substring search ('%' and '_'
 // are literal), equality filters and a sort from the allow-list, with ties
-// broken by ID. [Store.List] returns offset pages with a total;
-// [Store.ListCursor] returns keyset pages whose cost does not grow with
-// depth and that neither skip nor repeat rows under concurrent inserts.
+// broken by ID. One Query serves both kinds of page: [Store.List] returns
+// offset pages with a total ([Result]); [Store.ListCursor] returns keyset
+// pages ([CursorResult]) whose cost does not grow with depth and that
+// neither skip nor repeat rows under concurrent inserts. (The project's
+// list convention names the result crud.Page[T]; here [Page] already names
+// the offset request, and the two results differ, so they keep their
+// names.)
 // Cursors are opaque and signed with HMAC-SHA256: a cursor that was
 // altered, or made for another query, owner or key, is a [*QueryError]
 // (422 over HTTP). Soft-deleted entities are hidden unless the query asks
@@ -47,11 +54,12 @@
 //
 // # HTTP
 //
-// [NewHandler] serves list, create, get, patch and delete for a store. It
-// takes the caller's owner from an injected function (it never imports an
-// auth package), decodes and validates bodies with httpx, maps entities to
-// responses, sends ETag and honours If-Match (412 when stale) and
-// If-None-Match.
+// [NewHandler] serves list, create, get, patch and delete for a store. The
+// owner is the signed-in user that [HandlerConfig.UserID] (an
+// httpx.UserIDFunc) returns, so the package never imports an auth package.
+// It reads path IDs with httpx.PathUUID, decodes and validates bodies with
+// httpx, maps entities to responses, sends ETag and honours If-Match (412
+// when stale) and If-None-Match.
 //
 // # Concurrency
 //

@@ -73,7 +73,7 @@ func Example() {
 func ExampleNewHandler() {
 	store, _ := memory.New(notes, memory.Config{})
 	h, _ := crud.NewHandler[Note, newNote, notePatch](store, crud.HandlerConfig[Note, noteJSON]{
-		Owner:    func(r *http.Request) (string, error) { return "user-1", nil }, // e.g. from auth
+		UserID:   func(r *http.Request) (string, error) { return "user-1", nil }, // e.g. auth.UserID
 		Response: func(n *Note) noteJSON { return noteJSON{ID: n.ID, Title: n.Title} },
 		Name:     "note",
 	})

@@ -29,12 +29,13 @@ type Patcher[T any] interface {
 	Apply(*T)
 }
 
-// HandlerConfig configures a [Handler]. Owner and Response are required.
+// HandlerConfig configures a [Handler]. UserID and Response are required.
 type HandlerConfig[T, R any] struct {
-	// Owner returns the owner of the request's caller. Its error is
-	// written as is when it is an *httpx.Error (e.g. 401), else as 500. An
-	// empty owner is answered 401: the handler never lists every owner.
-	Owner func(*http.Request) (string, error)
+	// UserID returns the signed-in caller, the owner of the entities the
+	// handler serves. Its error is written as is when it is an
+	// *httpx.Error (e.g. 401), else as 500. An empty ID is answered 401:
+	// the handler never lists every owner.
+	UserID httpx.UserIDFunc
 	// Response maps an entity to its JSON representation.
 	Response func(*T) R
 	// Name names the resource in error messages. Default: "item".
@@ -57,8 +58,9 @@ type HandlerConfig[T, R any] struct {
 //	DELETE /{id}    soft delete → 204; If-Match as for PATCH
 //
 // The methods of the same names serve one route each, for routers that
-// route themselves; they read the ID from r.PathValue("id"). Someone
-// else's entity is 404. A Handler is safe for concurrent use.
+// route themselves; they read the ID with httpx.PathUUID(r, "id"), so any
+// case names the same entity and an ID that is not a UUID is 404, as is
+// someone else's entity. A Handler is safe for concurrent use.
 type Handler[T any, C Creator[T], P Patcher[T], R any] struct {
 	store Store[T]
 	cfg   HandlerConfig[T, R]
@@ -67,14 +69,15 @@ type Handler[T any, C Creator[T], P Patcher[T], R any] struct {
 
 // NewHandler returns a Handler for store.
 func NewHandler[T any, C Creator[T], P Patcher[T], R any](store Store[T], cfg HandlerConfig[T, R]) (*Handler[T, C, P, R], error) {
-	if err := CheckEntity[T](); err != nil {
-		return nil, err
+	if _, ok := any(new(T)).(Entity); !ok {
+		var zero T
+		return nil, fmt.Errorf("crud: NewHandler: %T must embed crud.Meta", zero)
 	}
 	if store == nil {
 		return nil, errors.New("crud: NewHandler: nil Store")
 	}
-	if cfg.Owner == nil {
-		return nil, errors.New("crud: HandlerConfig.Owner is required")
+	if cfg.UserID == nil {
+		return nil, errors.New("crud: HandlerConfig.UserID is required")
 	}
 	if cfg.Response == nil {
 		return nil, errors.New("crud: HandlerConfig.Response is required")
@@ -124,7 +127,7 @@ func (h *Handler[T, C, P, R]) fail(w http.ResponseWriter, r *http.Request, err e
 }
 
 func (h *Handler[T, C, P, R]) owner(r *http.Request) (string, error) {
-	owner, err := h.cfg.Owner(r)
+	owner, err := h.cfg.UserID(r)
 	if err != nil {
 		return "", err
 	}
@@ -132,6 +135,19 @@ func (h *Handler[T, C, P, R]) owner(r *http.Request) (string, error) {
 		return "", httpx.Unauthorized("authentication required")
 	}
 	return owner, nil
+}
+
+// target returns the caller and the path's entity ID; an ID that is not a
+// UUID is ErrNotFound.
+func (h *Handler[T, C, P, R]) target(r *http.Request) (owner, id string, err error) {
+	if owner, err = h.owner(r); err != nil {
+		return "", "", err
+	}
+	id, ok := httpx.PathUUID(r, "id")
+	if !ok {
+		return "", "", fmt.Errorf("%w: malformed id", ErrNotFound)
+	}
+	return owner, id, nil
 }
 
 // reserved are the list parameters that are not filters.
@@ -213,7 +229,7 @@ func (h *Handler[T, C, P, R]) responses(items []T) []R {
 }
 
 func (h *Handler[T, C, P, R]) write(w http.ResponseWriter, status int, v *T) {
-	w.Header().Set("ETag", ETag(MetaOf(v).Version))
+	w.Header().Set("ETag", ETag(metaOf(v).Version))
 	httpx.WriteJSON(w, status, h.cfg.Response(v))
 }
 
@@ -231,7 +247,7 @@ func (h *Handler[T, C, P, R]) Create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := body.Entity()
-	*MetaOf(&v) = Meta{OwnerID: owner}
+	*metaOf(&v) = Meta{OwnerID: owner}
 	v, err = h.store.Create(r.Context(), v)
 	if err != nil {
 		h.fail(w, r, err)
@@ -242,17 +258,17 @@ func (h *Handler[T, C, P, R]) Create(w http.ResponseWriter, r *http.Request) {
 
 // Get serves GET /{id}. A matching If-None-Match answers 304.
 func (h *Handler[T, C, P, R]) Get(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, id, err := h.target(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v, err := h.store.Get(r.Context(), owner, r.PathValue("id"))
+	v, err := h.store.Get(r.Context(), owner, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	etag := ETag(MetaOf(&v).Version)
+	etag := ETag(metaOf(&v).Version)
 	if inm := r.Header.Get("If-None-Match"); inm != "" && noneMatch(inm, etag) {
 		w.Header().Set("ETag", etag)
 		w.WriteHeader(http.StatusNotModified)
@@ -265,7 +281,7 @@ func (h *Handler[T, C, P, R]) Get(w http.ResponseWriter, r *http.Request) {
 // If-Match, the update happens only while the entity still has that
 // version; otherwise the answer is 412 and nothing changes.
 func (h *Handler[T, C, P, R]) Patch(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, id, err := h.target(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -275,7 +291,6 @@ func (h *Handler[T, C, P, R]) Patch(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
 	version, err := h.ifMatch(r.Context(), r.Header.Values("If-Match"), owner, id)
 	if err != nil {
 		h.fail(w, r, err)
@@ -314,7 +329,7 @@ func (h *Handler[T, C, P, R]) ifMatch(ctx context.Context, header []string, owne
 	if err != nil {
 		return 0, err
 	}
-	if v := MetaOf(&cur).Version; slices.Contains(versions, v) {
+	if v := metaOf(&cur).Version; slices.Contains(versions, v) {
 		return v, nil
 	}
 	return 0, ErrVersionConflict
@@ -323,12 +338,11 @@ func (h *Handler[T, C, P, R]) ifMatch(ctx context.Context, header []string, owne
 // Delete serves DELETE /{id}: a soft delete, 204. With If-Match, only
 // while the entity still has that version (else 412).
 func (h *Handler[T, C, P, R]) Delete(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, id, err := h.target(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
 	version, err := h.ifMatch(r.Context(), r.Header.Values("If-Match"), owner, id)
 	if err != nil {
 		h.fail(w, r, err)
@@ -346,12 +360,12 @@ func (h *Handler[T, C, P, R]) Delete(w http.ResponseWriter, r *http.Request) {
 // ServeHTTP; mount it where the API wants it, e.g.
 // "POST /items/{id}/restore".
 func (h *Handler[T, C, P, R]) Restore(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, id, err := h.target(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v, err := h.store.Restore(r.Context(), owner, r.PathValue("id"))
+	v, err := h.store.Restore(r.Context(), owner, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -88,8 +88,8 @@ func newAPI(t *testing.T) *testAPI {
 	store, err := memory.New(crudtest.WidgetResource, memory.Config{})
 	require.NoError(t, err)
 	h, err := crud.NewHandler[widget, createWidget, patchWidget](store, crud.HandlerConfig[widget, widgetResponse]{
-		Owner: ownerHeader,
-		Name:  "widget",
+		UserID: ownerHeader,
+		Name:   "widget",
 		Response: func(w *widget) widgetResponse {
 			return widgetResponse{ID: w.ID, OwnerID: w.OwnerID, Name: w.Name, Slug: w.Slug, Color: w.Color, Size: w.Size}
 		},
@@ -224,6 +224,39 @@ func TestHandlerCreateGet(t *testing.T) {
 	r = a.do(t, "alice", "GET", "/widgets/"+w.ID, nil, "If-None-Match", `W/"1"`)
 	assert.Equal(t, http.StatusNotModified, r.status)
 	assert.Empty(t, r.body)
+}
+
+// TestHandlerPathIDs: the path's ID is read with httpx.PathUUID on every
+// route: any case names the entity, other spellings name nothing.
+func TestHandlerPathIDs(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	w := a.create(t, "alice", createWidget{Name: "n", Slug: "s"})
+	upper := strings.ToUpper(w.ID)
+	r := a.do(t, "alice", "GET", "/widgets/"+upper, nil)
+	require.Equal(t, http.StatusOK, r.status)
+	var got widgetResponse
+	r.json(t, &got)
+	assert.Equal(t, w.ID, got.ID, "answered in canonical form")
+	r = a.do(t, "alice", "PATCH", "/widgets/"+upper, map[string]any{"size": 3}, "If-Match", `"1"`)
+	assert.Equal(t, http.StatusOK, r.status)
+	for _, id := range []string{"{" + w.ID + "}", "urn:uuid:" + w.ID, strings.ReplaceAll(w.ID, "-", ""), "not-a-uuid"} {
+		for _, method := range []string{"GET", "PATCH", "DELETE"} {
+			var body any
+			if method == "PATCH" {
+				body = map[string]any{"size": 4}
+			}
+			r := a.do(t, "alice", method, "/widgets/"+url.PathEscape(id), body)
+			assert.Equal(t, http.StatusNotFound, r.status, "%s %s", method, id)
+			assert.Equal(t, "NOT_FOUND", r.errorCode(t))
+		}
+		r := a.do(t, "alice", "POST", "/widgets/"+url.PathEscape(id)+"/restore", nil)
+		assert.Equal(t, http.StatusNotFound, r.status, "restore %s", id)
+	}
+	r = a.do(t, "alice", "DELETE", "/widgets/"+upper, nil)
+	assert.Equal(t, http.StatusNoContent, r.status)
+	r = a.do(t, "alice", "POST", "/widgets/"+upper+"/restore", nil)
+	assert.Equal(t, http.StatusOK, r.status)
 }
 
 func TestHandlerCreateValidation(t *testing.T) {
@@ -484,9 +517,9 @@ func TestNewHandlerConfig(t *testing.T) {
 	require.NoError(t, err)
 	resp := func(w *widget) widgetResponse { return widgetResponse{ID: w.ID} }
 	_, err = crud.NewHandler[widget, createWidget, patchWidget](store, crud.HandlerConfig[widget, widgetResponse]{Response: resp})
-	require.ErrorContains(t, err, "Owner")
-	_, err = crud.NewHandler[widget, createWidget, patchWidget](store, crud.HandlerConfig[widget, widgetResponse]{Owner: ownerHeader})
+	require.ErrorContains(t, err, "UserID")
+	_, err = crud.NewHandler[widget, createWidget, patchWidget](store, crud.HandlerConfig[widget, widgetResponse]{UserID: ownerHeader})
 	require.ErrorContains(t, err, "Response")
-	_, err = crud.NewHandler[widget, createWidget, patchWidget](nil, crud.HandlerConfig[widget, widgetResponse]{Owner: ownerHeader, Response: resp})
+	_, err = crud.NewHandler[widget, createWidget, patchWidget](nil, crud.HandlerConfig[widget, widgetResponse]{UserID: ownerHeader, Response: resp})
 	require.ErrorContains(t, err, "Store")
 }

@@ -2,7 +2,7 @@
 // [Sender], with providers in subpackages, templates with a shared layout,
 // bulk sending and resilient delivery.
 //
-//	sender := memory.New(memory.Config{})            // or resend.New, sendgrid.New, smtp.New, console.New
+//	sender, _ := memory.New(memory.Config{})         // or resend.New, sendgrid.New, smtp.New, console.New
 //	r, _ := email.NewRenderer(email.RendererConfig{}) // embedded welcome, password_reset, notification
 //	out, _ := r.Render(email.TemplateWelcome, email.WelcomeData{Name: "Ada"})
 //	msg := email.Message{From: "App <app@example.com>", To: []string{"ada@example.com"}}

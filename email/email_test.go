@@ -129,7 +129,7 @@ func TestProviderError(t *testing.T) {
 	require.ErrorIs(t, err, cause)
 	assert.NotErrorIs(t, err, email.ErrUnavailable)
 	assert.True(t, email.IsTransient(err))
-	assert.Equal(t, "send: email: resend: rate limited (429): slow down", err.Error())
+	assert.Equal(t, "send: email/resend: rate limited (429): slow down", err.Error())
 	var ra resilience.RetryAfterer
 	require.ErrorAs(t, err, &ra)
 	assert.Equal(t, 3*time.Second, ra.RetryAfter())
@@ -138,7 +138,7 @@ func TestProviderError(t *testing.T) {
 		assert.False(t, email.IsTransient(&email.ProviderError{Provider: "x", Kind: kind}))
 	}
 	assert.True(t, email.IsTransient(&email.ProviderError{Provider: "x", Kind: email.ErrUnavailable, Err: cause}))
-	assert.Equal(t, "email: x: unavailable: boom", (&email.ProviderError{Provider: "x", Kind: email.ErrUnavailable, Err: cause}).Error())
+	assert.Equal(t, "email/x: unavailable: boom", (&email.ProviderError{Provider: "x", Kind: email.ErrUnavailable, Err: cause}).Error())
 	assert.False(t, email.IsTransient(nil))
 	assert.False(t, email.IsTransient(context.Canceled))
 	bad := valid()
@@ -242,7 +242,7 @@ func recipients(n int) []string {
 
 func TestSendBulkBatches(t *testing.T) {
 	t.Parallel()
-	s := &batchMemory{Sender: memory.New(memory.Config{}), limit: 10}
+	s := &batchMemory{Sender: newMemory(t), limit: 10}
 	s.fail = func(msgs []email.Message) error {
 		if memory.Addressed(msgs[0], "user13@example.com") {
 			return &email.ProviderError{Provider: "fake", Kind: email.ErrUnavailable}
@@ -277,11 +277,13 @@ func TestSendBulkConcurrencyAndCancel(t *testing.T) {
 	t.Parallel()
 	var inFlight, peak atomic.Int32
 	release := make(chan struct{})
+	entered := make(chan struct{}, 20)
 	blocking := senderFunc(func(ctx context.Context, m email.Message) (email.Result, error) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
+		entered <- struct{}{}
 		select {
 		case <-release:
 			return email.Result{ID: m.To[0]}, nil
@@ -295,8 +297,8 @@ func TestSendBulkConcurrencyAndCancel(t *testing.T) {
 	wg.Go(func() {
 		res = email.SendBulk(ctx, blocking, email.ToEach(valid(), recipients(20)), email.BulkConfig{Concurrency: 3})
 	})
-	for inFlight.Load() < 3 {
-		time.Sleep(time.Millisecond)
+	for range 3 {
+		<-entered
 	}
 	release <- struct{}{}
 	cancel()
@@ -414,7 +416,7 @@ func TestResilientBreakerOpens(t *testing.T) {
 
 func TestResilientBulkUsesBatch(t *testing.T) {
 	t.Parallel()
-	b := &batchMemory{Sender: memory.New(memory.Config{}), limit: 50}
+	b := &batchMemory{Sender: newMemory(t), limit: 50}
 	r, err := email.NewResilient(b, email.ResilientConfig{})
 	require.NoError(t, err)
 	res := email.SendBulk(t.Context(), r, email.ToEach(valid(), recipients(120)), email.BulkConfig{})
@@ -423,7 +425,7 @@ func TestResilientBulkUsesBatch(t *testing.T) {
 	}
 	assert.EqualValues(t, 3, b.batches.Load())
 
-	plain, err := email.NewResilient(memory.New(memory.Config{}), email.ResilientConfig{DisableBreaker: true})
+	plain, err := email.NewResilient(newMemory(t), email.ResilientConfig{DisableBreaker: true})
 	require.NoError(t, err)
 	assert.Nil(t, plain.Breaker())
 	assert.Equal(t, 0, plain.BatchLimit())
@@ -436,4 +438,11 @@ func TestResilientBulkUsesBatch(t *testing.T) {
 	require.Error(t, err)
 	_, err = email.NewResilient(b, email.ResilientConfig{Retry: resilience.RetryConfig{MaxAttempts: -1}})
 	require.ErrorContains(t, err, "MaxAttempts")
+}
+
+func newMemory(t *testing.T) *memory.Sender {
+	t.Helper()
+	s, err := memory.New(memory.Config{})
+	require.NoError(t, err)
+	return s
 }

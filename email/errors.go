@@ -52,7 +52,8 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalidMessage 
 // error (an SDK error, a *url.Error, an SMTP reply) so errors.As still
 // reaches that.
 type ProviderError struct {
-	// Provider names the provider: "resend", "sendgrid", "smtp".
+	// Provider names the provider by its package: "resend", "sendgrid",
+	// "smtp". The message begins with "email/<Provider>:".
 	Provider string
 	// Kind is one of ErrRejected, ErrUnauthorized, ErrRateLimited,
 	// ErrUnavailable.
@@ -72,9 +73,9 @@ type ProviderError struct {
 	Err error
 }
 
-// Error returns "email: <provider>: <kind> (<status>): <message>".
+// Error returns "email/<provider>: <kind> (<status>): <message>".
 func (e *ProviderError) Error() string {
-	s := "email: " + e.Provider + ": " + kindText(e.Kind)
+	s := "email/" + e.Provider + ": " + kindText(e.Kind)
 	if e.Status != 0 {
 		s += " (" + strconv.Itoa(e.Status) + ")"
 	}

@@ -10,7 +10,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	sender := memory.New(memory.Config{})
+	sender, _ := memory.New(memory.Config{})
 	renderer, err := email.NewRenderer(email.RendererConfig{Brand: email.Brand{Name: "Acme"}})
 	if err != nil {
 		panic(err)
@@ -30,7 +30,7 @@ func Example() {
 }
 
 func ExampleSendBulk() {
-	sender := memory.New(memory.Config{})
+	sender, _ := memory.New(memory.Config{})
 	base := email.Message{From: "news@acme.test", Subject: "Release notes", Text: "v2 is out."}
 	msgs := email.ToEach(base, []string{"a@example.com", "not an address", "b@example.com"})
 	for i, r := range email.SendBulk(context.Background(), sender, msgs, email.BulkConfig{Concurrency: 2}) {
@@ -43,7 +43,8 @@ func ExampleSendBulk() {
 }
 
 func ExampleNewResilient() {
-	sender, err := email.NewResilient(memory.New(memory.Config{}), email.ResilientConfig{})
+	mem, _ := memory.New(memory.Config{})
+	sender, err := email.NewResilient(mem, email.ResilientConfig{})
 	if err != nil {
 		panic(err)
 	}

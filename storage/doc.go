@@ -33,6 +33,10 @@
 // memory handlers). [Files.Confirm] then reads the stored object back and
 // deletes it if its size or type differ from what was declared, so a
 // provider that does not check signatures cannot be used to smuggle bytes.
+// An upload URL creates its object once (If-None-Match: *, signed on S3,
+// enforced by the local and memory handlers): after the bytes are stored
+// it is refused with 412, so a confirmed file cannot be swapped through
+// the URL while it is still valid.
 //
 //	files, _ := storage.NewFiles(bucket, store, storage.FilesConfig{
 //		MaxUploadBytes: 50 << 20,
@@ -47,20 +51,37 @@
 // Uploads that are never confirmed stay "pending"; schedule
 // [Files.CleanupPending] to remove them and their objects.
 //
+// # Limits
+//
+// Besides the size of one file ([FilesConfig.MaxUploadBytes]), each owner
+// may hold at most [FilesConfig.MaxPendingUploads] pending uploads (20)
+// declaring at most [FilesConfig.MaxPendingBytes] (4 × MaxUploadBytes)
+// together. The [FileStore] checks both atomically as it records an
+// upload, so concurrent requests cannot overshoot. Confirming, deleting
+// or cleaning up a pending upload frees its place. [FilesConfig.Quota]
+// is where a plan's storage quota plugs in: it is asked before each upload
+// URL is issued, with the owner's [Usage]. A refusal is a [*QuotaError]
+// ([ErrQuotaExceeded]).
+//
 // # Errors
 //
 // Callers branch on sentinels with errors.Is: [ErrNotFound] (also for
-// another owner's file), [ErrInvalidKey], [ErrTooLarge],
+// another owner's file), [ErrInvalidKey], [ErrTooLarge] ([*SizeError]),
 // [ErrUnsupportedType], [ErrNotUploaded], [ErrSizeMismatch],
-// [ErrInvalidRange], [ErrInvalidSignature], [ErrExpired]. Providers wrap
-// them around the SDK's error, so errors.As still reaches it.
+// [ErrInvalidRange], [ErrInvalidSignature], [ErrExpired], [ErrExists] and
+// [ErrQuotaExceeded] ([*QuotaError]). Providers wrap them around the
+// SDK's error, so errors.As still reaches it.
 //
 // # HTTP
 //
 // [NewHandler] serves the files API (upload-url, confirm, list, get,
 // download-url, delete) as an http.Handler; each route is also a method for
-// callers that route themselves. The owner of a request comes from
-// [HandlerConfig.Owner], so the package imports no auth.
+// callers that route themselves. The owner of a request is the signed-in
+// user that [HandlerConfig.UserID] returns, so the package imports no
+// auth. A spent limit or quota is 429 QUOTA_EXCEEDED with details {quota,
+// limit, used, requested}, as the HTTP conventions answer a used-up quota:
+// the client may retry once it confirmed or deleted pending uploads (or
+// freed space), which 409 or 413 would not say.
 //
 // # Concurrency
 //

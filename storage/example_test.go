@@ -23,7 +23,8 @@ func Example() {
 
 	bucket, _ := memory.New(memory.Config{BaseURL: srv.URL + "/storage"})
 	mux.Handle("/storage/", bucket) // serves the signed URLs
-	files, _ := storage.NewFiles(bucket, memory.NewFileStore(), storage.FilesConfig{
+	store, _ := memory.NewFileStore(memory.FileStoreConfig{})
+	files, _ := storage.NewFiles(bucket, store, storage.FilesConfig{
 		MaxUploadBytes: 10 << 20,
 		AllowedTypes:   []string{"text/plain", "image/*"},
 	})

@@ -37,12 +37,6 @@ type File struct {
 	UploadedAt  *time.Time `json:"uploaded_at"`
 }
 
-// FileList is a page of an owner's files, newest first.
-type FileList struct {
-	Files []File
-	Total int
-}
-
 // FileQuery selects a page of an owner's files.
 type FileQuery struct {
 	// Status filters by status; empty means every status.
@@ -52,18 +46,86 @@ type FileQuery struct {
 	Limit int
 }
 
+// Usage is what one owner holds: confirmed files and pending uploads.
+type Usage struct {
+	// Files and Bytes count the owner's uploaded (confirmed) files and
+	// their sizes.
+	Files int
+	Bytes int64
+	// PendingUploads and PendingBytes count the owner's pending uploads
+	// and their declared sizes: upload URLs handed out and neither
+	// confirmed, deleted nor cleaned up yet.
+	PendingUploads int
+	PendingBytes   int64
+}
+
+// PendingLimit bounds an owner's pending uploads when a record is
+// created. A zero field means no limit.
+type PendingLimit struct {
+	// Uploads is the most pending uploads an owner may have.
+	Uploads int
+	// Bytes is the most declared bytes an owner's pending uploads may add
+	// up to.
+	Bytes int64
+}
+
+// Quota names of the limits [Files] enforces itself, in [QuotaError].
+const (
+	QuotaPendingUploads = "pending_uploads"
+	QuotaPendingBytes   = "pending_bytes"
+)
+
+// QuotaError reports an upload refused by a per-owner limit; it matches
+// [ErrQuotaExceeded]. The handler answers it with 429 QUOTA_EXCEEDED and
+// these fields as details.
+type QuotaError struct {
+	// Quota names the limit: [QuotaPendingUploads], [QuotaPendingBytes],
+	// or the name a [FilesConfig.Quota] hook gives ("storage_bytes").
+	Quota string
+	// Limit is the limit, Used what the owner already holds against it
+	// and Requested what the refused call asked for, in the quota's unit
+	// (uploads or bytes).
+	Limit, Used, Requested int64
+}
+
+func (e *QuotaError) Error() string {
+	return fmt.Sprintf("storage: quota %s exceeded: %d used of %d, %d more requested", e.Quota, e.Used, e.Limit, e.Requested)
+}
+
+// Is makes errors.Is(err, ErrQuotaExceeded) true.
+func (e *QuotaError) Is(target error) bool { return target == ErrQuotaExceeded }
+
+// Check returns the *QuotaError that adding f to an owner's usage u
+// breaks, or nil. Stores call it on the usage they read under the lock
+// that makes Create atomic.
+func (l PendingLimit) Check(u Usage, f File) error {
+	switch {
+	case l.Uploads > 0 && u.PendingUploads+1 > l.Uploads:
+		return &QuotaError{Quota: QuotaPendingUploads, Limit: int64(l.Uploads), Used: int64(u.PendingUploads), Requested: 1}
+	case l.Bytes > 0 && u.PendingBytes+f.Size > l.Bytes:
+		return &QuotaError{Quota: QuotaPendingBytes, Limit: l.Bytes, Used: u.PendingBytes, Requested: f.Size}
+	}
+	return nil
+}
+
 // FileStore keeps file records. Every method but ListPending and
 // DeletePending is scoped to an owner: a record of another owner is
 // [ErrNotFound]. Implementations are safe for concurrent use; see
 // storage/memory and storage/postgres, and storagetest.RunFileStore.
 type FileStore interface {
-	// Create stores a new record; the ID is the caller's.
-	Create(ctx context.Context, f File) error
+	// Create stores a new pending record; the ID is the caller's. It
+	// checks limit against the owner's pending uploads ([PendingLimit.Check])
+	// atomically with the insert: of concurrent Creates for one owner,
+	// no more succeed than the limit allows. A refused record is not
+	// stored and the error is the [*QuotaError].
+	Create(ctx context.Context, f File, limit PendingLimit) error
 	// Get returns the owner's record.
 	Get(ctx context.Context, owner, id string) (File, error)
 	// List returns a page of the owner's records, newest first (created_at,
 	// then ID, descending), and the total matching q.Status.
-	List(ctx context.Context, owner string, q FileQuery) (FileList, error)
+	List(ctx context.Context, owner string, q FileQuery) ([]File, int, error)
+	// Usage returns what the owner holds.
+	Usage(ctx context.Context, owner string) (Usage, error)
 	// MarkUploaded moves a pending record to uploaded with the stored
 	// size and content type. It returns [ErrNotFound] when the owner has
 	// no such record, and the unchanged record when it is already uploaded.
@@ -78,13 +140,43 @@ type FileStore interface {
 	DeletePending(ctx context.Context, id string) error
 }
 
-// DefaultAllowedTypes is the default upload allow-list: common images,
-// PDF, plain text, CSV, JSON, ZIP, MP3 and MP4.
-var DefaultAllowedTypes = []string{
-	"image/png", "image/jpeg", "image/gif", "image/webp",
-	"application/pdf", "text/plain", "text/csv", "application/json",
-	"application/zip", "audio/mpeg", "video/mp4",
+// DefaultAllowedTypes returns the default upload allow-list, a new slice
+// on every call: common images, PDF, plain text, CSV, JSON, ZIP, MP3 and
+// MP4.
+func DefaultAllowedTypes() []string {
+	return []string{
+		"image/png", "image/jpeg", "image/gif", "image/webp",
+		"application/pdf", "text/plain", "text/csv", "application/json",
+		"application/zip", "audio/mpeg", "video/mp4",
+	}
 }
+
+// Default per-owner limits of pending uploads.
+const (
+	DefaultMaxPendingUploads = 20
+	// DefaultPendingBytesFactor times MaxUploadBytes is the default
+	// MaxPendingBytes: room for a few uploads of the largest size at once.
+	DefaultPendingBytesFactor = 4
+)
+
+// QuotaFunc decides whether owner may start an upload of size more bytes,
+// given what the owner holds (usage, read just before). It returns nil to
+// allow the upload, and a [*QuotaError] (answered 429 QUOTA_EXCEEDED) or
+// any other error to refuse it; its error is returned as is. A plan's
+// storage quota plugs in here:
+//
+//	Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) error {
+//		limit := plans.StorageBytes(ctx, owner)
+//		if used := u.Bytes + u.PendingBytes; used+size > limit {
+//			return &storage.QuotaError{Quota: "storage_bytes", Limit: limit, Used: used, Requested: size}
+//		}
+//		return nil
+//	}
+//
+// The check and the record's creation are not one atomic step: concurrent
+// uploads of one owner may pass the hook together, by at most what
+// MaxPendingUploads and MaxPendingBytes let through.
+type QuotaFunc func(ctx context.Context, owner string, usage Usage, size int64) error
 
 // FilesConfig tunes [Files]. The zero value is ready to use.
 type FilesConfig struct {
@@ -94,13 +186,30 @@ type FilesConfig struct {
 	// uploaded; "image/*" allows a whole family. Default:
 	// [DefaultAllowedTypes].
 	AllowedTypes []string
+	// MaxPendingUploads is how many pending uploads (upload URLs neither
+	// confirmed nor deleted) one owner may have; beyond it CreateUpload
+	// returns a [*QuotaError]. -1 means no limit. Default:
+	// [DefaultMaxPendingUploads] (20): a client uploading a batch in
+	// parallel confirms each file as it finishes.
+	MaxPendingUploads int
+	// MaxPendingBytes bounds the declared sizes of one owner's pending
+	// uploads together; at least MaxUploadBytes. -1 means no limit.
+	// Default: [DefaultPendingBytesFactor] × MaxUploadBytes (200 MiB with
+	// the default MaxUploadBytes).
+	MaxPendingBytes int64
+	// Quota, when set, is asked before each upload URL is issued, with
+	// the owner's usage: the place for a plan's storage quota. Default:
+	// none.
+	Quota QuotaFunc
 	// UploadExpiry is the lifetime of upload URLs. Default: 15 minutes.
 	UploadExpiry time.Duration
 	// DownloadExpiry is the lifetime of download URLs. Default: 15 minutes.
 	DownloadExpiry time.Duration
 	// KeyPrefix is the first key segment of uploads. Default: "uploads".
 	KeyPrefix string
-	// NewID makes file IDs. Default: uuid.NewString (random UUIDv4).
+	// NewID makes file IDs. They must be canonical UUIDs when a [Handler]
+	// serves the files, as it reads IDs with httpx.PathUUID. Default:
+	// uuid.NewString (random UUIDv4).
 	NewID func() string
 	// Now reports the current time. Default: time.Now.
 	Now func() time.Time
@@ -133,7 +242,7 @@ func NewFiles(bucket Bucket, store FileStore, cfg FilesConfig) (*Files, error) {
 		cfg.MaxUploadBytes = 50 << 20
 	}
 	if cfg.AllowedTypes == nil {
-		cfg.AllowedTypes = DefaultAllowedTypes
+		cfg.AllowedTypes = DefaultAllowedTypes()
 	}
 	types := make([]string, 0, len(cfg.AllowedTypes))
 	for _, t := range cfg.AllowedTypes {
@@ -147,6 +256,19 @@ func NewFiles(bucket Bucket, store FileStore, cfg FilesConfig) (*Files, error) {
 		types = append(types, t)
 	}
 	cfg.AllowedTypes = types
+	switch {
+	case cfg.MaxPendingUploads < -1:
+		return nil, fmt.Errorf("storage: FilesConfig.MaxPendingUploads must be positive or -1, got %d", cfg.MaxPendingUploads)
+	case cfg.MaxPendingUploads == 0:
+		cfg.MaxPendingUploads = DefaultMaxPendingUploads
+	}
+	switch {
+	case cfg.MaxPendingBytes == 0:
+		cfg.MaxPendingBytes = DefaultPendingBytesFactor * cfg.MaxUploadBytes
+	case cfg.MaxPendingBytes == -1:
+	case cfg.MaxPendingBytes < cfg.MaxUploadBytes:
+		return nil, fmt.Errorf("storage: FilesConfig.MaxPendingBytes must be -1 or at least MaxUploadBytes (%d), got %d", cfg.MaxUploadBytes, cfg.MaxPendingBytes)
+	}
 	for _, d := range []struct {
 		name string
 		v    *time.Duration
@@ -178,6 +300,11 @@ func NewFiles(bucket Bucket, store FileStore, cfg FilesConfig) (*Files, error) {
 
 // MaxUploadBytes reports the effective upload limit.
 func (f *Files) MaxUploadBytes() int64 { return f.cfg.MaxUploadBytes }
+
+// pendingLimit is the limit Create enforces (zero fields: none).
+func (f *Files) pendingLimit() PendingLimit {
+	return PendingLimit{Uploads: max(f.cfg.MaxPendingUploads, 0), Bytes: max(f.cfg.MaxPendingBytes, 0)}
+}
 
 // UploadRequest is what a client declares before uploading.
 type UploadRequest struct {
@@ -236,7 +363,10 @@ func (f *Files) Allowed(contentType string) bool {
 
 // CreateUpload records a pending file for owner and presigns its upload.
 // The size must be 1..MaxUploadBytes ([SizeError]) and the type allowed
-// ([ErrUnsupportedType]).
+// ([ErrUnsupportedType]); the owner's pending uploads must stay within
+// MaxPendingUploads and MaxPendingBytes, and the Quota hook must agree
+// ([*QuotaError]). The upload URL creates the object once: after the
+// bytes are stored it is refused (see [Bucket.PresignPut]).
 func (f *Files) CreateUpload(ctx context.Context, owner string, req UploadRequest) (Upload, error) {
 	if req.Size > f.cfg.MaxUploadBytes {
 		return Upload{}, &SizeError{Size: req.Size, Limit: f.cfg.MaxUploadBytes}
@@ -251,6 +381,15 @@ func (f *Files) CreateUpload(ctx context.Context, owner string, req UploadReques
 	if !f.Allowed(ct) {
 		return Upload{}, fmt.Errorf("%w: %q", ErrUnsupportedType, ct)
 	}
+	if f.cfg.Quota != nil {
+		usage, err := f.store.Usage(ctx, owner)
+		if err != nil {
+			return Upload{}, err
+		}
+		if err := f.cfg.Quota(ctx, owner, usage, req.Size); err != nil {
+			return Upload{}, err
+		}
+	}
 	id := f.cfg.NewID()
 	name := SanitizeFilename(req.Filename)
 	key, err := Key(f.cfg.KeyPrefix, SanitizeFilename(owner), id, name)
@@ -264,7 +403,7 @@ func (f *Files) CreateUpload(ctx context.Context, owner string, req UploadReques
 	now := f.cfg.Now().UTC().Truncate(time.Microsecond) // what PostgreSQL keeps
 	file := File{ID: id, OwnerID: owner, Key: key, Filename: name, ContentType: ct, Size: req.Size,
 		Status: StatusPending, CreatedAt: now, UpdatedAt: now}
-	if err := f.store.Create(ctx, file); err != nil {
+	if err := f.store.Create(ctx, file, f.pendingLimit()); err != nil {
 		return Upload{}, err
 	}
 	return Upload{File: file, Request: presigned}, nil
@@ -321,12 +460,18 @@ func (f *Files) Get(ctx context.Context, owner, id string) (File, error) {
 	return f.store.Get(ctx, owner, id)
 }
 
-// List returns a page of owner's files, newest first.
-func (f *Files) List(ctx context.Context, owner string, q FileQuery) (FileList, error) {
+// List returns a page of owner's files, newest first, and how many match
+// q in all.
+func (f *Files) List(ctx context.Context, owner string, q FileQuery) ([]File, int, error) {
 	if q.Limit <= 0 || q.Offset < 0 {
-		return FileList{}, fmt.Errorf("storage: list: bad page (offset %d, limit %d)", q.Offset, q.Limit)
+		return nil, 0, fmt.Errorf("storage: list: bad page (offset %d, limit %d)", q.Offset, q.Limit)
 	}
 	return f.store.List(ctx, owner, q)
+}
+
+// Usage returns what owner holds: uploaded files and pending uploads.
+func (f *Files) Usage(ctx context.Context, owner string) (Usage, error) {
+	return f.store.Usage(ctx, owner)
 }
 
 // DownloadURL presigns a download of an uploaded file, as an attachment

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/storage"
 	"github.com/omnistack/omnistack/storage/memory"
 	"github.com/omnistack/omnistack/storage/storagetest"
@@ -20,18 +21,19 @@ type testBundle struct {
 	files  *storage.Files
 	bucket *memory.Bucket
 	store  *memory.FileStore
-	clock  *storagetest.Clock
+	clock  *fakeclock.Clock
 }
 
 func setup(t *testing.T, cfg storage.FilesConfig) *testBundle {
 	t.Helper()
-	tb := &testBundle{store: memory.NewFileStore(), clock: storagetest.NewClock(time.Now())}
+	store, err := memory.NewFileStore(memory.FileStoreConfig{})
+	require.NoError(t, err)
+	tb := &testBundle{store: store, clock: fakeclock.New(time.Time{})}
 	tb.bucket = storagetest.NewMemoryBucket(t, tb.clock.Now)
 	b := tb.bucket
 	if cfg.Now == nil {
 		cfg.Now = tb.clock.Now
 	}
-	var err error
 	tb.files, err = storage.NewFiles(b, tb.store, cfg)
 	require.NoError(t, err)
 	return tb
@@ -41,7 +43,8 @@ func TestNewFilesConfig(t *testing.T) {
 	t.Parallel()
 	b, err := memory.New(memory.Config{})
 	require.NoError(t, err)
-	s := memory.NewFileStore()
+	s, err := memory.NewFileStore(memory.FileStoreConfig{})
+	require.NoError(t, err)
 	tests := []struct {
 		name  string
 		cfg   storage.FilesConfig
@@ -53,6 +56,9 @@ func TestNewFilesConfig(t *testing.T) {
 		{"expiry", storage.FilesConfig{UploadExpiry: 8 * 24 * time.Hour}, "UploadExpiry"},
 		{"download expiry", storage.FilesConfig{DownloadExpiry: time.Millisecond}, "DownloadExpiry"},
 		{"prefix", storage.FilesConfig{KeyPrefix: "../x"}, "KeyPrefix"},
+		{"pending uploads", storage.FilesConfig{MaxPendingUploads: -2}, "MaxPendingUploads"},
+		{"pending bytes below one upload", storage.FilesConfig{MaxUploadBytes: 100, MaxPendingBytes: 99}, "MaxPendingBytes"},
+		{"pending bytes", storage.FilesConfig{MaxPendingBytes: -2}, "MaxPendingBytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,9 +110,9 @@ func TestCreateUpload(t *testing.T) {
 	require.ErrorIs(t, err, storage.ErrUnsupportedType)
 	_, err = tb.files.CreateUpload(t.Context(), "user-1", storage.UploadRequest{Filename: "a", ContentType: ";;;", Size: 1})
 	require.ErrorIs(t, err, storage.ErrUnsupportedType)
-	list, err := tb.files.List(t.Context(), "user-1", storage.FileQuery{Limit: 10})
+	_, total, err := tb.files.List(t.Context(), "user-1", storage.FileQuery{Limit: 10})
 	require.NoError(t, err)
-	assert.Equal(t, 1, list.Total, "refused requests record nothing")
+	assert.Equal(t, 1, total, "refused requests record nothing")
 }
 
 func TestConfirm(t *testing.T) {
@@ -250,7 +256,7 @@ func TestCleanupPending(t *testing.T) {
 
 func TestCleanupPendingManyBatches(t *testing.T) {
 	t.Parallel()
-	tb := setup(t, storage.FilesConfig{})
+	tb := setup(t, storage.FilesConfig{MaxPendingUploads: -1})
 	for range 250 {
 		_, err := tb.files.CreateUpload(t.Context(), "u1", storage.UploadRequest{Filename: "a.txt", ContentType: "text/plain", Size: 1})
 		require.NoError(t, err)

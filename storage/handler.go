@@ -10,10 +10,10 @@ import (
 
 // HandlerConfig configures [NewHandler].
 type HandlerConfig struct {
-	// Owner returns the ID of the caller owning the files; required. An
-	// error that is an *httpx.Error is written as is (e.g. 401), others
-	// become 500.
-	Owner func(*http.Request) (string, error)
+	// UserID returns the signed-in caller, who owns the files; required.
+	// Its error is written as is when it is an *httpx.Error (e.g. 401),
+	// else as 500; an empty ID is answered 401.
+	UserID httpx.UserIDFunc
 }
 
 // Handler serves the files API of one [Files] service. Its routes, relative
@@ -27,11 +27,13 @@ type HandlerConfig struct {
 //	DELETE /{id}                Delete
 //
 // Each route is also a method, for routers that mount routes one by one
-// with the path value "id". Another owner's file is 404 on every route.
+// with the path value "id". File IDs are UUIDs, read with
+// [httpx.PathUUID] in any case; another owner's file, and an ID that is
+// not a UUID, is 404 on every route.
 type Handler struct {
-	files *Files
-	owner func(*http.Request) (string, error)
-	mux   *http.ServeMux
+	files  *Files
+	userID httpx.UserIDFunc
+	mux    *http.ServeMux
 }
 
 // NewHandler returns the files API handler.
@@ -39,10 +41,10 @@ func NewHandler(files *Files, cfg HandlerConfig) (*Handler, error) {
 	if files == nil {
 		return nil, errors.New("storage: NewHandler: nil Files")
 	}
-	if cfg.Owner == nil {
-		return nil, errors.New("storage: HandlerConfig.Owner is required")
+	if cfg.UserID == nil {
+		return nil, errors.New("storage: HandlerConfig.UserID is required")
 	}
-	h := &Handler{files: files, owner: cfg.Owner, mux: http.NewServeMux()}
+	h := &Handler{files: files, userID: cfg.UserID, mux: http.NewServeMux()}
 	h.mux.HandleFunc("POST /upload-url", h.CreateUploadURL)
 	h.mux.HandleFunc("POST /confirm", h.Confirm)
 	h.mux.HandleFunc("GET /{$}", h.List)
@@ -60,6 +62,11 @@ func httpError(err error) error {
 	if se, ok := errors.AsType[*SizeError](err); ok {
 		return httpx.PayloadTooLarge("the file exceeds the size limit", se.Limit)
 	}
+	if qe, ok := errors.AsType[*QuotaError](err); ok {
+		return httpx.QuotaExceeded(quotaMessage(qe.Quota)).
+			WithDetail("quota", qe.Quota).WithDetail("limit", qe.Limit).
+			WithDetail("used", qe.Used).WithDetail("requested", qe.Requested)
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return httpx.NotFound("file not found")
@@ -73,6 +80,35 @@ func httpError(err error) error {
 		return httpx.PayloadTooLarge("the file exceeds the size limit", 0)
 	}
 	return err // unknown: WriteError answers 500
+}
+
+func quotaMessage(quota string) string {
+	switch quota {
+	case QuotaPendingUploads, QuotaPendingBytes:
+		return "too many uploads in progress: confirm or delete pending files first"
+	}
+	return "the storage quota is used up"
+}
+
+// caller returns the signed-in user: UserID's answer, 401 when empty.
+func (h *Handler) caller(r *http.Request) (string, error) {
+	id, err := h.userID(r)
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", httpx.Unauthorized("authentication required")
+	}
+	return id, nil
+}
+
+// fileID reads the path's file ID; not a UUID is 404 like an unknown ID.
+func fileID(r *http.Request) (string, error) {
+	id, ok := httpx.PathUUID(r, "id")
+	if !ok {
+		return "", httpx.NotFound("file not found")
+	}
+	return id, nil
 }
 
 type uploadURLRequest struct {
@@ -102,9 +138,11 @@ type uploadURLResponse struct {
 
 // CreateUploadURL handles POST upload-url: {filename, content_type, size}
 // → 201 {file_id, upload_url, method, headers, expires_at}; a type off the
-// allow-list is 415, a size over the limit 413.
+// allow-list is 415, a size over the limit 413, and an upload beyond the
+// caller's pending limits or quota 429 QUOTA_EXCEEDED with details
+// {quota, limit, used, requested}.
 func (h *Handler) CreateUploadURL(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, err := h.caller(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -141,7 +179,7 @@ func (in confirmRequest) Validate() error {
 // object's size and type; no object → 409; an object larger than declared
 // → 413, of another type → 415, smaller → 409 (the object is deleted).
 func (h *Handler) Confirm(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, err := h.caller(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -151,7 +189,12 @@ func (h *Handler) Confirm(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	f, err := h.files.Confirm(r.Context(), owner, in.FileID)
+	id, ok := httpx.CanonicalUUID(in.FileID)
+	if !ok {
+		httpx.WriteError(w, r, httpx.NotFound("file not found"))
+		return
+	}
+	f, err := h.files.Confirm(r.Context(), owner, id)
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
@@ -162,7 +205,7 @@ func (h *Handler) Confirm(w http.ResponseWriter, r *http.Request) {
 // List handles GET of the collection: the caller's files, newest first,
 // in offset pages (page, page_size), optionally ?status=pending|uploaded.
 func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, err := h.caller(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -177,22 +220,27 @@ func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.Validation(httpx.FieldError{Field: "status", Message: "must be pending or uploaded"}))
 		return
 	}
-	list, err := h.files.List(r.Context(), owner, FileQuery{Status: status, Offset: page.Offset(), Limit: page.Size})
+	files, total, err := h.files.List(r.Context(), owner, FileQuery{Status: status, Offset: page.Offset(), Limit: page.Size})
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, httpx.NewPageResponse(list.Files, list.Total, page))
+	httpx.WriteJSON(w, http.StatusOK, httpx.NewPageResponse(files, total, page))
 }
 
 // Get handles GET /{id}: one of the caller's files.
 func (h *Handler) Get(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, err := h.caller(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	f, err := h.files.Get(r.Context(), owner, r.PathValue("id"))
+	id, err := fileID(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f, err := h.files.Get(r.Context(), owner, id)
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
@@ -208,12 +256,17 @@ type downloadURLResponse struct {
 // DownloadURL handles GET /{id}/download-url → {url, expires_at}; a
 // pending file is 409.
 func (h *Handler) DownloadURL(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, err := h.caller(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	p, err := h.files.DownloadURL(r.Context(), owner, r.PathValue("id"))
+	id, err := fileID(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	p, err := h.files.DownloadURL(r.Context(), owner, id)
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
@@ -223,12 +276,17 @@ func (h *Handler) DownloadURL(w http.ResponseWriter, r *http.Request) {
 
 // Delete handles DELETE /{id}: removes the object and the record → 204.
 func (h *Handler) Delete(w http.ResponseWriter, r *http.Request) {
-	owner, err := h.owner(r)
+	owner, err := h.caller(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := h.files.Delete(r.Context(), owner, r.PathValue("id")); err != nil {
+	id, err := fileID(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := h.files.Delete(r.Context(), owner, id); err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
 	}

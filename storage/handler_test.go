@@ -27,7 +27,7 @@ type api struct {
 func newAPI(t *testing.T, cfg storage.FilesConfig) *api {
 	t.Helper()
 	tb := setup(t, cfg)
-	h, err := storage.NewHandler(tb.files, storage.HandlerConfig{Owner: func(r *http.Request) (string, error) {
+	h, err := storage.NewHandler(tb.files, storage.HandlerConfig{UserID: func(r *http.Request) (string, error) {
 		if u := r.Header.Get("X-Test-User"); u != "" {
 			return u, nil
 		}
@@ -99,10 +99,10 @@ func TestHandlerFlow(t *testing.T) {
 	})
 	require.Equal(t, http.StatusCreated, code, "%v", up)
 	assert.Equal(t, "PUT", up["method"])
-	assert.Equal(t, map[string]any{"Content-Type": "application/pdf", "Content-Length": "9"}, up["headers"])
+	assert.Equal(t, map[string]any{"Content-Type": "application/pdf", "Content-Length": "9", "If-None-Match": "*"}, up["headers"])
 	exp, err := time.Parse(time.RFC3339, up["expires_at"].(string))
 	require.NoError(t, err)
-	assert.True(t, exp.After(time.Now()))
+	assert.Equal(t, a.clock.Now().Add(storage.DefaultPresignExpiry).Truncate(time.Second), exp)
 	id := up["file_id"].(string)
 
 	code, body := a.do(t, "alice", http.MethodPost, "/confirm", map[string]any{"file_id": id})
@@ -272,5 +272,5 @@ func TestNewHandlerConfig(t *testing.T) {
 	require.Error(t, err)
 	tb := setup(t, storage.FilesConfig{})
 	_, err = storage.NewHandler(tb.files, storage.HandlerConfig{})
-	require.ErrorContains(t, err, "Owner")
+	require.ErrorContains(t, err, "UserID")
 }

@@ -33,6 +33,12 @@ var (
 	// ErrInvalidRange: a [GetOptions] range is negative or starts beyond
 	// the end of the object.
 	ErrInvalidRange = errors.New("storage: invalid range")
+	// ErrExists: a Put with [PutOptions.IfNotExist], or a presigned
+	// upload, found an object under its key already.
+	ErrExists = errors.New("storage: object exists")
+	// ErrQuotaExceeded: an upload would take its owner past a limit (see
+	// [QuotaError]).
+	ErrQuotaExceeded = errors.New("storage: quota exceeded")
 )
 
 // DefaultContentType is stored when [PutOptions.ContentType] is empty.
@@ -45,9 +51,10 @@ const DefaultContentType = "application/octet-stream"
 //
 // Exists is a function over Stat: see [Exists].
 type Bucket interface {
-	// Put stores r under key, replacing any object there. It streams: r is
-	// read once, to EOF. A failed or cancelled Put leaves the previous
-	// object (or none) in place, never a partial one.
+	// Put stores r under key, replacing any object there (unless
+	// opts.IfNotExist). It streams: r is read once, to EOF. A failed or
+	// cancelled Put leaves the previous object (or none) in place, never a
+	// partial one.
 	Put(ctx context.Context, key string, r io.Reader, opts *PutOptions) (ObjectInfo, error)
 	// Get opens the object for reading, optionally a byte range. The
 	// caller closes the reader. The returned info describes the whole
@@ -62,7 +69,11 @@ type Bucket interface {
 	// lexicographic byte order of keys, a page at a time.
 	List(ctx context.Context, opts *ListOptions) (ListPage, error)
 	// PresignPut returns a request a client can send without credentials
-	// to upload exactly opts.Size bytes of opts.ContentType under key.
+	// to upload exactly opts.Size bytes of opts.ContentType under key. The
+	// request creates the object only while there is none under key (as
+	// Put with IfNotExist): once its bytes are stored, sending it again is
+	// refused (412 Precondition Failed), so a file checked at confirmation
+	// cannot be replaced through its upload URL.
 	PresignPut(ctx context.Context, key string, opts PresignPutOptions) (PresignedRequest, error)
 	// PresignGet returns a URL that downloads the object until it expires.
 	PresignGet(ctx context.Context, key string, opts PresignGetOptions) (PresignedRequest, error)
@@ -88,6 +99,10 @@ type PutOptions struct {
 	// Metadata is stored with the object. Keys are ASCII letters, digits
 	// and '-' (they become x-amz-meta-* headers on S3) and are lower-cased.
 	Metadata map[string]string
+	// IfNotExist makes the Put store nothing and fail with [ErrExists]
+	// when an object is under the key already. Of concurrent such Puts to
+	// one key, one succeeds. Default: false (replace).
+	IfNotExist bool
 }
 
 // GetOptions tunes [Bucket.Get]. A nil *GetOptions reads the whole object.

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/crud"
+	"github.com/omnistack/omnistack/crud/driver"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/internal/testenv"
@@ -117,7 +118,7 @@ func BenchmarkPageDepth(b *testing.B) {
 	if err != nil || len(before.Items) != 1 {
 		b.Fatal(err)
 	}
-	schema, err := crud.NewSchema(resource, crud.SchemaConfig{CursorKey: cursorKey})
+	schema, err := driver.NewSchema(resource, driver.SchemaConfig{CursorKey: cursorKey})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -251,7 +252,7 @@ func BenchmarkList20(b *testing.B) {
 		b.Fatal(err)
 	}
 	h, err := crud.NewHandler[project, createProject, patchProject](store, crud.HandlerConfig[project, projectJSON]{
-		Owner:    func(*http.Request) (string, error) { return owner, nil },
+		UserID:   func(*http.Request) (string, error) { return owner, nil },
 		Response: toJSON,
 	})
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package storage_test compares storage providers with their peers:
 // gocloud.dev/blob (fileblob on local disk, s3blob on S3), the raw AWS SDK
 // and plain os file writes, on put/get of 1 KiB and 10 MiB objects, and
-// measures the cost of files API requests.
+// measures the cost of files API requests and of the per-owner pending
+// upload limits.
 //
 //	cd bench && go test -run '^$' -bench . -benchtime 2s ./storage/
 package storage_test
@@ -27,9 +28,11 @@ import (
 	"gocloud.dev/blob/s3blob"
 
 	"github.com/omnistack/omnistack/httpx"
+	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/storage"
 	"github.com/omnistack/omnistack/storage/local"
 	"github.com/omnistack/omnistack/storage/memory"
+	storagepg "github.com/omnistack/omnistack/storage/postgres"
 	"github.com/omnistack/omnistack/storage/s3"
 )
 
@@ -241,11 +244,16 @@ func BenchmarkFilesAPI(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer bkt.Close()
-	files, err := storage.NewFiles(bkt, memory.NewFileStore(), storage.FilesConfig{})
+	store, err := memory.NewFileStore(memory.FileStoreConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := storage.NewHandler(files, storage.HandlerConfig{Owner: func(*http.Request) (string, error) { return "user-1", nil }})
+	// No pending limits: user-1 asks for b.N upload URLs.
+	files, err := storage.NewFiles(bkt, store, storage.FilesConfig{MaxPendingUploads: -1, MaxPendingBytes: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := storage.NewHandler(files, storage.HandlerConfig{UserID: func(*http.Request) (string, error) { return "user-1", nil }})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -292,11 +300,11 @@ func BenchmarkFilesAPI(b *testing.B) {
 			}
 		}
 	})
-	list, err := files.List(context.Background(), "user-1", storage.FileQuery{Status: storage.StatusUploaded, Limit: 1})
-	if err != nil || len(list.Files) == 0 {
+	list, _, err := files.List(context.Background(), "user-1", storage.FileQuery{Status: storage.StatusUploaded, Limit: 1})
+	if err != nil || len(list) == 0 {
 		b.Fatal("no uploaded file", err)
 	}
-	id := list.Files[0].ID
+	id := list[0].ID
 	b.Run("get", func(b *testing.B) {
 		for b.Loop() {
 			if rec := do("GET", "/"+id, ""); rec.Code != http.StatusOK {
@@ -312,16 +320,16 @@ func BenchmarkFilesAPI(b *testing.B) {
 		}
 	})
 	// list: a user with 100 files (user-1 has tens of thousands by now).
-	store := memory.NewFileStore()
+	store2, _ := memory.NewFileStore(memory.FileStoreConfig{})
 	for i := range 100 {
 		f := storage.File{ID: fmt.Sprintf("f%03d", i), OwnerID: "user-2", Key: fmt.Sprintf("uploads/user-2/f%03d/a.png", i),
 			Filename: "a.png", ContentType: "image/png", Size: 1024, Status: storage.StatusUploaded}
-		if err := store.Create(context.Background(), f); err != nil {
+		if err := store2.Create(context.Background(), f, storage.PendingLimit{}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	files2, _ := storage.NewFiles(bkt, store, storage.FilesConfig{})
-	h2, _ := storage.NewHandler(files2, storage.HandlerConfig{Owner: func(*http.Request) (string, error) { return "user-2", nil }})
+	files2, _ := storage.NewFiles(bkt, store2, storage.FilesConfig{})
+	h2, _ := storage.NewHandler(files2, storage.HandlerConfig{UserID: func(*http.Request) (string, error) { return "user-2", nil }})
 	b.Run("list-20-of-100", func(b *testing.B) {
 		for b.Loop() {
 			rec := httptest.NewRecorder()
@@ -331,4 +339,67 @@ func BenchmarkFilesAPI(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCreateUpload is the cost of the per-owner pending limits:
+// Files.CreateUpload with no limit and with the default limits, on the
+// memory and the PostgreSQL record stores (PostgreSQL checks the limit in
+// a transaction under an advisory lock on the owner). Owners change every
+// ten uploads, so the limit is counted but never reached.
+func BenchmarkCreateUpload(b *testing.B) {
+	bkt, err := memory.New(memory.Config{BaseURL: "http://localhost/storage"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	stores := []struct {
+		name string
+		open func(b *testing.B) storage.FileStore
+	}{
+		{"memory", func(b *testing.B) storage.FileStore {
+			s, err := memory.NewFileStore(memory.FileStoreConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		}},
+		{"postgres", func(b *testing.B) storage.FileStore {
+			pool := testenv.Postgres(b)
+			if err := storagepg.Migrate(context.Background(), pool); err != nil {
+				b.Fatal(err)
+			}
+			s, err := storagepg.New(pool, storagepg.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		}},
+	}
+	limits := []struct {
+		name string
+		cfg  storage.FilesConfig
+	}{
+		{"no-limit", storage.FilesConfig{MaxPendingUploads: -1, MaxPendingBytes: -1}},
+		{"limit", storage.FilesConfig{}},
+	}
+	req := storage.UploadRequest{Filename: "photo.png", ContentType: "image/png", Size: 1024}
+	for _, st := range stores {
+		store := st.open(b)
+		for _, l := range limits {
+			files, err := storage.NewFiles(bkt, store, l.cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			i := 0 // across runs (-count), so owners stay fresh
+			b.Run(st.name+"/"+l.name, func(b *testing.B) {
+				ctx := context.Background()
+				for b.Loop() {
+					owner := fmt.Sprintf("%s-%d", l.name, i/10)
+					i++
+					if _, err := files.CreateUpload(ctx, owner, req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

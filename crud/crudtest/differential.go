@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/omnistack/omnistack/crud"
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/stretchr/testify/require"
 )
 
@@ -26,7 +26,7 @@ type Options struct {
 // totals, cursors and error kinds must all be identical.
 func Differential(t *testing.T, newA, newB func(t *testing.T, opts Options) crud.Store[Widget], seed uint64, steps int) {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	opts := Options{Now: clock.Now, CursorKey: []byte("differential cursor key")}
 	a, b := newA(t, opts), newB(t, opts)
 	d := &differ{t: t, a: a, b: b, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
@@ -37,23 +37,6 @@ func Differential(t *testing.T, newA, newB func(t *testing.T, opts Options) crud
 		d.once()
 	}
 	d.compareList(crud.Query{Deleted: crud.WithDeleted, Sort: "id"}, crud.Page{Limit: 10000})
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 type differ struct {

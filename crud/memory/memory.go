@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/omnistack/omnistack/crud"
+	"github.com/omnistack/omnistack/crud/driver"
 )
 
 // Config tunes a Store. The zero value is ready to use.
@@ -20,7 +21,7 @@ type Config struct {
 
 // Store keeps entities of type T (which embeds crud.Meta) in memory.
 type Store[T any] struct {
-	schema *crud.Schema[T]
+	schema *driver.Schema[T]
 	now    func() time.Time
 
 	mu   sync.RWMutex
@@ -31,7 +32,7 @@ var _ crud.Store[struct{ crud.Meta }] = (*Store[struct{ crud.Meta }])(nil)
 
 // New returns an empty Store for the resource r.
 func New[T any](r crud.Resource[T], cfg Config) (*Store[T], error) {
-	schema, err := crud.NewSchema(r, crud.SchemaConfig{CursorKey: cfg.CursorKey})
+	schema, err := driver.NewSchema(r, driver.SchemaConfig{CursorKey: cfg.CursorKey})
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +46,7 @@ func (s *Store[T]) stamp() time.Time { return s.now().UTC().Truncate(time.Micros
 
 // find returns the stored entity, live or deleted as asked, for owner.
 func (s *Store[T]) find(owner, id string, deleted bool) (*T, error) {
-	id, err := crud.CanonicalID(id)
+	id, err := driver.ParseID(id)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func (s *Store[T]) find(owner, id string, deleted bool) (*T, error) {
 	if !ok {
 		return nil, crud.ErrNotFound
 	}
-	m := crud.MetaOf(v)
+	m := driver.MetaOf(v)
 	if (owner != "" && m.OwnerID != owner) || (m.DeletedAt != nil) != deleted {
 		return nil, crud.ErrNotFound
 	}
@@ -86,7 +87,7 @@ func (s *Store[T]) Get(ctx context.Context, owner, id string) (T, error) {
 }
 
 // matching returns the entities p selects, sorted.
-func (s *Store[T]) matching(p *crud.Plan) []*T {
+func (s *Store[T]) matching(p *driver.Plan) []*T {
 	var out []*T
 	for _, v := range s.rows {
 		if s.schema.Match(p, v) && s.schema.After(p, v) {
@@ -175,13 +176,13 @@ func (s *Store[T]) Create(ctx context.Context, v T) (T, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.rows[crud.MetaOf(&v).ID]; ok {
+	if _, ok := s.rows[driver.MetaOf(&v).ID]; ok {
 		return zero, fmt.Errorf("crud/memory: create: %w: id is taken", crud.ErrConflict)
 	}
 	if err := s.clash(&v); err != nil {
 		return zero, fmt.Errorf("crud/memory: create: %w", err)
 	}
-	s.rows[crud.MetaOf(&v).ID] = ptr(v)
+	s.rows[driver.MetaOf(&v).ID] = ptr(v)
 	return v, nil
 }
 
@@ -197,7 +198,7 @@ func (s *Store[T]) Update(ctx context.Context, owner, id string, ifVersion int64
 	if err != nil {
 		return zero, fmt.Errorf("crud/memory: update: %w", err)
 	}
-	meta := *crud.MetaOf(cur)
+	meta := *driver.MetaOf(cur)
 	if ifVersion != 0 && meta.Version != ifVersion {
 		return zero, fmt.Errorf("crud/memory: update: %w", crud.ErrVersionConflict)
 	}
@@ -205,7 +206,7 @@ func (s *Store[T]) Update(ctx context.Context, owner, id string, ifVersion int64
 	if err := fn(&next); err != nil {
 		return zero, err
 	}
-	m := crud.MetaOf(&next)
+	m := driver.MetaOf(&next)
 	*m = meta
 	m.UpdatedAt = s.stamp()
 	m.Version++
@@ -228,11 +229,11 @@ func (s *Store[T]) setDeleted(owner, id string, at *time.Time, ifVersion int64) 
 	if err != nil {
 		return zero, err
 	}
-	if ifVersion != 0 && crud.MetaOf(cur).Version != ifVersion {
+	if ifVersion != 0 && driver.MetaOf(cur).Version != ifVersion {
 		return zero, crud.ErrVersionConflict
 	}
 	next := clone(cur)
-	m := crud.MetaOf(&next)
+	m := driver.MetaOf(&next)
 	m.DeletedAt = at
 	m.UpdatedAt = s.stamp()
 	m.Version++
@@ -282,7 +283,7 @@ func (s *Store[T]) Delete(ctx context.Context, owner, id string) error {
 	if err != nil {
 		return fmt.Errorf("crud/memory: delete: %w", err)
 	}
-	delete(s.rows, crud.MetaOf(v).ID)
+	delete(s.rows, driver.MetaOf(v).ID)
 	return nil
 }
 
@@ -292,7 +293,7 @@ func (s *Store[T]) Delete(ctx context.Context, owner, id string) error {
 // fields to plain values.
 func clone[T any](v *T) T {
 	c := *v
-	if m := crud.MetaOf(&c); m.DeletedAt != nil {
+	if m := driver.MetaOf(&c); m.DeletedAt != nil {
 		at := *m.DeletedAt
 		m.DeletedAt = &at
 	}

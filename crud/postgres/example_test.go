@@ -3,10 +3,12 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"testing/fstest"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/postgres"
+	"github.com/omnistack/omnistack/migrate"
 )
 
 type Invoice struct {
@@ -15,15 +17,6 @@ type Invoice struct {
 	Amount int64  `db:"amount"`
 }
 
-// The table (in the service's own migration):
-//
-//	CREATE TABLE invoices (
-//		id uuid PRIMARY KEY, owner_id text NOT NULL,
-//		created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
-//		deleted_at timestamptz, version bigint NOT NULL,
-//		number text NOT NULL, amount bigint NOT NULL);
-//	CREATE UNIQUE INDEX ON invoices (owner_id, number) WHERE deleted_at IS NULL;
-//	CREATE INDEX ON invoices (owner_id, created_at, id) WHERE deleted_at IS NULL;
 var invoices = crud.Resource[Invoice]{
 	Table: "invoices",
 	Fields: []crud.Field[Invoice]{
@@ -32,11 +25,35 @@ var invoices = crud.Resource[Invoice]{
 	},
 }
 
-// A compiled example: it needs a PostgreSQL database.
+// invoiceMigrations is the table of the resource, in goose's format. A
+// package usually embeds a migrations directory instead (go:embed).
+var invoiceMigrations = migrate.Source{Name: "invoices", FS: fstest.MapFS{
+	"00001_invoices.sql": {Data: []byte(`-- +goose Up
+CREATE TABLE invoices (
+	id uuid PRIMARY KEY, owner_id text NOT NULL,
+	created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
+	deleted_at timestamptz, version bigint NOT NULL,
+	number text NOT NULL, amount bigint NOT NULL);
+CREATE UNIQUE INDEX ON invoices (owner_id, number) WHERE deleted_at IS NULL;
+CREATE INDEX ON invoices (owner_id, created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX ON invoices (owner_id, amount, id) WHERE deleted_at IS NULL;
+
+-- +goose Down
+DROP TABLE invoices;
+`)},
+}}
+
+// ExampleNew migrates the resource's table with the migrate package and
+// opens a store on it. It needs a PostgreSQL database, so it is compiled,
+// not run.
 func ExampleNew() {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, "postgres://localhost/app")
+	pool, err := pgxpool.New(ctx, "postgres://app@localhost/app")
 	if err != nil {
+		panic(err)
+	}
+	defer pool.Close()
+	if err := migrate.Up(ctx, pool, invoiceMigrations); err != nil {
 		panic(err)
 	}
 	store, err := postgres.New(pool, invoices, postgres.Config{CursorKey: []byte("shared by every instance")})

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/omnistack/omnistack/crud"
+	"github.com/omnistack/omnistack/crud/driver"
 )
 
 // DB is what the store needs from PostgreSQL: a *pgxpool.Pool, a *pgx.Conn
@@ -39,7 +40,7 @@ type Config struct {
 // Store keeps entities of type T in one PostgreSQL table.
 type Store[T any] struct {
 	db       DB
-	schema   *crud.Schema[T]
+	schema   *driver.Schema[T]
 	now      func() time.Time
 	attempts int
 
@@ -47,7 +48,7 @@ type Store[T any] struct {
 	cols     string // quoted select list
 	insert   string
 	update   string
-	data     []*crud.Column[T]
+	data     []*driver.Column[T]
 	sortExpr map[string]string
 }
 
@@ -62,7 +63,7 @@ func New[T any](db DB, r crud.Resource[T], cfg Config) (*Store[T], error) {
 	if cfg.MaxUpdateAttempts < 0 {
 		return nil, fmt.Errorf("crud/postgres: Config.MaxUpdateAttempts must not be negative, got %d", cfg.MaxUpdateAttempts)
 	}
-	schema, err := crud.NewSchema(r, crud.SchemaConfig{CursorKey: cfg.CursorKey})
+	schema, err := driver.NewSchema(r, driver.SchemaConfig{CursorKey: cfg.CursorKey})
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func New[T any](db DB, r crud.Resource[T], cfg Config) (*Store[T], error) {
 		params = append(params, "$"+strconv.Itoa(i+1))
 		if c.Sort {
 			expr := ident(c.Name)
-			if c.Kind == crud.KindString && c.Name != "id" {
+			if c.Kind == driver.KindString && c.Name != "id" {
 				expr += ` COLLATE "C"`
 			}
 			s.sortExpr[c.Name] = expr
@@ -108,7 +109,7 @@ func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
 
 // checkTags compares T's mapped fields, as pgx.RowToStructByName sees them,
 // with the schema's columns, once at construction.
-func checkTags[T any](schema *crud.Schema[T]) error {
+func checkTags[T any](schema *driver.Schema[T]) error {
 	var fields []string
 	var walk func(t reflect.Type)
 	walk = func(t reflect.Type) {
@@ -161,7 +162,7 @@ func (w *where) String() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-func (s *Store[T]) where(p *crud.Plan) *where {
+func (s *Store[T]) where(p *driver.Plan) *where {
 	w := &where{}
 	if p.Owner != "" {
 		w.add("owner_id = ?", p.Owner)
@@ -207,7 +208,7 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-func (s *Store[T]) orderBy(p *crud.Plan) string {
+func (s *Store[T]) orderBy(p *driver.Plan) string {
 	dir := ""
 	if p.Desc {
 		dir = " DESC"
@@ -224,7 +225,7 @@ func (s *Store[T]) collect(rows pgx.Rows, size int) ([]T, error) {
 		return nil, err
 	}
 	for i := range items {
-		utc(crud.MetaOf(&items[i]))
+		utc(driver.MetaOf(&items[i]))
 	}
 	return items, nil
 }
@@ -238,7 +239,7 @@ func (s *Store[T]) one(rows pgx.Rows, err error) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	utc(crud.MetaOf(&v))
+	utc(driver.MetaOf(&v))
 	return v, nil
 }
 
@@ -271,7 +272,7 @@ func mapErr(op string, err error) error {
 }
 
 func (s *Store[T]) scope(owner, id string, deleted bool) (*where, error) {
-	id, err := crud.CanonicalID(id)
+	id, err := driver.ParseID(id)
 	if err != nil {
 		return nil, err
 	}
@@ -290,16 +291,21 @@ func (s *Store[T]) scope(owner, id string, deleted bool) (*where, error) {
 
 // Get implements crud.Store.
 func (s *Store[T]) Get(ctx context.Context, owner, id string) (T, error) {
-	w, err := s.scope(owner, id, false)
-	if err != nil {
-		var zero T
-		return zero, mapErr("get", err)
-	}
-	v, err := s.one(s.db.Query(ctx, "SELECT "+s.cols+" FROM "+s.table+w.String(), w.args...))
+	v, err := s.get(ctx, owner, id)
 	if err != nil {
 		return v, mapErr("get", err)
 	}
 	return v, nil
+}
+
+// get reads the live entity; its error is not mapped yet.
+func (s *Store[T]) get(ctx context.Context, owner, id string) (T, error) {
+	w, err := s.scope(owner, id, false)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return s.one(s.db.Query(ctx, "SELECT "+s.cols+" FROM "+s.table+w.String(), w.args...))
 }
 
 // List implements crud.Store. The count and the page travel in one round
@@ -404,18 +410,18 @@ func (s *Store[T]) Create(ctx context.Context, v T) (T, error) {
 func (s *Store[T]) Update(ctx context.Context, owner, id string, ifVersion int64, fn func(*T) error) (T, error) {
 	var zero T
 	for range s.attempts {
-		cur, err := s.Get(ctx, owner, id)
+		cur, err := s.get(ctx, owner, id)
 		if err != nil {
-			return zero, fmt.Errorf("crud/postgres: update: %w", errors.Unwrap(err))
+			return zero, mapErr("update", err)
 		}
-		meta := *crud.MetaOf(&cur)
+		meta := *driver.MetaOf(&cur)
 		if ifVersion != 0 && meta.Version != ifVersion {
 			return zero, fmt.Errorf("crud/postgres: update: %w", crud.ErrVersionConflict)
 		}
 		if err := fn(&cur); err != nil {
 			return zero, err
 		}
-		*crud.MetaOf(&cur) = meta
+		*driver.MetaOf(&cur) = meta
 		if err := s.schema.CheckValues(&cur); err != nil {
 			return zero, fmt.Errorf("crud/postgres: update: %w", err)
 		}
@@ -484,7 +490,7 @@ func (s *Store[T]) Restore(ctx context.Context, owner, id string) (T, error) {
 
 // Delete implements crud.Store.
 func (s *Store[T]) Delete(ctx context.Context, owner, id string) error {
-	id, err := crud.CanonicalID(id)
+	id, err := driver.ParseID(id)
 	if err != nil {
 		return mapErr("delete", err)
 	}

@@ -1,15 +1,19 @@
 package postgres_test
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
 	"github.com/omnistack/omnistack/crud/memory"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/migrate"
 	"github.com/stretchr/testify/require"
 )
 
@@ -69,4 +73,40 @@ func TestNewChecksTags(t *testing.T) {
 	require.ErrorContains(t, err, "nil DB")
 	_, err = postgres.New(pool, crudtest.WidgetResource, postgres.Config{MaxUpdateAttempts: -1})
 	require.ErrorContains(t, err, "MaxUpdateAttempts")
+}
+
+// TestExampleMigration applies the example's migrate.Source and uses the
+// store on it, so the documented way to migrate a resource's table works.
+func TestExampleMigration(t *testing.T) {
+	pool := testenv.Postgres(t)
+	require.NoError(t, migrate.Up(t.Context(), pool, invoiceMigrations))
+	require.NoError(t, migrate.Up(t.Context(), pool, invoiceMigrations), "a second run finds nothing to do")
+	store, err := postgres.New(pool, invoices, postgres.Config{})
+	require.NoError(t, err)
+	_, err = store.Create(t.Context(), Invoice{Meta: crud.Meta{OwnerID: "u1"}, Number: "INV-1", Amount: 42})
+	require.NoError(t, err)
+	_, err = store.Create(t.Context(), Invoice{Meta: crud.Meta{OwnerID: "u1"}, Number: "INV-1", Amount: 7})
+	require.ErrorIs(t, err, crud.ErrConflict, "the unique index")
+	page, err := store.List(t.Context(), crud.Query{Owner: "u1", Sort: "-amount"}, crud.Page{Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, 1, page.Total)
+}
+
+// TestUpdateKeepsDriverErrors: a driver failure of Update's read keeps
+// the driver's error (errors.As reaches it) under one prefix.
+func TestUpdateKeepsDriverErrors(t *testing.T) {
+	pool := testenv.Postgres(t)
+	_, err := pool.Exec(t.Context(), crudtest.WidgetSQL)
+	require.NoError(t, err)
+	s, err := postgres.New(pool, crudtest.WidgetResource, postgres.Config{})
+	require.NoError(t, err)
+	w, err := s.Create(t.Context(), crudtest.Widget{Meta: crud.Meta{OwnerID: "o"}, Name: "n", Slug: "s"})
+	require.NoError(t, err)
+	_, err = pool.Exec(t.Context(), "ALTER TABLE widgets RENAME TO gone")
+	require.NoError(t, err)
+	_, err = s.Update(t.Context(), "o", w.ID, 0, func(*crudtest.Widget) error { return nil })
+	_, isPg := errors.AsType[*pgconn.PgError](err)
+	require.True(t, isPg, "%v", err)
+	require.True(t, strings.HasPrefix(err.Error(), "crud/postgres: update: "), err.Error())
+	require.Equal(t, 1, strings.Count(err.Error(), "crud/postgres:"), err.Error())
 }

@@ -27,12 +27,14 @@ type Sender struct {
 
 var _ email.Sender = (*Sender)(nil)
 
-// New returns a Sender logging through cfg.Logger.
-func New(cfg Config) *Sender {
+// New returns a Sender logging through cfg.Logger. Every Config is valid;
+// the error is there for the options to come, as every provider's New
+// has one.
+func New(cfg Config) (*Sender, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Sender{cfg: cfg}
+	return &Sender{cfg: cfg}, nil
 }
 
 // Send validates msg and logs its summary. The ID is "console-<uuid>".

@@ -16,14 +16,17 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	emailtest.Run(t, func(t *testing.T) emailtest.Harness {
-		return emailtest.Harness{Sender: console.New(console.Config{Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})}
+		s, err := console.New(console.Config{Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+		require.NoError(t, err)
+		return emailtest.Harness{Sender: s}
 	})
 }
 
 func TestSummaryIsSafe(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	s := console.New(console.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	s, err := console.New(console.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	require.NoError(t, err)
 	msg := emailtest.Full()
 	msg.Text = "secret reset token abc"
 	res, err := s.Send(t.Context(), msg)
@@ -44,8 +47,9 @@ func TestSummaryIsSafe(t *testing.T) {
 func TestIncludeText(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	s := console.New(console.Config{Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), IncludeText: true, Level: slog.LevelDebug})
-	_, err := s.Send(t.Context(), email.Message{From: "a@example.com", To: []string{"b@example.com"}, Subject: "Reset",
+	s, err := console.New(console.Config{Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), IncludeText: true, Level: slog.LevelDebug})
+	require.NoError(t, err)
+	_, err = s.Send(t.Context(), email.Message{From: "a@example.com", To: []string{"b@example.com"}, Subject: "Reset",
 		HTML: `<p>Open <a href="https://x.test/reset?t=1">this link</a></p>`})
 	require.NoError(t, err)
 	var rec map[string]any

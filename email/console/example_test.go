@@ -18,7 +18,7 @@ func Example() {
 			return a
 		},
 	}))
-	sender := console.New(console.Config{Logger: logger})
+	sender, _ := console.New(console.Config{Logger: logger})
 	_, _ = sender.Send(context.Background(), email.Message{
 		From: "hello@acme.test", To: []string{"ada@example.com"}, Bcc: []string{"audit@acme.test"},
 		Subject: "Your code", Text: "123456",

@@ -4,7 +4,8 @@
 //
 //	func TestConformance(t *testing.T) {
 //		emailtest.Run(t, func(t *testing.T) emailtest.Harness {
-//			s := memory.New(memory.Config{})
+//			s, err := memory.New(memory.Config{})
+//			require.NoError(t, err)
 //			return emailtest.Harness{Sender: s, Delivered: func() []email.Message { ... }}
 //		})
 //	}

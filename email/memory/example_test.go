@@ -10,7 +10,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	sender := memory.New(memory.Config{})
+	sender, _ := memory.New(memory.Config{})
 	go func() { // code under test, sending in the background
 		_, _ = sender.Send(ctx, email.Message{From: "hello@acme.test", To: []string{"Ada <ada@example.com>"}, Subject: "Welcome", Text: "Hi"})
 	}()

@@ -39,12 +39,13 @@ type Sender struct {
 
 var _ email.Sender = (*Sender)(nil)
 
-// New returns an empty Sender.
-func New(cfg Config) *Sender {
+// New returns an empty Sender. Every Config is valid; the error is there
+// for the options to come, as every provider's New has one.
+func New(cfg Config) (*Sender, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Sender{now: cfg.Now, changed: make(chan struct{})}
+	return &Sender{now: cfg.Now, changed: make(chan struct{})}, nil
 }
 
 // Send validates msg and captures a copy of it.

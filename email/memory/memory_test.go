@@ -2,6 +2,7 @@ package memory_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	emailtest.Run(t, func(t *testing.T) emailtest.Harness {
-		s := memory.New(memory.Config{})
+		s, err := memory.New(memory.Config{})
+		require.NoError(t, err)
 		return emailtest.Harness{Sender: s, Delivered: func() []email.Message {
 			var out []email.Message
 			for _, m := range s.Messages() {
@@ -29,7 +31,8 @@ func TestConformance(t *testing.T) {
 func TestHelpers(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	s := memory.New(memory.Config{Now: func() time.Time { return now }})
+	s, err := memory.New(memory.Config{Now: func() time.Time { return now }})
+	require.NoError(t, err)
 	_, ok := s.Last()
 	assert.False(t, ok)
 
@@ -58,22 +61,30 @@ func TestHelpers(t *testing.T) {
 
 func TestWait(t *testing.T) {
 	t.Parallel()
-	s := memory.New(memory.Config{})
+	s, err := memory.New(memory.Config{})
+	require.NoError(t, err)
 	done := make(chan memory.Sent, 1)
 	go func() {
 		m, err := s.Wait(t.Context(), func(m memory.Sent) bool { return memory.Addressed(m.Message, "late@example.com") })
 		assert.NoError(t, err)
 		done <- m
 	}()
-	_, err := s.Send(t.Context(), email.Message{From: "a@example.com", To: []string{"other@example.com"}, Subject: "x", Text: "x"})
+	_, err = s.Send(t.Context(), email.Message{From: "a@example.com", To: []string{"other@example.com"}, Subject: "x", Text: "x"})
 	require.NoError(t, err)
 	_, err = s.Send(t.Context(), email.Message{From: "a@example.com", To: []string{"late@example.com"}, Subject: "y", Text: "y"})
 	require.NoError(t, err)
 	m := <-done
 	assert.Equal(t, "y", m.Message.Subject)
 
-	ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond)
-	defer cancel()
-	_, err = s.Wait(ctx, func(memory.Sent) bool { return false })
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	// A Wait that nothing satisfies returns when its context ends, with
+	// the context's cause.
+	stop := errors.New("test over")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	waited := make(chan error, 1)
+	go func() {
+		_, err := s.Wait(ctx, func(memory.Sent) bool { return false })
+		waited <- err
+	}()
+	cancel(stop)
+	require.ErrorIs(t, <-waited, stop)
 }

@@ -29,7 +29,7 @@ const (
 // Config configures a [Sender]. The zero value is ready to use.
 type Config struct {
 	// BaseURL is the API root. Default: [DefaultBaseURL]. Tests and
-	// proxies point it elsewhere (RESEND_BASE_URL in examples/saas).
+	// proxies point it elsewhere.
 	BaseURL string
 	// HTTPClient sends the requests; its Transport is wrapped, the client
 	// itself is not modified. Default: a client with a 30s timeout.
@@ -53,7 +53,7 @@ var (
 // New returns a Sender using apiKey ("re_...").
 func New(apiKey string, cfg Config) (*Sender, error) {
 	if strings.TrimSpace(apiKey) == "" {
-		return nil, errors.New("resend: New: empty API key")
+		return nil, errors.New("email/resend: New: empty API key")
 	}
 	base := cfg.BaseURL
 	if base == "" {
@@ -61,7 +61,7 @@ func New(apiKey string, cfg Config) (*Sender, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("resend: Config.BaseURL must be an absolute http(s) URL, got %q", base)
+		return nil, fmt.Errorf("email/resend: Config.BaseURL must be an absolute http(s) URL, got %q", base)
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/" // the SDK resolves "emails" against it

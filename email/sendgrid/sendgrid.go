@@ -28,8 +28,7 @@ const Endpoint = "/v3/mail/send"
 // Config configures a [Sender]. The zero value is ready to use.
 type Config struct {
 	// BaseURL is the API host, optionally with a path prefix. Default:
-	// [DefaultBaseURL]. Tests point it elsewhere (SENDGRID_BASE_URL in
-	// examples/saas).
+	// [DefaultBaseURL]. Tests and proxies point it elsewhere.
 	BaseURL string
 	// HTTPClient sends the requests. Default: a client with a 30s timeout.
 	HTTPClient *http.Client
@@ -57,17 +56,17 @@ var _ email.Sender = (*Sender)(nil)
 func New(apiKey string, cfg Config) (*Sender, error) {
 	apiKey = strings.TrimSpace(apiKey)
 	if apiKey == "" {
-		return nil, errors.New("sendgrid: New: empty API key")
+		return nil, errors.New("email/sendgrid: New: empty API key")
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		return nil, fmt.Errorf("sendgrid: Config.BaseURL must be an absolute http(s) URL, got %q", cfg.BaseURL)
+		return nil, fmt.Errorf("email/sendgrid: Config.BaseURL must be an absolute http(s) URL, got %q", cfg.BaseURL)
 	}
 	if strings.ContainsAny(cfg.OnBehalfOf, "\r\n") {
-		return nil, errors.New("sendgrid: Config.OnBehalfOf must not contain line breaks")
+		return nil, errors.New("email/sendgrid: Config.OnBehalfOf must not contain line breaks")
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {

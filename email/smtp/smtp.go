@@ -57,14 +57,14 @@ type Config struct {
 	MessagesPerConnection int
 }
 
-// ParseURL reads an SMTP_URL: smtp://user:pass@host:587 (STARTTLS
+// ParseURL reads an SMTP URL: smtp://user:pass@host:587 (STARTTLS
 // required), smtps://user:pass@host:465 (implicit TLS) or
 // smtp+insecure://host:1025 (no TLS, local catchers only). User and
 // password are percent-decoded.
 func ParseURL(raw string) (Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Config{}, errors.New("smtp: URL is not valid") // the URL may hold a password
+		return Config{}, errors.New("email/smtp: URL is not valid") // the URL may hold a password
 	}
 	var cfg Config
 	switch u.Scheme {
@@ -75,15 +75,15 @@ func ParseURL(raw string) (Config, error) {
 	case "smtp+insecure":
 		cfg.Security = TLSNone
 	default:
-		return Config{}, fmt.Errorf("smtp: URL scheme must be smtp, smtps or smtp+insecure, got %q", u.Scheme)
+		return Config{}, fmt.Errorf("email/smtp: URL scheme must be smtp, smtps or smtp+insecure, got %q", u.Scheme)
 	}
 	cfg.Host = u.Hostname()
 	if cfg.Host == "" {
-		return Config{}, errors.New("smtp: URL has no host")
+		return Config{}, errors.New("email/smtp: URL has no host")
 	}
 	if p := u.Port(); p != "" {
 		if cfg.Port, err = strconv.Atoi(p); err != nil || cfg.Port < 1 || cfg.Port > 65535 {
-			return Config{}, fmt.Errorf("smtp: URL port %q is not valid", p)
+			return Config{}, fmt.Errorf("email/smtp: URL port %q is not valid", p)
 		}
 	}
 	if u.User != nil {
@@ -107,19 +107,19 @@ var (
 // New validates cfg and returns a Sender. It does not connect.
 func New(cfg Config) (*Sender, error) {
 	if cfg.Host == "" {
-		return nil, errors.New("smtp: Config.Host is required")
+		return nil, errors.New("email/smtp: Config.Host is required")
 	}
 	if cfg.Port < 0 || cfg.Port > 65535 {
-		return nil, fmt.Errorf("smtp: Config.Port must be between 1 and 65535, got %d", cfg.Port)
+		return nil, fmt.Errorf("email/smtp: Config.Port must be between 1 and 65535, got %d", cfg.Port)
 	}
 	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("smtp: Config.Timeout must not be negative, got %s", cfg.Timeout)
+		return nil, fmt.Errorf("email/smtp: Config.Timeout must not be negative, got %s", cfg.Timeout)
 	}
 	if cfg.Password != "" && cfg.Username == "" {
-		return nil, errors.New("smtp: Config.Password is set without Config.Username")
+		return nil, errors.New("email/smtp: Config.Password is set without Config.Username")
 	}
 	if strings.ContainsAny(cfg.HELO, "\r\n ") {
-		return nil, errors.New("smtp: Config.HELO must be one word")
+		return nil, errors.New("email/smtp: Config.HELO must be one word")
 	}
 	if cfg.Port == 0 {
 		switch cfg.Security {
@@ -135,7 +135,7 @@ func New(cfg Config) (*Sender, error) {
 		cfg.Timeout = 30 * time.Second
 	}
 	if cfg.MessagesPerConnection < 0 {
-		return nil, fmt.Errorf("smtp: Config.MessagesPerConnection must not be negative, got %d", cfg.MessagesPerConnection)
+		return nil, fmt.Errorf("email/smtp: Config.MessagesPerConnection must not be negative, got %d", cfg.MessagesPerConnection)
 	}
 	if cfg.MessagesPerConnection == 0 {
 		cfg.MessagesPerConnection = 50
@@ -164,7 +164,7 @@ func New(cfg Config) (*Sender, error) {
 	case TLSStartTLS:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	default:
-		return nil, fmt.Errorf("smtp: Config.Security %d is not valid", cfg.Security)
+		return nil, fmt.Errorf("email/smtp: Config.Security %d is not valid", cfg.Security)
 	}
 	if cfg.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
@@ -172,7 +172,7 @@ func New(cfg Config) (*Sender, error) {
 	}
 	s := &Sender{cfg: cfg, opts: opts}
 	if _, err := s.client(); err != nil { // surface option errors now
-		return nil, fmt.Errorf("smtp: %w", err)
+		return nil, fmt.Errorf("email/smtp: %w", err)
 	}
 	return s, nil
 }
@@ -195,7 +195,7 @@ func (s *Sender) Send(ctx context.Context, msg email.Message) (email.Result, err
 	}
 	c, err := s.client()
 	if err != nil {
-		return email.Result{}, fmt.Errorf("smtp: %w", err)
+		return email.Result{}, fmt.Errorf("email/smtp: %w", err)
 	}
 	if err := c.DialAndSendWithContext(ctx, m); err != nil {
 		return email.Result{}, classify(ctx, err)
@@ -236,7 +236,7 @@ func (s *Sender) SendBatch(ctx context.Context, msgs []email.Message) ([]email.B
 	}
 	c, err := s.client()
 	if err != nil {
-		return nil, fmt.Errorf("smtp: %w", err)
+		return nil, fmt.Errorf("email/smtp: %w", err)
 	}
 	sc, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {

@@ -26,5 +26,9 @@
 // for uploads, the content type and exact size, and serves them itself (it
 // is an [http.Handler]): mount it at the path of [Config.BaseURL]. An
 // upload with another Content-Type is refused with 415, a body longer than
-// signed with 413 (nothing is stored), a tampered or expired URL with 403.
+// signed with 413 (nothing is stored), a tampered or expired URL with 403,
+// and an upload to a key that holds an object already with 412: an upload
+// URL creates its object once. That create-only write, like Put with
+// [storage.PutOptions.IfNotExist], hard-links the temporary file into
+// place, which fails when the name exists, also across processes.
 package local

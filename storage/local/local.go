@@ -67,26 +67,26 @@ const (
 // releases it.
 func New(dir string, cfg Config) (*Bucket, error) {
 	if dir == "" {
-		return nil, errors.New("local: New: empty directory")
+		return nil, errors.New("storage/local: New: empty directory")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	for _, d := range []string{objectsDir, tmpDir} {
 		if err := os.MkdirAll(dir+string(os.PathSeparator)+d, dirPerm); err != nil {
-			return nil, fmt.Errorf("local: %w", err)
+			return nil, fmt.Errorf("storage/local: %w", err)
 		}
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("local: %w", err)
+		return nil, fmt.Errorf("storage/local: %w", err)
 	}
 	b := &Bucket{root: root, cfg: cfg}
 	b.signed, err = driver.NewSigned(driver.SignedConfig{BaseURL: cfg.BaseURL, Secret: cfg.Secret, Now: cfg.Now,
 		Logger: cfg.Logger, CheckKey: checkSegments}, backend{b})
 	if err != nil {
 		_ = root.Close()
-		return nil, fmt.Errorf("local: %w", err)
+		return nil, fmt.Errorf("storage/local: %w", err)
 	}
 	return b, nil
 }
@@ -109,7 +109,7 @@ const maxSegment = 255
 func checkSegments(key string) error {
 	for seg := range strings.SplitSeq(key, "/") {
 		if len(seg) > maxSegment {
-			return fmt.Errorf("%w: local: a key segment is longer than %d bytes", storage.ErrInvalidKey, maxSegment)
+			return fmt.Errorf("%w: storage/local: a key segment is longer than %d bytes", storage.ErrInvalidKey, maxSegment)
 		}
 	}
 	return nil
@@ -139,7 +139,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	}
 	tmp, f, err := b.createTemp()
 	if err != nil {
-		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
+		return storage.ObjectInfo{}, fmt.Errorf("storage/local: put %q: %w", key, err)
 	}
 	ok := false
 	defer func() {
@@ -173,10 +173,23 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 		err = f.Close()
 	}
 	if err != nil {
-		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
+		return storage.ObjectInfo{}, fmt.Errorf("storage/local: put %q: %w", key, err)
 	}
-	if err := b.rename(tmp, objectPath(key)); err != nil {
-		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
+	if opts != nil && opts.IfNotExist {
+		// A hard link fails when the name exists: create-if-absent in one
+		// step, also across processes sharing the directory.
+		err = b.place(b.root.Link, tmp, objectPath(key))
+		if errors.Is(err, fs.ErrExist) {
+			return storage.ObjectInfo{}, fmt.Errorf("storage/local: put %q: %w", key, storage.ErrExists)
+		}
+		if err == nil {
+			_ = b.root.Remove(tmp)
+		}
+	} else {
+		err = b.place(b.root.Rename, tmp, objectPath(key))
+	}
+	if err != nil {
+		return storage.ObjectInfo{}, fmt.Errorf("storage/local: put %q: %w", key, err)
 	}
 	ok = true
 	return storage.ObjectInfo{Key: key, Size: n, ContentType: ct, Metadata: meta,
@@ -194,10 +207,11 @@ func (b *Bucket) createTemp() (string, *os.File, error) {
 	return name, f, err
 }
 
-// rename moves tmp into place, creating missing parents; a concurrent
-// Delete may remove a parent just made, so that case is retried.
-func (b *Bucket) rename(tmp, dst string) error {
-	err := b.root.Rename(tmp, dst)
+// place moves tmp into place with move (Rename, or Link to create only),
+// creating missing parents; a concurrent Delete may remove a parent just
+// made, so that case is retried.
+func (b *Bucket) place(move func(oldname, newname string) error, tmp, dst string) error {
+	err := move(tmp, dst)
 	for range 3 {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return err
@@ -205,7 +219,7 @@ func (b *Bucket) rename(tmp, dst string) error {
 		if err := b.root.MkdirAll(path.Dir(dst), dirPerm); err != nil {
 			return err
 		}
-		err = b.root.Rename(tmp, dst)
+		err = move(tmp, dst)
 	}
 	return err
 }
@@ -228,7 +242,7 @@ func (b *Bucket) open(ctx context.Context, key string) (*os.File, storage.Object
 		if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
 			return nil, storage.ObjectInfo{}, 0, fmt.Errorf("%w: %q: %w", storage.ErrNotFound, key, err)
 		}
-		return nil, storage.ObjectInfo{}, 0, fmt.Errorf("storage: open %q: %w", key, err)
+		return nil, storage.ObjectInfo{}, 0, fmt.Errorf("storage/local: open %q: %w", key, err)
 	}
 	info, off, err := readHeader(f, key)
 	if err != nil {
@@ -244,7 +258,7 @@ func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
 func readHeader(f *os.File, key string) (storage.ObjectInfo, int64, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: stat %q: %w", key, err)
+		return storage.ObjectInfo{}, 0, fmt.Errorf("storage/local: stat %q: %w", key, err)
 	}
 	if fi.IsDir() {
 		return storage.ObjectInfo{}, 0, fmt.Errorf("%w: %q is a prefix", storage.ErrNotFound, key)
@@ -254,27 +268,27 @@ func readHeader(f *os.File, key string) (storage.ObjectInfo, int64, error) {
 	buf := make([]byte, 512)
 	got, err := f.ReadAt(buf, 0)
 	if err != nil && err != io.EOF {
-		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: read header: %w", key, err)
+		return storage.ObjectInfo{}, 0, fmt.Errorf("storage/local: %q: read header: %w", key, err)
 	}
 	buf = buf[:got]
 	if got < pre || string(buf[:len(magic)]) != magic {
-		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: not an object file", key)
+		return storage.ObjectInfo{}, 0, fmt.Errorf("storage/local: %q: not an object file", key)
 	}
 	n := int(binary.BigEndian.Uint32(buf[len(magic):pre]))
 	if n > 1<<20 {
-		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: header too large", key)
+		return storage.ObjectInfo{}, 0, fmt.Errorf("storage/local: %q: header too large", key)
 	}
 	if pre+n > len(buf) {
 		more := make([]byte, pre+n)
 		if _, err := f.ReadAt(more, 0); err != nil {
-			return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: read header: %w", key, err)
+			return storage.ObjectInfo{}, 0, fmt.Errorf("storage/local: %q: read header: %w", key, err)
 		}
 		buf = more
 	}
 	buf = buf[pre : pre+n]
 	var h header
 	if err := json.Unmarshal(buf, &h); err != nil {
-		return storage.ObjectInfo{}, 0, fmt.Errorf("storage: %q: read header: %w", key, err)
+		return storage.ObjectInfo{}, 0, fmt.Errorf("storage/local: %q: read header: %w", key, err)
 	}
 	off := int64(pre + n)
 	size := fi.Size() - off
@@ -328,12 +342,12 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	case errors.Is(err, fs.ErrNotExist) || (err != nil && isNotDir(err)):
 		return nil
 	case err != nil:
-		return fmt.Errorf("storage: delete %q: %w", key, err)
+		return fmt.Errorf("storage/local: delete %q: %w", key, err)
 	case fi.IsDir():
 		return nil // a prefix, not an object
 	}
 	if err := b.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("storage: delete %q: %w", key, err)
+		return fmt.Errorf("storage/local: delete %q: %w", key, err)
 	}
 	// Best effort: Remove fails on a non-empty directory, which stops it.
 	for d := path.Dir(p); d != objectsDir && d != "."; d = path.Dir(d) {
@@ -380,7 +394,7 @@ func (b *Bucket) List(ctx context.Context, opts *storage.ListOptions) (storage.L
 		return nil
 	})
 	if err != nil {
-		return storage.ListPage{}, fmt.Errorf("storage: list %q: %w", opts.Prefix, err)
+		return storage.ListPage{}, fmt.Errorf("storage/local: list %q: %w", opts.Prefix, err)
 	}
 	slices.Sort(keys)
 	var page storage.ListPage

@@ -39,6 +39,11 @@ func TestBucketSignedURLs(t *testing.T) {
 	storagetest.RunSigned(t, func(t *testing.T, now func() time.Time) storage.Bucket { return newBucket(t, t.TempDir(), now) })
 }
 
+func TestFiles(t *testing.T) {
+	t.Parallel()
+	storagetest.RunFiles(t, func(t *testing.T) storage.Bucket { return newBucket(t, t.TempDir(), nil) })
+}
+
 func TestSyncedPut(t *testing.T) {
 	t.Parallel()
 	b, err := local.New(t.TempDir(), local.Config{})

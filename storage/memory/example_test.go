@@ -26,10 +26,13 @@ func ExampleNew() {
 
 func ExampleNewFileStore() {
 	ctx := context.Background()
-	store := memory.NewFileStore()
+	store, err := memory.NewFileStore(memory.FileStoreConfig{})
+	if err != nil {
+		panic(err)
+	}
 	_ = store.Create(ctx, storage.File{ID: "f1", OwnerID: "u1", Key: "uploads/u1/f1/a.txt", Filename: "a.txt",
-		ContentType: "text/plain", Size: 3, Status: storage.StatusPending})
-	_, err := store.Get(ctx, "someone-else", "f1")
+		ContentType: "text/plain", Size: 3, Status: storage.StatusPending}, storage.PendingLimit{})
+	_, err = store.Get(ctx, "someone-else", "f1")
 	fmt.Println(err)
 	// Output: storage: not found: file "f1"
 }

@@ -11,17 +11,24 @@ import (
 	"github.com/omnistack/omnistack/storage"
 )
 
+// FileStoreConfig tunes a FileStore. It has no fields yet; the zero value
+// is ready to use.
+type FileStoreConfig struct{}
+
 // FileStore is a [storage.FileStore] in memory. The zero value is not
 // ready; use NewFileStore. It is safe for concurrent use.
 type FileStore struct {
 	mu    sync.RWMutex
 	files map[string]storage.File
+	usage map[string]storage.Usage // by owner, kept with files
 }
 
 var _ storage.FileStore = (*FileStore)(nil)
 
 // NewFileStore returns an empty FileStore.
-func NewFileStore() *FileStore { return &FileStore{files: map[string]storage.File{}} }
+func NewFileStore(cfg FileStoreConfig) (*FileStore, error) {
+	return &FileStore{files: map[string]storage.File{}, usage: map[string]storage.Usage{}}, nil
+}
 
 func notFound(id string) error { return fmt.Errorf("%w: file %q", storage.ErrNotFound, id) }
 
@@ -33,18 +40,61 @@ func clone(f storage.File) storage.File {
 	return f
 }
 
-// Create implements [storage.FileStore].
-func (s *FileStore) Create(ctx context.Context, f storage.File) error {
+// Create implements [storage.FileStore]: the limit is checked and the
+// record stored under one lock.
+func (s *FileStore) Create(ctx context.Context, f storage.File, limit storage.PendingLimit) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.files[f.ID]; ok {
-		return fmt.Errorf("storage: file %q already exists", f.ID)
+		return fmt.Errorf("storage/memory: create file %q: it exists", f.ID)
 	}
-	s.files[f.ID] = clone(f)
+	if err := limit.Check(s.usage[f.OwnerID], f); err != nil {
+		return err
+	}
+	s.put(f)
 	return nil
+}
+
+// put stores f and counts it in its owner's usage; remove undoes it. The
+// caller holds the lock.
+func (s *FileStore) put(f storage.File) {
+	s.files[f.ID] = clone(f)
+	s.count(f, 1)
+}
+
+func (s *FileStore) remove(f storage.File) {
+	delete(s.files, f.ID)
+	s.count(f, -1)
+}
+
+func (s *FileStore) count(f storage.File, sign int) {
+	u := s.usage[f.OwnerID]
+	switch f.Status {
+	case storage.StatusPending:
+		u.PendingUploads += sign
+		u.PendingBytes += int64(sign) * f.Size
+	case storage.StatusUploaded:
+		u.Files += sign
+		u.Bytes += int64(sign) * f.Size
+	}
+	if u == (storage.Usage{}) {
+		delete(s.usage, f.OwnerID)
+	} else {
+		s.usage[f.OwnerID] = u
+	}
+}
+
+// Usage implements [storage.FileStore].
+func (s *FileStore) Usage(ctx context.Context, owner string) (storage.Usage, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.Usage{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.usage[owner], nil
 }
 
 // Get implements [storage.FileStore].
@@ -70,9 +120,9 @@ func newestFirst(a, b storage.File) int {
 }
 
 // List implements [storage.FileStore].
-func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery) (storage.FileList, error) {
+func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery) ([]storage.File, int, error) {
 	if err := ctx.Err(); err != nil {
-		return storage.FileList{}, err
+		return nil, 0, err
 	}
 	s.mu.RLock()
 	var all []storage.File
@@ -83,11 +133,11 @@ func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery)
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(all, newestFirst)
-	out := storage.FileList{Total: len(all), Files: []storage.File{}}
+	page := []storage.File{}
 	if q.Offset < len(all) {
-		out.Files = all[q.Offset:min(len(all), q.Offset+q.Limit)]
+		page = all[q.Offset:min(len(all), q.Offset+q.Limit)]
 	}
-	return out, nil
+	return page, len(all), nil
 }
 
 // MarkUploaded implements [storage.FileStore].
@@ -104,9 +154,10 @@ func (s *FileStore) MarkUploaded(ctx context.Context, owner, id string, size int
 	if f.Status == storage.StatusUploaded {
 		return clone(f), nil
 	}
+	s.remove(f)
 	at = at.UTC()
 	f.Status, f.Size, f.ContentType, f.UpdatedAt, f.UploadedAt = storage.StatusUploaded, size, contentType, at, &at
-	s.files[id] = f
+	s.put(f)
 	return clone(f), nil
 }
 
@@ -121,7 +172,7 @@ func (s *FileStore) Delete(ctx context.Context, owner, id string) error {
 	if !ok || f.OwnerID != owner {
 		return notFound(id)
 	}
-	delete(s.files, id)
+	s.remove(f)
 	return nil
 }
 
@@ -156,6 +207,6 @@ func (s *FileStore) DeletePending(ctx context.Context, id string) error {
 	if !ok || f.Status != storage.StatusPending {
 		return notFound(id)
 	}
-	delete(s.files, id)
+	s.remove(f)
 	return nil
 }

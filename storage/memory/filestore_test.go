@@ -3,6 +3,8 @@ package memory_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/storage"
 	"github.com/omnistack/omnistack/storage/memory"
 	"github.com/omnistack/omnistack/storage/storagetest"
@@ -10,5 +12,9 @@ import (
 
 func TestFileStoreConformance(t *testing.T) {
 	t.Parallel()
-	storagetest.RunFileStore(t, func(t *testing.T) storage.FileStore { return memory.NewFileStore() })
+	storagetest.RunFileStore(t, func(t *testing.T) storage.FileStore {
+		s, err := memory.NewFileStore(memory.FileStoreConfig{})
+		require.NoError(t, err)
+		return s
+	})
 }

@@ -59,7 +59,7 @@ func New(cfg Config) (*Bucket, error) {
 	var err error
 	b.signed, err = driver.NewSigned(driver.SignedConfig{BaseURL: cfg.BaseURL, Secret: cfg.Secret, Now: b.now, Logger: cfg.Logger}, backend{b})
 	if err != nil {
-		return nil, fmt.Errorf("memory: %w", err)
+		return nil, fmt.Errorf("storage/memory: %w", err)
 	}
 	return b, nil
 }
@@ -72,7 +72,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	}
 	data, err := io.ReadAll(driver.CtxReader{Ctx: ctx, R: r})
 	if err != nil {
-		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
+		return storage.ObjectInfo{}, fmt.Errorf("storage/memory: put %q: %w", key, err)
 	}
 	sum := md5.Sum(data)
 	info := storage.ObjectInfo{
@@ -80,8 +80,11 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 		ModTime: b.now().UTC(), Metadata: meta,
 	}
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.objects[key]; ok && opts != nil && opts.IfNotExist {
+		return storage.ObjectInfo{}, fmt.Errorf("storage/memory: put %q: %w", key, storage.ErrExists)
+	}
 	b.objects[key] = &object{data: data, info: info}
-	b.mu.Unlock()
 	return withMeta(info), nil
 }
 

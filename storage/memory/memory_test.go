@@ -25,6 +25,11 @@ func TestBucketSignedURLs(t *testing.T) {
 	storagetest.RunSigned(t, func(t *testing.T, now func() time.Time) storage.Bucket { return newBucket(t, now) })
 }
 
+func TestFiles(t *testing.T) {
+	t.Parallel()
+	storagetest.RunFiles(t, func(t *testing.T) storage.Bucket { return newBucket(t, nil) })
+}
+
 func TestBucketConfig(t *testing.T) {
 	t.Parallel()
 	_, err := memory.New(memory.Config{BaseURL: "not a url"})

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -12,10 +11,10 @@ import (
 	"github.com/omnistack/omnistack/storage/postgres"
 )
 
-// ExampleNewFileStore needs a PostgreSQL server, so it is compiled, not run.
-func ExampleNewFileStore() {
+// ExampleNew needs a PostgreSQL server, so it is compiled, not run.
+func ExampleNew() {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	pool, err := pgxpool.New(ctx, "postgres://app@localhost/app")
 	if err != nil {
 		panic(err)
 	}
@@ -23,7 +22,10 @@ func ExampleNewFileStore() {
 	if err := postgres.Migrate(ctx, pool); err != nil {
 		panic(err)
 	}
-	store, _ := postgres.NewFileStore(pool)
+	store, err := postgres.New(pool, postgres.Config{})
+	if err != nil {
+		panic(err)
+	}
 	bucket, _ := memory.New(memory.Config{})
 	files, _ := storage.NewFiles(bucket, store, storage.FilesConfig{})
 	_, _ = files.CleanupPending(ctx, 24*time.Hour)

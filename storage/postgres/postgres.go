@@ -29,6 +29,10 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrate.Up(ctx, pool, Migrations())
 }
 
+// Config tunes a FileStore. It has no fields yet; the zero value is ready
+// to use.
+type Config struct{}
+
 // FileStore is a [storage.FileStore] on PostgreSQL. It is safe for
 // concurrent use.
 type FileStore struct {
@@ -37,10 +41,11 @@ type FileStore struct {
 
 var _ storage.FileStore = (*FileStore)(nil)
 
-// NewFileStore returns a FileStore on pool; run [Migrate] first.
-func NewFileStore(pool *pgxpool.Pool) (*FileStore, error) {
+// New returns a FileStore on pool; run [Migrate] first. It does not touch
+// the database.
+func New(pool *pgxpool.Pool, cfg Config) (*FileStore, error) {
 	if pool == nil {
-		return nil, errors.New("postgres: NewFileStore: nil pool")
+		return nil, errors.New("storage/postgres: New: nil pool")
 	}
 	return &FileStore{pool: pool}, nil
 }
@@ -65,20 +70,67 @@ func notFound(id string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%w: file %q", storage.ErrNotFound, id)
 	}
-	return fmt.Errorf("storage: file %q: %w", id, err)
+	return fmt.Errorf("storage/postgres: file %q: %w", id, err)
 }
 
-// Create implements [storage.FileStore].
-func (s *FileStore) Create(ctx context.Context, f storage.File) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO storage_files (`+columns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-		f.ID, f.OwnerID, f.Key, f.Filename, f.ContentType, f.Size, f.Status, f.CreatedAt, f.UpdatedAt, f.UploadedAt)
+const insert = `INSERT INTO storage_files (` + columns + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`
+
+// Create implements [storage.FileStore]. With a limit it runs in a
+// transaction that first takes an advisory lock on the owner, so that
+// concurrent Creates of one owner count and insert one after the other;
+// other owners do not wait.
+func (s *FileStore) Create(ctx context.Context, f storage.File, limit storage.PendingLimit) error {
+	args := []any{f.ID, f.OwnerID, f.Key, f.Filename, f.ContentType, f.Size, f.Status, f.CreatedAt, f.UpdatedAt, f.UploadedAt}
+	var err error
+	if limit == (storage.PendingLimit{}) {
+		_, err = s.pool.Exec(ctx, insert, args...)
+	} else {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('omnistack storage_files owner ' || $1, 0))`, f.OwnerID); err != nil {
+				return err
+			}
+			u, err := usage(ctx, tx, f.OwnerID)
+			if err != nil {
+				return err
+			}
+			if err := limit.Check(u, f); err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, insert, args...)
+			return err
+		})
+		if _, ok := errors.AsType[*storage.QuotaError](err); ok {
+			return err
+		}
+	}
 	if pe, ok := errors.AsType[*pgconn.PgError](err); ok && pe.Code == "23505" {
-		return fmt.Errorf("storage: file %q already exists: %w", f.ID, err)
+		return fmt.Errorf("storage/postgres: create file %q: it exists: %w", f.ID, err)
 	}
 	if err != nil {
-		return fmt.Errorf("storage: create file %q: %w", f.ID, err)
+		return fmt.Errorf("storage/postgres: create file %q: %w", f.ID, err)
 	}
 	return nil
+}
+
+// usage adds up owner's records.
+func usage(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}, owner string) (storage.Usage, error) {
+	var u storage.Usage
+	err := q.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE status = 'uploaded'), coalesce(sum(size) FILTER (WHERE status = 'uploaded'), 0),
+		count(*) FILTER (WHERE status = 'pending'), coalesce(sum(size) FILTER (WHERE status = 'pending'), 0)
+		FROM storage_files WHERE owner_id = $1`, owner).Scan(&u.Files, &u.Bytes, &u.PendingUploads, &u.PendingBytes)
+	return u, err
+}
+
+// Usage implements [storage.FileStore].
+func (s *FileStore) Usage(ctx context.Context, owner string) (storage.Usage, error) {
+	u, err := usage(ctx, s.pool, owner)
+	if err != nil {
+		return storage.Usage{}, fmt.Errorf("storage/postgres: usage: %w", err)
+	}
+	return u, nil
 }
 
 // Get implements [storage.FileStore].
@@ -92,35 +144,33 @@ func (s *FileStore) Get(ctx context.Context, owner, id string) (storage.File, er
 
 // List implements [storage.FileStore]: one query, the total from a window
 // count.
-func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery) (storage.FileList, error) {
+func (s *FileStore) List(ctx context.Context, owner string, q storage.FileQuery) ([]storage.File, int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+`, count(*) OVER () FROM storage_files
 		WHERE owner_id = $1 AND ($2 = '' OR status = $2)
 		ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4`, owner, q.Status, q.Offset, q.Limit)
 	if err != nil {
-		return storage.FileList{}, fmt.Errorf("storage: list files: %w", err)
+		return nil, 0, fmt.Errorf("storage/postgres: list files: %w", err)
 	}
 	defer rows.Close()
-	out := storage.FileList{Files: []storage.File{}}
+	files, total := []storage.File{}, 0
 	for rows.Next() {
-		var total int
 		f, err := scan(rows, &total)
 		if err != nil {
-			return storage.FileList{}, fmt.Errorf("storage: list files: %w", err)
+			return nil, 0, fmt.Errorf("storage/postgres: list files: %w", err)
 		}
-		out.Files = append(out.Files, f)
-		out.Total = total
+		files = append(files, f)
 	}
 	if err := rows.Err(); err != nil {
-		return storage.FileList{}, fmt.Errorf("storage: list files: %w", err)
+		return nil, 0, fmt.Errorf("storage/postgres: list files: %w", err)
 	}
-	if len(out.Files) == 0 && q.Offset > 0 {
+	if len(files) == 0 && q.Offset > 0 {
 		// Past the last page: the window gave no row to count with.
 		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM storage_files WHERE owner_id = $1 AND ($2 = '' OR status = $2)`,
-			owner, q.Status).Scan(&out.Total); err != nil {
-			return storage.FileList{}, fmt.Errorf("storage: count files: %w", err)
+			owner, q.Status).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("storage/postgres: count files: %w", err)
 		}
 	}
-	return out, nil
+	return files, total, nil
 }
 
 // MarkUploaded implements [storage.FileStore].
@@ -156,19 +206,19 @@ func (s *FileStore) ListPending(ctx context.Context, before time.Time, limit int
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM storage_files
 		WHERE status = 'pending' AND created_at < $1 ORDER BY created_at, id LIMIT $2`, before, limit)
 	if err != nil {
-		return nil, fmt.Errorf("storage: list pending files: %w", err)
+		return nil, fmt.Errorf("storage/postgres: list pending files: %w", err)
 	}
 	defer rows.Close()
 	var out []storage.File
 	for rows.Next() {
 		f, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("storage: list pending files: %w", err)
+			return nil, fmt.Errorf("storage/postgres: list pending files: %w", err)
 		}
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: list pending files: %w", err)
+		return nil, fmt.Errorf("storage/postgres: list pending files: %w", err)
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,29 +16,14 @@ func TestFileStoreConformance(t *testing.T) {
 	storagetest.RunFileStore(t, func(t *testing.T) storage.FileStore {
 		pool := testenv.Postgres(t)
 		require.NoError(t, postgres.Migrate(t.Context(), pool))
-		s, err := postgres.NewFileStore(pool)
+		s, err := postgres.New(pool, postgres.Config{})
 		require.NoError(t, err)
 		return s
 	})
 }
 
-func TestMigrateConcurrentlyAndTwice(t *testing.T) {
+func TestNew(t *testing.T) {
 	t.Parallel()
-	pool := testenv.Postgres(t)
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	for i := range errs {
-		wg.Go(func() { errs[i] = postgres.Migrate(t.Context(), pool) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		require.NoError(t, err)
-	}
-	require.NoError(t, postgres.Migrate(t.Context(), pool))
-}
-
-func TestNewFileStore(t *testing.T) {
-	t.Parallel()
-	_, err := postgres.NewFileStore(nil)
-	require.Error(t, err)
+	_, err := postgres.New(nil, postgres.Config{})
+	require.ErrorContains(t, err, "storage/postgres: New: nil pool")
 }

@@ -22,4 +22,15 @@
 // itself refuses another type or size; S3-compatible servers that do not
 // check signatures (gofakes3) do not, which is why the files API checks
 // the stored object again at confirm.
+//
+// # Conditional writes
+//
+// Presigned uploads also sign If-None-Match: *, so S3 (and R2, MinIO)
+// refuse one once its object exists (412): a confirmed file's bytes cannot
+// be replaced through its upload URL. Browsers that upload directly need
+// the bucket's CORS rule to allow the if-none-match request header.
+// [storage.PutOptions.IfNotExist] sends the same condition on PutObject
+// and CompleteMultipartUpload; a 412, or a 409 from a concurrent
+// conditional write, is [storage.ErrExists]. gofakes3, the tests' server,
+// honours the condition on PutObject but not on multipart uploads.
 package s3

@@ -40,5 +40,5 @@ func ExampleNew() {
 	fmt.Println(up.Method, u.Path, u.Query().Get("X-Amz-SignedHeaders"))
 	// Output:
 	// docs/a.txt 5
-	// PUT /uploads/docs/b.png content-length;content-type;host
+	// PUT /uploads/docs/b.png content-length;content-type;host;if-none-match
 }

@@ -62,7 +62,7 @@ func R2(accountID, accessKeyID, secretAccessKey string) ClientConfig {
 // and shared config files: that is the SDK's doing, on the caller's request.
 func NewClient(ctx context.Context, cfg ClientConfig) (*awss3.Client, error) {
 	if (cfg.AccessKeyID == "") != (cfg.SecretAccessKey == "") {
-		return nil, errors.New("s3: ClientConfig.AccessKeyID and SecretAccessKey must be set together")
+		return nil, errors.New("storage/s3: ClientConfig.AccessKeyID and SecretAccessKey must be set together")
 	}
 	var loaders []func(*config.LoadOptions) error
 	if cfg.Region != "" {
@@ -77,7 +77,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*awss3.Client, error) {
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, loaders...)
 	if err != nil {
-		return nil, fmt.Errorf("s3: load AWS config: %w", err)
+		return nil, fmt.Errorf("storage/s3: load AWS config: %w", err)
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
@@ -120,16 +120,16 @@ var _ storage.Bucket = (*Bucket)(nil)
 // New wraps an S3 client and a bucket name. It does not contact S3.
 func New(client *awss3.Client, bucket string, cfg Config) (*Bucket, error) {
 	if client == nil {
-		return nil, errors.New("s3: New: nil client")
+		return nil, errors.New("storage/s3: New: nil client")
 	}
 	if bucket == "" {
-		return nil, errors.New("s3: New: empty bucket name")
+		return nil, errors.New("storage/s3: New: empty bucket name")
 	}
 	if cfg.PartSize == 0 {
 		cfg.PartSize = defaultPartSize
 	}
 	if cfg.PartSize < minPartSize {
-		return nil, fmt.Errorf("s3: Config.PartSize must be at least %d, got %d", minPartSize, cfg.PartSize)
+		return nil, fmt.Errorf("storage/s3: Config.PartSize must be at least %d, got %d", minPartSize, cfg.PartSize)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -155,9 +155,15 @@ func mapError(op, key string, err error) error {
 			return fmt.Errorf("%w: %q: %w", storage.ErrNotFound, key, err)
 		case http.StatusRequestedRangeNotSatisfiable:
 			return fmt.Errorf("%w: %q: %w", storage.ErrInvalidRange, key, err)
+		case http.StatusPreconditionFailed, http.StatusConflict:
+			// If-None-Match: * found an object (412), or lost a race with
+			// another conditional write of the key (409).
+			if op == "put" {
+				return fmt.Errorf("%w: %q: %w", storage.ErrExists, key, err)
+			}
 		}
 	}
-	return fmt.Errorf("storage: %s %q: %w", op, key, err)
+	return fmt.Errorf("storage/s3: %s %q: %w", op, key, err)
 }
 
 // Put implements [storage.Bucket].
@@ -175,18 +181,23 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	}
 	n, err := head.ReadFrom(io.LimitReader(driver.CtxReader{Ctx: ctx, R: r}, b.cfg.PartSize))
 	if err != nil {
-		return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, err)
+		return storage.ObjectInfo{}, fmt.Errorf("storage/s3: put %q: %w", key, err)
+	}
+	var ifNoneMatch *string
+	if opts != nil && opts.IfNotExist {
+		ifNoneMatch = aws.String("*")
 	}
 	if n < b.cfg.PartSize {
-		return b.putSingle(ctx, key, head.Bytes(), ct, meta)
+		return b.putSingle(ctx, key, head.Bytes(), ct, meta, ifNoneMatch)
 	}
-	return b.putMultipart(ctx, key, head.Bytes(), r, ct, meta)
+	return b.putMultipart(ctx, key, head.Bytes(), r, ct, meta, ifNoneMatch)
 }
 
-func (b *Bucket) putSingle(ctx context.Context, key string, data []byte, ct string, meta map[string]string) (storage.ObjectInfo, error) {
+func (b *Bucket) putSingle(ctx context.Context, key string, data []byte, ct string, meta map[string]string, ifNoneMatch *string) (storage.ObjectInfo, error) {
 	out, err := b.client.PutObject(ctx, &awss3.PutObjectInput{
 		Bucket: &b.bucket, Key: &key, Body: bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))), ContentType: &ct, Metadata: meta,
+		IfNoneMatch: ifNoneMatch,
 	})
 	if err != nil {
 		return storage.ObjectInfo{}, mapError("put", key, err)
@@ -195,7 +206,7 @@ func (b *Bucket) putSingle(ctx context.Context, key string, data []byte, ct stri
 		ETag: unquote(out.ETag), ModTime: time.Now().UTC()}, nil
 }
 
-func (b *Bucket) putMultipart(ctx context.Context, key string, first []byte, r io.Reader, ct string, meta map[string]string) (_ storage.ObjectInfo, err error) {
+func (b *Bucket) putMultipart(ctx context.Context, key string, first []byte, r io.Reader, ct string, meta map[string]string, ifNoneMatch *string) (_ storage.ObjectInfo, err error) {
 	up, err := b.client.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{
 		Bucket: &b.bucket, Key: &key, ContentType: &ct, Metadata: meta,
 	})
@@ -240,7 +251,7 @@ func (b *Bucket) putMultipart(ctx context.Context, key string, first []byte, r i
 		n, rerr := io.ReadFull(driver.CtxReader{Ctx: ctx, R: r}, spare)
 		buf = spare[:n]
 		if rerr != nil && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, io.ErrUnexpectedEOF) {
-			return storage.ObjectInfo{}, fmt.Errorf("storage: put %q: %w", key, rerr)
+			return storage.ObjectInfo{}, fmt.Errorf("storage/s3: put %q: %w", key, rerr)
 		}
 		if n == 0 {
 			break
@@ -249,6 +260,7 @@ func (b *Bucket) putMultipart(ctx context.Context, key string, first []byte, r i
 	out, err := b.client.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{
 		Bucket: &b.bucket, Key: &key, UploadId: up.UploadId,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+		IfNoneMatch:     ifNoneMatch,
 	})
 	if err != nil {
 		return storage.ObjectInfo{}, mapError("put", key, err)
@@ -360,7 +372,9 @@ func (b *Bucket) List(ctx context.Context, opts *storage.ListOptions) (storage.L
 }
 
 // PresignPut implements [storage.Bucket]: a SigV4 presigned PutObject
-// with Content-Type and Content-Length signed.
+// with Content-Type, Content-Length and If-None-Match: * signed, so S3
+// refuses another type or size and refuses the request once the object
+// exists (412).
 func (b *Bucket) PresignPut(ctx context.Context, key string, opts storage.PresignPutOptions) (storage.PresignedRequest, error) {
 	if err := driver.PresignPut(key, &opts); err != nil {
 		return storage.PresignedRequest{}, err
@@ -368,6 +382,7 @@ func (b *Bucket) PresignPut(ctx context.Context, key string, opts storage.Presig
 	now := time.Now()
 	req, err := b.presign.PresignPutObject(ctx, &awss3.PutObjectInput{
 		Bucket: &b.bucket, Key: &key, ContentType: &opts.ContentType, ContentLength: aws.Int64(opts.Size),
+		IfNoneMatch: aws.String("*"),
 	}, awss3.WithPresignExpires(opts.Expires))
 	if err != nil {
 		return storage.PresignedRequest{}, mapError("presign put", key, err)

@@ -46,6 +46,13 @@ func TestBucketConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Bucket { return newBucket(t) })
 }
 
+// TestFiles runs the files API on gofakes3, which honours If-None-Match
+// on PutObject: the spent upload URL is refused as S3 refuses it.
+func TestFiles(t *testing.T) {
+	t.Parallel()
+	storagetest.RunFiles(t, func(t *testing.T) storage.Bucket { return newBucket(t) })
+}
+
 // TestPresignPutBindsTypeAndSize checks the SigV4 URL itself: gofakes3 does
 // not verify signatures, S3 does, so the signed headers are what counts.
 func TestPresignPutBindsTypeAndSize(t *testing.T) {
@@ -61,10 +68,10 @@ func TestPresignPutBindsTypeAndSize(t *testing.T) {
 	q := u.Query()
 	assert.Equal(t, "AWS4-HMAC-SHA256", q.Get("X-Amz-Algorithm"))
 	assert.Equal(t, "300", q.Get("X-Amz-Expires"))
-	assert.Equal(t, []string{"content-length", "content-type", "host"}, strings.Split(q.Get("X-Amz-SignedHeaders"), ";"))
+	assert.Equal(t, []string{"content-length", "content-type", "host", "if-none-match"}, strings.Split(q.Get("X-Amz-SignedHeaders"), ";"))
 	assert.NotEmpty(t, q.Get("X-Amz-Signature"))
 	assert.Equal(t, "/test-bucket/uploads/u/f/a.png", u.Path)
-	assert.Equal(t, map[string]string{"Content-Type": "image/png", "Content-Length": "1234"}, p.Headers)
+	assert.Equal(t, map[string]string{"Content-Type": "image/png", "Content-Length": "1234", "If-None-Match": "*"}, p.Headers)
 	assert.WithinDuration(t, before.Add(5*time.Minute), p.ExpiresAt, 2*time.Second)
 
 	g, err := b.PresignGet(t.Context(), "uploads/u/f/a.png", storage.PresignGetOptions{Filename: "a.png", Expires: time.Hour})

@@ -46,7 +46,9 @@ func Run(t *testing.T, newBucket func(t *testing.T) storage.Bucket) {
 		{"FailedPutKeepsOld", testFailedPutKeepsOld},
 		{"Cancelled", testCancelled},
 		{"Concurrent", testConcurrent},
+		{"IfNotExist", testIfNotExist},
 		{"PresignRoundTrip", testPresignRoundTrip},
+		{"PresignPutOnce", testPresignPutOnce},
 		{"PresignOptions", testPresignOptions},
 	}
 	for _, tt := range tests {
@@ -485,6 +487,56 @@ func testPresignRoundTrip(t *testing.T, b storage.Bucket) {
 	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition"))
 	require.NoError(t, err, "Content-Disposition %q", resp.Header.Get("Content-Disposition"))
 	assert.Equal(t, "résumé data.json", params["filename"])
+}
+
+func testIfNotExist(t *testing.T, b storage.Bucket) {
+	ctx := t.Context()
+	once := &storage.PutOptions{ContentType: "text/plain", IfNotExist: true}
+	_, err := b.Put(ctx, "once", strings.NewReader("first"), once)
+	require.NoError(t, err)
+	_, err = b.Put(ctx, "once", strings.NewReader("second"), once)
+	require.ErrorIs(t, err, storage.ErrExists)
+	data, _ := read(t, b, "once", nil)
+	assert.Equal(t, "first", data, "the object is unchanged")
+	put(t, b, "once", "replaced", "text/plain")
+	data, _ = read(t, b, "once", nil)
+	assert.Equal(t, "replaced", data, "a plain Put still replaces")
+
+	const writers = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for w := range writers {
+		wg.Go(func() {
+			_, err := b.Put(ctx, "race/once", strings.NewReader(fmt.Sprint(w)), once)
+			if err != nil && !errors.Is(err, storage.ErrExists) {
+				t.Errorf("put %d: %v", w, err)
+			}
+			if err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, won, "exactly one of concurrent IfNotExist Puts stores")
+}
+
+// testPresignPutOnce: a presigned upload creates the object once; sent
+// again it is refused and the stored bytes stay.
+func testPresignPutOnce(t *testing.T, b storage.Bucket) {
+	body := []byte("the bytes checked at confirm")
+	up, err := b.PresignPut(t.Context(), "uploads/u1/f2/a.txt", storage.PresignPutOptions{
+		ContentType: "text/plain", Size: int64(len(body)),
+	})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, Send(t, up, body).StatusCode)
+	swapped := bytes.ToUpper(body)
+	resp := Send(t, up, swapped)
+	assert.Equal(t, http.StatusPreconditionFailed, resp.StatusCode, "a second PUT to the upload URL")
+	data, _ := read(t, b, "uploads/u1/f2/a.txt", nil)
+	assert.Equal(t, string(body), data)
 }
 
 func testPresignOptions(t *testing.T, b storage.Bucket) {

@@ -5,49 +5,27 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/storage"
 )
-
-// Clock is a settable time source for expiry tests.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// NewClock returns a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now reports the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // RunSigned exercises the enforcement of presigned URLs by providers that
 // check their own signatures (local, memory): tampered, expired and
 // cross-method URLs are refused with 403, a body larger than signed with
-// 413, a shorter one with 400, another Content-Type with 415, and a
-// refused upload stores nothing. The factory's bucket must read the time
+// 413, a shorter one with 400, another Content-Type with 415, an upload
+// to a key that holds an object with 412, and a refused upload stores
+// nothing. The factory's bucket must read the time
 // from now.
 func RunSigned(t *testing.T, newBucket func(t *testing.T, now func() time.Time) storage.Bucket) {
 	t.Helper()
-	setup := func(t *testing.T) (storage.Bucket, *Clock) {
-		clock := NewClock(time.Now())
+	setup := func(t *testing.T) (storage.Bucket, *fakeclock.Clock) {
+		clock := fakeclock.New(time.Time{})
 		return newBucket(t, clock.Now), clock
 	}
 	const key = "signed/file.txt"
@@ -152,6 +130,21 @@ func RunSigned(t *testing.T, newBucket func(t *testing.T, now func() time.Time) 
 		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 		assertNothingStored(t, b)
+	})
+
+	t.Run("UploadOnce", func(t *testing.T) {
+		b, _ := setup(t)
+		p := presignPut(t, b)
+		require.Equal(t, http.StatusOK, Send(t, p, body).StatusCode)
+		other := []byte(strings.ToUpper(string(body)))
+		resp := Send(t, p, other)
+		assert.Equal(t, http.StatusPreconditionFailed, resp.StatusCode, "the URL is spent once the object exists")
+		resp = SendRaw(t, p.Method, p.URL, map[string]string{"Content-Type": p.Headers["Content-Type"]}, other)
+		assert.Equal(t, http.StatusPreconditionFailed, resp.StatusCode, "with or without If-None-Match")
+		data, _ := read(t, b, key, nil)
+		assert.Equal(t, string(body), data)
+		require.NoError(t, b.Delete(t.Context(), key))
+		assert.Equal(t, http.StatusOK, Send(t, p, other).StatusCode, "a deleted (rejected) object can be uploaded again")
 	})
 
 	t.Run("TooShort", func(t *testing.T) {

@@ -1,5 +1,3 @@
-// Package providertest holds test helpers the HTTP provider packages
-// share.
 package providertest
 
 import (

@@ -119,9 +119,13 @@ func (s *Signer) PresignPut(key string, opts storage.PresignPutOptions) storage.
 	exp := s.now().Add(opts.Expires).Truncate(time.Second)
 	c := claims{method: http.MethodPut, key: key, contentType: opts.ContentType, size: opts.Size, expires: exp.Unix()}
 	return storage.PresignedRequest{
-		Method:    http.MethodPut,
-		URL:       s.sign(c),
-		Headers:   map[string]string{"Content-Type": opts.ContentType, "Content-Length": strconv.FormatInt(opts.Size, 10)},
+		Method: http.MethodPut,
+		URL:    s.sign(c),
+		// If-None-Match says what the handler enforces whether it is sent
+		// or not (an upload creates the object once), as S3's signed
+		// header does.
+		Headers: map[string]string{"Content-Type": opts.ContentType, "Content-Length": strconv.FormatInt(opts.Size, 10),
+			"If-None-Match": "*"},
 		ExpiresAt: exp.UTC(),
 	}
 }
@@ -162,7 +166,9 @@ func (s *Signer) verify(r *http.Request) (claims, error) {
 	if c.method == http.MethodPut {
 		c.size, err2 = strconv.ParseInt(q.Get(qSize), 10, 64)
 	}
-	sig, err3 := base64.RawURLEncoding.DecodeString(q.Get(qSignature))
+	// Strict: the unused bits of the last character must be zero, so a
+	// signature has one spelling only.
+	sig, err3 := base64.RawURLEncoding.Strict().DecodeString(q.Get(qSignature))
 	if err1 != nil || err2 != nil || err3 != nil || !hmac.Equal(sig, s.mac(c)) {
 		return c, storage.ErrInvalidSignature
 	}
@@ -203,7 +209,8 @@ type Backend interface {
 	Open(ctx context.Context, key string) (io.ReadSeekCloser, storage.ObjectInfo, error)
 }
 
-// Handler serves the signed URLs of s on b: PUT uploads, GET and HEAD
+// Handler serves the signed URLs of s on b: PUT uploads, which create the
+// object only while there is none (412 once it exists), GET and HEAD
 // downloads (with ranges and conditional requests).
 func (s *Signer) Handler(b Backend, logger *slog.Logger) http.Handler {
 	if logger == nil {
@@ -226,7 +233,7 @@ func (s *Signer) Handler(b Backend, logger *slog.Logger) http.Handler {
 			// slow links: give this body time in proportion to its size.
 			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(transferTime(c.size)))
 			body := &exactReader{r: r.Body, left: c.size}
-			info, err := b.Put(r.Context(), c.key, body, &storage.PutOptions{ContentType: c.contentType})
+			info, err := b.Put(r.Context(), c.key, body, &storage.PutOptions{ContentType: c.contentType, IfNotExist: true})
 			if err != nil {
 				logger.DebugContext(r.Context(), "signed upload refused", slog.String("key", c.key), slog.String("error", err.Error()))
 				httpx.WriteError(w, r, httpError(err, c.size))
@@ -279,6 +286,8 @@ func httpError(err error, size int64) error {
 		return httpx.UnsupportedMediaType("the Content-Type must be the one signed")
 	case errors.Is(err, storage.ErrNotFound):
 		return httpx.NotFound("object not found")
+	case errors.Is(err, storage.ErrExists):
+		return httpx.PreconditionFailed("an object was already uploaded with this URL; ask for a new one")
 	}
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return httpx.PayloadTooLarge("the body is too large", size)

@@ -3,6 +3,7 @@ package driver
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,37 @@ func TestTransferTime(t *testing.T) {
 	}
 	if got := transferTime(-1); got != time.Minute {
 		t.Fatalf("negative: %s", got)
+	}
+}
+
+// TestSignatureIsCanonical: a 32-byte MAC is 43 base64 characters whose
+// last one carries two unused bits. Only the encoding the signer made
+// verifies; the three spellings that differ in those bits are refused, so
+// no URL has a second valid form.
+func TestSignatureIsCanonical(t *testing.T) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	s := newTestSigner(t, time.Unix(1_800_000_000, 0))
+	opts := storage.PresignPutOptions{ContentType: "text/plain", Size: 3, Expires: time.Minute}
+	if err := PresignPut("k", &opts); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(s.PresignPut("k", opts).URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	sig := q.Get(qSignature)
+	last := strings.IndexByte(alphabet, sig[len(sig)-1])
+	for i := last &^ 3; i < last&^3+4; i++ {
+		q.Set(qSignature, sig[:len(sig)-1]+alphabet[i:i+1])
+		u.RawQuery = q.Encode()
+		r, _ := request(t, http.MethodPut, u.String(), "text/plain", 3)
+		_, err := s.verify(r)
+		if i == last && err != nil {
+			t.Fatalf("own signature refused: %v", err)
+		}
+		if i != last && !errors.Is(err, storage.ErrInvalidSignature) {
+			t.Fatalf("signature spelt with other padding bits (%q for %q): %v", alphabet[i], sig[len(sig)-1], err)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package crud_test
+package driver_test
 
 import (
 	"errors"
@@ -6,10 +6,13 @@ import (
 
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
+	"github.com/omnistack/omnistack/crud/driver"
 	"github.com/omnistack/omnistack/crud/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+type widget = crudtest.Widget
 
 func TestNewSchemaValidation(t *testing.T) {
 	t.Parallel()
@@ -33,16 +36,16 @@ func TestNewSchemaValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := crud.NewSchema(tt.give, crud.SchemaConfig{})
+			_, err := driver.NewSchema(tt.give, driver.SchemaConfig{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
-	_, err := crud.NewSchema(crud.Resource[struct{ Name string }]{Table: "t"}, crud.SchemaConfig{})
+	_, err := driver.NewSchema(crud.Resource[struct{ Name string }]{Table: "t"}, driver.SchemaConfig{})
 	require.ErrorContains(t, err, "must embed crud.Meta")
-	_, err = crud.NewSchema(crudtest.WidgetResource, crud.SchemaConfig{})
+	_, err = driver.NewSchema(crudtest.WidgetResource, driver.SchemaConfig{})
 	require.NoError(t, err)
-	_, err = crud.NewSchema(crud.Resource[widget]{Table: "app.widgets"}, crud.SchemaConfig{})
+	_, err = driver.NewSchema(crud.Resource[widget]{Table: "app.widgets"}, driver.SchemaConfig{})
 	require.NoError(t, err, "schema-qualified table")
 }
 

@@ -1,4 +1,4 @@
-package crud
+package driver
 
 import (
 	"crypto/hmac"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/omnistack/omnistack/crud"
 )
 
 // Cursor layout, base64url without padding:
@@ -27,11 +28,11 @@ const (
 	MaxCursorLen = 1024
 )
 
-var errCursor = &QueryError{Field: "cursor", Message: "is not a valid cursor for this list"}
+var errCursor = &crud.QueryError{Field: "cursor", Message: "is not a valid cursor for this list"}
 
 // PlanCursor validates q like [Schema.Plan] and positions the plan after
 // cursor (from the start when cursor is empty).
-func (s *Schema[T]) PlanCursor(q Query, cursor string) (Plan, error) {
+func (s *Schema[T]) PlanCursor(q crud.Query, cursor string) (Plan, error) {
 	p, err := s.Plan(q)
 	if err != nil || cursor == "" {
 		return p, err
@@ -83,7 +84,7 @@ func (s *Schema[T]) PlanCursor(q Query, cursor string) (Plan, error) {
 func (s *Schema[T]) Cursor(p *Plan, last *T) string {
 	id, err := uuid.Parse(MetaOf(last).ID)
 	if err != nil {
-		panic("crud: stored entity has a malformed id")
+		panic("crud/driver: stored entity has a malformed id")
 	}
 	b := make([]byte, 1, 64)
 	b[0] = cursorVersion

@@ -1,4 +1,4 @@
-package crud_test
+package driver_test
 
 import (
 	"bytes"
@@ -13,11 +13,12 @@ import (
 
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
+	"github.com/omnistack/omnistack/crud/driver"
 	"github.com/stretchr/testify/require"
 )
 
-func newSchema(t testing.TB) *crud.Schema[widget] {
-	s, err := crud.NewSchema(crudtest.WidgetResource, crud.SchemaConfig{CursorKey: []byte("fuzz key")})
+func newSchema(t testing.TB) *driver.Schema[widget] {
+	s, err := driver.NewSchema(crudtest.WidgetResource, driver.SchemaConfig{CursorKey: []byte("fuzz key")})
 	require.NoError(t, err)
 	return s
 }
@@ -80,7 +81,7 @@ func FuzzCursorRoundTrip(f *testing.F) {
 			require.NoError(t, err)
 			c := s.Cursor(&p, &w)
 			got, err := s.PlanCursor(q, c)
-			if sort == "name" && (len(c) > crud.MaxCursorLen || !validUTF8NoNUL(name)) {
+			if sort == "name" && (len(c) > driver.MaxCursorLen || !validUTF8NoNUL(name)) {
 				require.Error(t, err)
 				continue
 			}
