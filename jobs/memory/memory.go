@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/omnistack/omnistack/jobs"
+	"github.com/omnistack/omnistack/jobs/internal/jobid"
 )
 
 // Config tunes a Backend. The zero value is ready to use.
@@ -52,10 +53,7 @@ type Backend struct {
 	wg       sync.WaitGroup
 }
 
-var (
-	_ jobs.Backend   = (*Backend)(nil)
-	_ jobs.KindAdder = (*Backend)(nil)
-)
+var _ jobs.Backend = (*Backend)(nil)
 
 type entry struct {
 	id        int64
@@ -70,7 +68,7 @@ type finishedRef struct{ id, gen int64 }
 // New returns an empty Backend.
 func New(cfg Config) (*Backend, error) {
 	if cfg.MaxFinished < -1 {
-		return nil, fmt.Errorf("memory: Config.MaxFinished must be -1 or more, got %d", cfg.MaxFinished)
+		return nil, fmt.Errorf("jobs/memory: Config.MaxFinished must be -1 or more, got %d", cfg.MaxFinished)
 	}
 	if cfg.MaxFinished == 0 {
 		cfg.MaxFinished = 10_000
@@ -109,7 +107,7 @@ func (b *Backend) Insert(_ context.Context, params []*jobs.InsertParams) ([]*job
 		}
 		b.nextID++
 		e := &entry{id: b.nextID, uniqueKey: ukey, job: jobs.Job{
-			ID: strconv.FormatInt(b.nextID, 10), Kind: p.Kind, Queue: p.Queue,
+			ID: jobid.Format(b.nextID), Kind: p.Kind, Queue: p.Queue,
 			State: jobs.StateAvailable, MaxAttempts: p.MaxAttempts, Priority: p.Priority,
 			Args: slices.Clone(p.Args), Metadata: maps.Clone(p.Metadata), UniqueKey: p.UniqueKey,
 			Timeout: p.Timeout, ScheduledAt: runAt.UTC(), CreatedAt: now,
@@ -172,20 +170,16 @@ func (b *Backend) Get(_ context.Context, id string) (*jobs.Job, error) {
 }
 
 func (b *Backend) entryLocked(id string) (*entry, error) {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
+	n, ok := jobid.Parse(id)
+	if !ok || b.jobs[n] == nil {
 		return nil, fmt.Errorf("%w: %q", jobs.ErrNotFound, id)
 	}
-	e := b.jobs[n]
-	if e == nil {
-		return nil, fmt.Errorf("%w: %q", jobs.ErrNotFound, id)
-	}
-	return e, nil
+	return b.jobs[n], nil
 }
 
 // List returns jobs newest first; see [jobs.Backend].
-func (b *Backend) List(_ context.Context, p jobs.ListParams) ([]*jobs.Job, int, error) {
-	limit := cmp.Or(p.Limit, 20)
+func (b *Backend) List(_ context.Context, p jobs.JobQuery) ([]*jobs.Job, int, error) {
+	limit := cmp.Or(p.Limit, jobs.DefaultLimit)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	ids := make([]int64, 0, len(b.jobs))
@@ -214,7 +208,7 @@ func (b *Backend) Retry(_ context.Context, id string) (*jobs.Job, error) {
 		return nil, err
 	}
 	if e.cancel != nil { // running, or cancelled but its handler has not returned
-		return nil, fmt.Errorf("retry %s: %w", id, jobs.ErrRunning)
+		return nil, fmt.Errorf("%w: retry %s", jobs.ErrRunning, id)
 	}
 	now := b.cfg.Now().UTC()
 	e.job.State = jobs.StateAvailable
@@ -244,7 +238,7 @@ func (b *Backend) Cancel(_ context.Context, id string) (*jobs.Job, error) {
 	case jobs.StateCancelled:
 		return e.snapshot(), nil
 	case jobs.StateCompleted, jobs.StateDiscarded:
-		return nil, fmt.Errorf("cancel %s: %w", id, jobs.ErrFinalized)
+		return nil, fmt.Errorf("%w: cancel %s", jobs.ErrFinalized, id)
 	case jobs.StateRunning:
 		now := b.cfg.Now().UTC()
 		e.job.State = jobs.StateCancelled
@@ -296,7 +290,7 @@ func (b *Backend) Start(_ context.Context, rt jobs.Runtime) error {
 		return jobs.ErrStarted
 	}
 	if rt.Work == nil || rt.Backoff == nil {
-		return errors.New("memory: Start: Runtime.Work and Runtime.Backoff are required")
+		return errors.New("jobs/memory: Start: Runtime.Work and Runtime.Backoff are required")
 	}
 	b.started = true
 	b.rt = rt
@@ -312,10 +306,6 @@ func (b *Backend) Start(_ context.Context, rt jobs.Runtime) error {
 	}
 	return nil
 }
-
-// AddKind implements [jobs.KindAdder]: workers run any kind the client
-// has a handler for, so there is nothing to do.
-func (b *Backend) AddKind(string) error { return nil }
 
 // Shutdown stops the workers; see [jobs.Backend].
 func (b *Backend) Shutdown(ctx context.Context) error {
