@@ -1,11 +1,3 @@
-// Package memory is an in-process [jobs.Backend]: the embedded default of
-// OmniStack and the backend of tests.
-//
-// Jobs live in the process and are lost when it exits; use the river
-// backend where jobs must survive restarts or be shared by instances.
-// Waiting jobs are ordered by priority, then run time, then insertion.
-// Finished jobs (completed, cancelled, discarded) are kept for the admin
-// routes up to Config.MaxFinished, oldest evicted first.
 package memory
 
 import (

@@ -1,49 +1,3 @@
-// Package river is a durable [jobs.Backend] on PostgreSQL through
-// github.com/riverqueue/river and its pgx v5 driver.
-//
-// Jobs live in River's tables (river_job and friends), created by
-// [Migrate]. Every jobs option maps onto River's: queue, priority (1–4),
-// max attempts, scheduled time, metadata. Timeouts are stored per job and
-// read back by the worker. Unique keys use River's unique index: the
-// backend replaces River's computed unique key with a hash of kind, key
-// and period, so a duplicate returns the existing job in one statement.
-// [Backend.InsertTx] inserts inside a caller's transaction.
-//
-// River's shipped defaults cap a client near 1,000 jobs/s (its fetch
-// cooldown of 100 ms); this backend defaults to a 2 ms cooldown and a
-// 50 ms poll interval, which reach tens of thousands of jobs per second.
-//
-// A job whose worker died (process killed) stays running until River's
-// rescuer, on the leader instance, finds it older than
-// Config.RescueStuckJobsAfter and makes it retryable.
-//
-// # Insert cost
-//
-// Enqueueing goes through River's InsertMany, in one statement per call
-// (uniqueness included: River's unique index resolves duplicates in that
-// same INSERT, with no extra query). Per job the backend writes its
-// envelope with an appender rather than reflection, hands River the
-// encoded args and insert options out of one allocation per batch, and
-// builds the returned jobs from the parameters it just encoded (decoding
-// the stored envelope only for a duplicate, which is another job).
-// What remains over raw River is inherent:
-//
-//   - River takes args as values to encode (there is no way to pass
-//     encoded JSON), so it marshals the already encoded args again;
-//     encoding/json validates and compacts a Marshaler's output.
-//   - Every job stores {"omnistack":{"timeout_ms":…}} (35 bytes or more)
-//     where raw River stores {}: River has no per-job timeout and its
-//     JobTimeout is per client, so the timeout must travel with the job
-//     for every instance to honour it. PostgreSQL parses, stores and
-//     returns those bytes.
-//   - The result is converted to [jobs.Job] (an ID string and a Job per
-//     job), where River returns its own rows.
-//
-// Measured with bench/jobs on a loaded 2-core machine, storing the
-// envelope alone costs raw River about 7% of its batch throughput (the
-// rawriver-meta variants), and the backend enqueues at about 0.9× raw
-// River's rate, single or in batches of 1,000, with as many allocations
-// per batch.
 package river
 
 import (
@@ -72,17 +26,40 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
+// Defaults of [Config]'s fetch settings; see there for what they cost.
+const (
+	DefaultFetchCooldown     = 2 * time.Millisecond
+	DefaultFetchPollInterval = time.Second
+)
+
 // Config tunes a Backend. The zero value is ready to use.
 type Config struct {
 	// Schema holds River's tables. Default: the connections' search_path.
 	// Set it when several schemas of one database hold River tables:
 	// River's notifications are then scoped to the schema.
 	Schema string
-	// FetchCooldown is the least time between two fetches of a queue.
-	// Default: 2ms (River's own default of 100ms caps throughput).
+	// FetchCooldown is the least time between two fetches of a queue by
+	// the worker. It sets the pace under load: after a fetch that filled
+	// every free slot the worker fetches again as jobs finish, at most
+	// once per cooldown, so a queue drains at most its concurrency
+	// (jobs.Config.Queues) per cooldown. Each fetch is a transaction: under
+	// a steady flow of inserts the worker fetches up to once per cooldown
+	// per queue, and the Backend sends up to one insert notification per
+	// queue per cooldown. A longer cooldown costs fewer transactions under
+	// load, a lower drain rate and later starts. Default: 2ms
+	// ([DefaultFetchCooldown]); River's own is 100ms, which caps a queue
+	// of 100 workers near 1,000 jobs a second.
 	FetchCooldown time.Duration
-	// FetchPollInterval is the fetch period when no notification arrives.
-	// Default: 50ms.
+	// FetchPollInterval is how often the worker fetches each queue when no
+	// notification arrives. It is what an idle instance pays: one
+	// transaction per queue per interval, on top of River's upkeep. It
+	// also bounds the wait of a job nothing announces: a retry due within
+	// 5s (River's scheduler interval; later ones are announced), and a job
+	// whose insert notification was skipped because the same Backend
+	// notified its queue less than FetchCooldown before, once the worker
+	// has fetched for that earlier job. A shorter interval bounds those
+	// waits lower at the cost of idle transactions (50ms: 20 a second per
+	// queue). Default: 1s ([DefaultFetchPollInterval]), River's own.
 	FetchPollInterval time.Duration
 	// RescueStuckJobsAfter is how long a job may run before the rescuer
 	// deems its worker dead and retries it. Default: 1 hour.
@@ -123,8 +100,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*Backend, error) {
 	case cfg.CompletedRetention < -1:
 		return nil, fmt.Errorf("jobs/river: Config.CompletedRetention must be -1 or more, got %s", cfg.CompletedRetention)
 	}
-	cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, 2*time.Millisecond)
-	cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 50*time.Millisecond)
+	cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, DefaultFetchCooldown)
+	cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, DefaultFetchPollInterval)
 	if cfg.FetchPollInterval < cfg.FetchCooldown {
 		return nil, fmt.Errorf("jobs/river: Config.FetchPollInterval (%s) must not be under FetchCooldown (%s)", cfg.FetchPollInterval, cfg.FetchCooldown)
 	}

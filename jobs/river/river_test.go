@@ -124,6 +124,9 @@ func TestEnqueueTxNeedsRiverBackend(t *testing.T) {
 }
 
 // TestMigrateConcurrently: instances starting together migrate once.
+// River's migrator alone fails here (concurrent CREATE TABLE); Migrate's
+// advisory lock is what makes it pass. The migrate package's own
+// concurrency test covers goose sources, not River's migrator.
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
