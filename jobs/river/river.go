@@ -26,9 +26,12 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// Defaults of [Config]'s fetch settings; see there for what they cost.
+// Defaults of [Config]'s fetch settings; the fields say what they cost.
 const (
-	DefaultFetchCooldown     = 2 * time.Millisecond
+	// DefaultFetchCooldown is the default of Config.FetchCooldown.
+	DefaultFetchCooldown = 2 * time.Millisecond
+	// DefaultFetchPollInterval is the default of Config.FetchPollInterval,
+	// River's own.
 	DefaultFetchPollInterval = time.Second
 )
 
