@@ -13,21 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/robfig/cron/v3"
 )
-
-// KindAdder is implemented by backends whose running worker can take a
-// kind registered after Start (both backends of this module).
-type KindAdder interface {
-	AddKind(kind string) error
-}
-
-// TxInserter is implemented by backends that can insert jobs inside a
-// caller's PostgreSQL transaction (the river backend).
-type TxInserter interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, params []*InsertParams) ([]*Job, error)
-}
 
 // Config tunes a Client. The zero value is ready to use.
 type Config struct {
@@ -52,18 +39,17 @@ type Config struct {
 }
 
 // Client registers typed handlers, enqueues jobs and runs the worker of
-// one [Backend]. It is safe for concurrent use.
+// one [Backend]. Every kind and periodic schedule is registered before
+// [Client.Start]. It is safe for concurrent use.
 type Client struct {
 	backend Backend
 	cfg     Config
 
-	regMu    sync.Mutex
-	mu       sync.RWMutex
-	handlers map[string]handler
+	mu       sync.Mutex
+	handlers map[string]handler // written only before Start
 	periodic []*periodicJob
 	started  bool
-	pctx     context.Context // ends at Shutdown; periodic schedules run in it
-	stop     context.CancelFunc
+	stop     context.CancelFunc // ends the periodic schedules; nil once shut down
 	wg       sync.WaitGroup
 }
 
@@ -117,9 +103,8 @@ func (c *Client) Backend() Backend { return c.backend }
 // [MetadataFrom]); returning an error (or panicking) fails the attempt and
 // the job is retried with backoff until its attempts run out.
 //
-// Register may be called before or after [Client.Start]; after Start the
-// backend must implement [KindAdder] (both of this module's do), else
-// Register returns ErrStarted.
+// Every kind is registered before [Client.Start]; afterwards Register
+// returns ErrStarted.
 func Register[A Args](c *Client, fn func(ctx context.Context, args A) error) error {
 	var zero A
 	kind, err := zeroKind(zero)
@@ -136,7 +121,16 @@ func Register[A Args](c *Client, fn func(ctx context.Context, args A) error) err
 		}
 		return fn(ctx, args)
 	}
-	return c.register(kind, h)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started {
+		return fmt.Errorf("%w: register kind %q before Start", ErrStarted, kind)
+	}
+	if _, ok := c.handlers[kind]; ok {
+		return fmt.Errorf("%w: kind %q is already registered", ErrInvalid, kind)
+	}
+	c.handlers[kind] = h
+	return nil
 }
 
 // zeroKind calls Kind on the zero value, which panics for a pointer type
@@ -153,33 +147,6 @@ func zeroKind(zero Args) (kind string, err error) {
 	return kind, nil
 }
 
-func (c *Client) register(kind string, h handler) error {
-	c.regMu.Lock() // serialises late registrations with the backend
-	defer c.regMu.Unlock()
-	c.mu.Lock()
-	if _, ok := c.handlers[kind]; ok {
-		c.mu.Unlock()
-		return fmt.Errorf("%w: kind %q is already registered", ErrInvalid, kind)
-	}
-	started := c.started
-	adder, canAdd := c.backend.(KindAdder)
-	if started && !canAdd {
-		c.mu.Unlock()
-		return fmt.Errorf("register %q: %w", kind, ErrStarted)
-	}
-	c.handlers[kind] = h
-	c.mu.Unlock()
-	if started {
-		if err := adder.AddKind(kind); err != nil {
-			c.mu.Lock()
-			delete(c.handlers, kind)
-			c.mu.Unlock()
-			return fmt.Errorf("register %q: %w", kind, err)
-		}
-	}
-	return nil
-}
-
 // Request is one job of [Client.EnqueueMany].
 type Request struct {
 	Args    Args
@@ -190,7 +157,7 @@ type Request struct {
 // kept job, that job is returned with Duplicate set and nothing is
 // inserted.
 func (c *Client) Enqueue(ctx context.Context, args Args, opts *EnqueueOptions) (*Job, error) {
-	p, err := c.params(ctx, args, opts)
+	p, err := c.Prepare(ctx, args, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +174,7 @@ func (c *Client) EnqueueMany(ctx context.Context, reqs []Request) ([]*Job, error
 	all := make([]InsertParams, len(reqs)) // one allocation for the batch
 	for i, r := range reqs {
 		if err := c.fillParams(ctx, &all[i], r.Args, r.Options); err != nil {
-			return nil, fmt.Errorf("request %d: %w", i, err)
+			return nil, fmt.Errorf("%w: request %d: %w", ErrInvalid, i, err)
 		}
 		ps[i] = &all[i]
 	}
@@ -217,37 +184,25 @@ func (c *Client) EnqueueMany(ctx context.Context, reqs []Request) ([]*Job, error
 	return c.backend.Insert(ctx, ps)
 }
 
-// EnqueueTx stores a job inside tx: it exists only if tx commits. The
-// backend must implement [TxInserter]; otherwise ErrTxUnsupported.
-func (c *Client) EnqueueTx(ctx context.Context, tx pgx.Tx, args Args, opts *EnqueueOptions) (*Job, error) {
-	ti, ok := c.backend.(TxInserter)
-	if !ok {
-		return nil, ErrTxUnsupported
-	}
-	p, err := c.params(ctx, args, opts)
-	if err != nil {
-		return nil, err
-	}
-	jobs, err := ti.InsertTx(ctx, tx, []*InsertParams{p})
-	if err != nil {
-		return nil, err
-	}
-	return jobs[0], nil
-}
-
-// params validates args and opts and applies the defaults.
-func (c *Client) params(ctx context.Context, args Args, opts *EnqueueOptions) (*InsertParams, error) {
+// Prepare validates args and opts and applies the client's defaults and
+// metadata exactly as [Client.Enqueue] does, and returns the parameters
+// Enqueue would hand to the backend, without storing anything. It serves
+// backends that store jobs by another path, such as
+// [github.com/omnistack/omnistack/jobs/river.EnqueueTx] inside a caller's
+// transaction. Errors wrap ErrInvalid.
+func (c *Client) Prepare(ctx context.Context, args Args, opts *EnqueueOptions) (*InsertParams, error) {
 	p := new(InsertParams)
 	if err := c.fillParams(ctx, p, args, opts); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return p, nil
 }
 
-// fillParams is params writing into p.
+// fillParams validates args and opts into p, applying the defaults. Its
+// errors are the details that callers wrap with ErrInvalid.
 func (c *Client) fillParams(ctx context.Context, p *InsertParams, args Args, opts *EnqueueOptions) error {
 	if args == nil {
-		return fmt.Errorf("%w: nil args", ErrInvalid)
+		return errors.New("nil args")
 	}
 	var o EnqueueOptions
 	if opts != nil {
@@ -255,11 +210,14 @@ func (c *Client) fillParams(ctx context.Context, p *InsertParams, args Args, opt
 	}
 	kind := args.Kind()
 	if kind == "" {
-		return fmt.Errorf("%w: empty kind for %T", ErrInvalid, args)
+		return fmt.Errorf("empty kind for %T", args)
+	}
+	if err := validateOptions(&o); err != nil {
+		return err
 	}
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return fmt.Errorf("%w: encode %s args: %w", ErrInvalid, kind, err)
+		return fmt.Errorf("encode %s args: %w", kind, err)
 	}
 	*p = InsertParams{
 		Kind: kind, Args: raw,
@@ -269,9 +227,6 @@ func (c *Client) fillParams(ctx context.Context, p *InsertParams, args Args, opt
 		Timeout:      cmp.Or(o.Timeout, c.cfg.Timeout),
 		UniqueKey:    o.UniqueKey,
 		UniquePeriod: o.UniquePeriod,
-	}
-	if err := validateOptions(&o); err != nil {
-		return err
 	}
 	switch {
 	case !o.RunAt.IsZero():
@@ -324,10 +279,7 @@ func validateOptions(o *EnqueueOptions) error {
 	if len(o.UniqueKey) > 1024 {
 		errs = append(errs, errors.New("unique key must be at most 1024 bytes"))
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // validQueue applies River's queue name rule, so that names work on every
@@ -346,9 +298,10 @@ func validQueue(q string) error {
 
 // Periodic enqueues args on the standard cron schedule spec (five fields,
 // or descriptors such as "@hourly" and "@every 5m"), from [Client.Start]
-// (or now, if started) until [Client.Shutdown]. Each tick is enqueued with
-// the unique key "periodic:<name>:<tick unix time>", so several instances
-// running the same schedule enqueue each tick once.
+// until [Client.Shutdown]. Each tick is enqueued with the unique key
+// "periodic:<name>:<tick unix time>", so several instances running the
+// same schedule enqueue each tick once. Schedules are registered before
+// Start; afterwards Periodic returns ErrStarted.
 func (c *Client) Periodic(name, spec string, args Args, opts *EnqueueOptions) error {
 	if name == "" {
 		return fmt.Errorf("%w: periodic job needs a name", ErrInvalid)
@@ -364,24 +317,19 @@ func (c *Client) Periodic(name, spec string, args Args, opts *EnqueueOptions) er
 	if o.UniqueKey != "" || o.Delay != 0 || !o.RunAt.IsZero() {
 		return fmt.Errorf("%w: periodic %q: unique key, delay and run-at are set per tick", ErrInvalid, name)
 	}
-	if _, err := c.params(context.Background(), args, &o); err != nil {
-		return fmt.Errorf("periodic %q: %w", name, err)
+	var p InsertParams
+	if err := c.fillParams(context.Background(), &p, args, &o); err != nil {
+		return fmt.Errorf("%w: periodic %q: %w", ErrInvalid, name, err)
 	}
-	c.regMu.Lock() // not between Start's steps
-	defer c.regMu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.started && c.stop == nil {
-		return fmt.Errorf("periodic %q: %w", name, ErrShutdown)
+	if c.started {
+		return fmt.Errorf("%w: register periodic %q before Start", ErrStarted, name)
 	}
 	if slices.ContainsFunc(c.periodic, func(p *periodicJob) bool { return p.name == name }) {
 		return fmt.Errorf("%w: periodic %q is already registered", ErrInvalid, name)
 	}
-	p := &periodicJob{name: name, sched: sched, args: args, opts: o}
-	c.periodic = append(c.periodic, p)
-	if c.started {
-		c.wg.Go(func() { c.runPeriodic(c.pctx, p) })
-	}
+	c.periodic = append(c.periodic, &periodicJob{name: name, sched: sched, args: args, opts: o})
 	return nil
 }
 
@@ -392,31 +340,32 @@ type periodicJob struct {
 	opts  EnqueueOptions
 }
 
-// Start starts the backend's worker and the periodic schedules. ctx only
-// bounds starting; the worker runs until [Client.Shutdown].
+// Start starts the backend's worker on the kinds registered so far and
+// the periodic schedules. ctx only bounds starting; the worker runs until
+// [Client.Shutdown]. A client starts once: a second Start (also after
+// Shutdown) returns ErrStarted. When the backend fails to start, Start
+// returns its error and may be called again.
 func (c *Client) Start(ctx context.Context) error {
-	c.regMu.Lock() // a kind registered meanwhile is in rt.Kinds or added after
-	defer c.regMu.Unlock()
-	c.mu.Lock()
-	if c.started {
-		c.mu.Unlock()
-		return ErrStarted
-	}
-	c.started = true
-	kinds := slices.Sorted(maps.Keys(c.handlers))
-	c.mu.Unlock()
-	rt := Runtime{Kinds: kinds, Work: c.work, Queues: maps.Clone(c.cfg.Queues), Backoff: c.cfg.Backoff}
-	if err := c.backend.Start(ctx, rt); err != nil {
-		c.mu.Lock()
-		c.started = false
-		c.mu.Unlock()
-		return err
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.pctx, c.stop = context.WithCancel(context.WithoutCancel(ctx))
+	if c.started {
+		return fmt.Errorf("%w: Start called twice", ErrStarted)
+	}
+	hs := maps.Clone(c.handlers) // the worker's own copy: it never changes
+	rt := Runtime{
+		Kinds:   slices.Sorted(maps.Keys(hs)),
+		Work:    func(ctx context.Context, job *Job) error { return work(ctx, hs, job) },
+		Queues:  maps.Clone(c.cfg.Queues),
+		Backoff: c.cfg.Backoff,
+	}
+	if err := c.backend.Start(ctx, rt); err != nil {
+		return err
+	}
+	c.started = true
+	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	c.stop = stop
 	for _, p := range c.periodic {
-		c.wg.Go(func() { c.runPeriodic(c.pctx, p) })
+		c.wg.Go(func() { c.runPeriodic(pctx, p) })
 	}
 	return nil
 }
@@ -425,7 +374,7 @@ func (c *Client) Start(ctx context.Context) error {
 // any more, running jobs may finish until ctx ends, then their contexts
 // are cancelled (they run again later) and Shutdown waits for their
 // handlers to return. It returns ctx's error when the deadline cut jobs
-// short. Shutdown before Start does nothing.
+// short. Shutdown before Start, or a second time, does nothing.
 func (c *Client) Shutdown(ctx context.Context) error {
 	c.mu.Lock()
 	stop := c.stop
@@ -462,10 +411,8 @@ func (c *Client) runPeriodic(ctx context.Context, p *periodicJob) {
 
 // work runs one attempt: it finds the handler, puts the job in the
 // context and turns a panic into a *PanicError.
-func (c *Client) work(ctx context.Context, job *Job) (err error) {
-	c.mu.RLock()
-	h, ok := c.handlers[job.Kind]
-	c.mu.RUnlock()
+func work(ctx context.Context, handlers map[string]handler, job *Job) (err error) {
+	h, ok := handlers[job.Kind]
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownKind, job.Kind)
 	}
@@ -492,4 +439,46 @@ func MetadataFrom(ctx context.Context) map[string]string {
 		return j.Metadata
 	}
 	return nil
+}
+
+// Get returns the job with the given ID, or an error wrapping
+// ErrNotFound.
+func (c *Client) Get(ctx context.Context, id string) (*Job, error) {
+	return c.backend.Get(ctx, id)
+}
+
+// List returns a page of jobs matching q, newest first, and the number of
+// jobs matching. A Limit of 0 means [DefaultLimit]; a negative Limit or
+// Offset, or an unknown State, is an error wrapping ErrInvalid.
+func (c *Client) List(ctx context.Context, q JobQuery) ([]*Job, int, error) {
+	var errs []error
+	if q.State != "" {
+		if _, err := ParseState(string(q.State)); err != nil {
+			errs = append(errs, fmt.Errorf("unknown state %q", q.State))
+		}
+	}
+	if q.Limit < 0 {
+		errs = append(errs, fmt.Errorf("limit must not be negative, got %d", q.Limit))
+	}
+	if q.Offset < 0 {
+		errs = append(errs, fmt.Errorf("offset must not be negative, got %d", q.Offset))
+	}
+	if len(errs) > 0 {
+		return nil, 0, fmt.Errorf("%w: job query: %w", ErrInvalid, errors.Join(errs...))
+	}
+	q.Limit = cmp.Or(q.Limit, DefaultLimit)
+	return c.backend.List(ctx, q)
+}
+
+// Retry makes a job that is not running available now, raising its
+// MaxAttempts when its attempts are used up; ErrRunning while it runs.
+func (c *Client) Retry(ctx context.Context, id string) (*Job, error) {
+	return c.backend.Retry(ctx, id)
+}
+
+// Cancel cancels a waiting job, or a running job's context (the job then
+// ends cancelled whatever its handler returns). Cancelling a cancelled job
+// returns it unchanged; a completed or discarded one gives ErrFinalized.
+func (c *Client) Cancel(ctx context.Context, id string) (*Job, error) {
+	return c.backend.Cancel(ctx, id)
 }

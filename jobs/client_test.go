@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/jobs/memory"
 	"github.com/stretchr/testify/assert"
@@ -82,29 +83,43 @@ func TestRegister(t *testing.T) {
 	require.ErrorIs(t, jobs.Register(c, func(context.Context, *noop) error { return nil }), jobs.ErrInvalid,
 		"a pointer type's zero value cannot name its kind")
 	require.NoError(t, c.Start(t.Context()))
-	defer stop(t, c)
 	require.ErrorIs(t, c.Start(t.Context()), jobs.ErrStarted)
-	ran := make(chan string, 1)
-	require.NoError(t, jobs.Register(c, func(_ context.Context, a SendWelcome) error { ran <- a.UserID; return nil }),
-		"a kind registered after Start")
-	_, err := c.Enqueue(t.Context(), SendWelcome{UserID: "late"}, nil)
-	require.NoError(t, err)
-	assert.Equal(t, "late", <-ran)
-	require.ErrorIs(t, jobs.Register(c, fn), jobs.ErrInvalid, "duplicate kind after Start")
+	err := jobs.Register(c, func(context.Context, SendWelcome) error { return nil })
+	require.ErrorIs(t, err, jobs.ErrStarted, "every kind is registered before Start")
+	assert.ErrorContains(t, err, `"send_welcome"`)
+	stop(t, c)
+	require.ErrorIs(t, jobs.Register(c, func(context.Context, SendWelcome) error { return nil }), jobs.ErrStarted, "nor after Shutdown")
+	require.ErrorIs(t, c.Start(t.Context()), jobs.ErrStarted, "a client starts once")
 }
 
-// fixedKinds hides the memory backend's KindAdder.
-type fixedKinds struct{ jobs.Backend }
+// failStart fails its first Start.
+type failStart struct {
+	*memory.Backend
+	failed bool
+}
 
-func TestRegisterAfterStartNeedsKindAdder(t *testing.T) {
+func (b *failStart) Start(ctx context.Context, rt jobs.Runtime) error {
+	if !b.failed {
+		b.failed = true
+		return errors.New("database unreachable")
+	}
+	return b.Backend.Start(ctx, rt)
+}
+
+func TestStartAgainAfterBackendFailed(t *testing.T) {
 	t.Parallel()
-	b, err := memory.New(memory.Config{})
+	m, err := memory.New(memory.Config{})
 	require.NoError(t, err)
-	c, err := jobs.New(fixedKinds{b}, jobs.Config{})
+	c, err := jobs.New(&failStart{Backend: m}, jobs.Config{})
 	require.NoError(t, err)
-	require.NoError(t, c.Start(t.Context()))
+	ran := make(chan string, 1)
+	require.NoError(t, jobs.Register(c, func(_ context.Context, a SendWelcome) error { ran <- a.UserID; return nil }))
+	require.ErrorContains(t, c.Start(t.Context()), "database unreachable")
+	require.NoError(t, c.Start(t.Context()), "a failed Start may be retried")
 	defer stop(t, c)
-	require.ErrorIs(t, jobs.Register(c, func(context.Context, noop) error { return nil }), jobs.ErrStarted)
+	_, err = c.Enqueue(t.Context(), SendWelcome{UserID: "u1"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "u1", <-ran)
 }
 
 func TestEnqueueValidates(t *testing.T) {
@@ -148,8 +163,8 @@ func TestEnqueueValidates(t *testing.T) {
 
 func TestEnqueueDefaults(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	c, _ := newClient(t, jobs.Config{MaxAttempts: 7, Timeout: 3 * time.Second, Now: func() time.Time { return now }})
+	clock := fakeclock.New(time.Time{})
+	c, _ := newClient(t, jobs.Config{MaxAttempts: 7, Timeout: 3 * time.Second, Now: clock.Now})
 	j, err := c.Enqueue(t.Context(), noop{N: 1}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "noop", j.Kind)
@@ -161,18 +176,62 @@ func TestEnqueueDefaults(t *testing.T) {
 	assert.JSONEq(t, `{"n":1}`, string(j.Args))
 	d, err := c.Enqueue(t.Context(), noop{}, &jobs.EnqueueOptions{Delay: time.Hour, Queue: "mail", Priority: 3, MaxAttempts: 2, Timeout: time.Second})
 	require.NoError(t, err)
-	assert.Equal(t, now.Add(time.Hour), d.ScheduledAt)
+	assert.Equal(t, clock.Now().Add(time.Hour), d.ScheduledAt)
 	assert.Equal(t, "mail", d.Queue)
 	assert.Equal(t, 3, d.Priority)
 	assert.Equal(t, 2, d.MaxAttempts)
 	assert.Equal(t, time.Second, d.Timeout)
 }
 
-func TestEnqueueTxUnsupported(t *testing.T) {
+// TestPrepare: Prepare hands out what Enqueue stores, without storing it.
+func TestPrepare(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Time{})
+	c, b := newClient(t, jobs.Config{MaxAttempts: 7, Now: clock.Now, Metadata: func(context.Context) map[string]string {
+		return map[string]string{"request_id": "from-ctx", "tenant": "acme"}
+	}})
+	p, err := c.Prepare(t.Context(), noop{N: 2}, &jobs.EnqueueOptions{Delay: time.Minute, UniqueKey: "k",
+		Metadata: map[string]string{"request_id": "r-1"}})
+	require.NoError(t, err)
+	assert.Equal(t, &jobs.InsertParams{
+		Kind: "noop", Args: []byte(`{"n":2}`), Queue: jobs.DefaultQueue, Priority: 1, MaxAttempts: 7,
+		Timeout: time.Minute, RunAt: clock.Now().Add(time.Minute), UniqueKey: "k",
+		Metadata: map[string]string{"request_id": "r-1", "tenant": "acme"},
+	}, p)
+	_, total, err := b.List(t.Context(), jobs.JobQuery{})
+	require.NoError(t, err)
+	assert.Zero(t, total, "nothing stored")
+	_, err = c.Prepare(t.Context(), noop{}, &jobs.EnqueueOptions{Priority: 9})
+	require.ErrorIs(t, err, jobs.ErrInvalid)
+}
+
+func TestList(t *testing.T) {
 	t.Parallel()
 	c, _ := newClient(t, jobs.Config{})
-	_, err := c.EnqueueTx(t.Context(), nil, noop{}, nil)
-	require.ErrorIs(t, err, jobs.ErrTxUnsupported)
+	for i := range 25 {
+		_, err := c.Enqueue(t.Context(), noop{N: i}, nil)
+		require.NoError(t, err)
+	}
+	page, total, err := c.List(t.Context(), jobs.JobQuery{})
+	require.NoError(t, err)
+	assert.Equal(t, 25, total)
+	assert.Len(t, page, jobs.DefaultLimit)
+	tests := []struct {
+		name string
+		give jobs.JobQuery
+		want string
+	}{
+		{"negative limit", jobs.JobQuery{Limit: -1}, "limit"},
+		{"negative offset", jobs.JobQuery{Offset: -1}, "offset"},
+		{"unknown state", jobs.JobQuery{State: "done"}, "state"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := c.List(t.Context(), tt.give)
+			require.ErrorIs(t, err, jobs.ErrInvalid)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
 }
 
 func TestUnknownKindFails(t *testing.T) {
@@ -247,7 +306,11 @@ func TestExponentialBackoff(t *testing.T) {
 
 func TestParseState(t *testing.T) {
 	t.Parallel()
-	for _, s := range jobs.States {
+	states := jobs.States()
+	require.Len(t, states, 7)
+	states[0] = "changed"
+	assert.Equal(t, jobs.StateScheduled, jobs.States()[0], "States returns a copy")
+	for _, s := range jobs.States() {
 		got, err := jobs.ParseState(string(s))
 		require.NoError(t, err)
 		assert.Equal(t, s, got)
@@ -284,7 +347,7 @@ func TestPeriodic(t *testing.T) {
 		time.Sleep(3*time.Minute + time.Second)
 		synctest.Wait()
 		assert.EqualValues(t, 3, runs.Load(), "each tick runs once although two instances schedule it")
-		list, total, err := b.List(t.Context(), jobs.ListParams{Kind: "noop"})
+		list, total, err := b.List(t.Context(), jobs.JobQuery{Kind: "noop"})
 		require.NoError(t, err)
 		assert.Equal(t, 3, total)
 		for _, j := range list {
@@ -292,17 +355,12 @@ func TestPeriodic(t *testing.T) {
 			assert.Equal(t, 2, j.Priority)
 			assert.True(t, strings.HasPrefix(j.UniqueKey, "periodic:every-minute:"))
 		}
-		// A schedule added after Start runs from then on.
-		require.NoError(t, clients[0].Periodic("hourly", "@hourly", noop{N: 1}, nil))
-		time.Sleep(time.Hour)
-		synctest.Wait()
-		_, total, err = b.List(t.Context(), jobs.ListParams{Kind: "noop"})
-		require.NoError(t, err)
-		assert.Equal(t, 3+60+1, total)
+		require.ErrorIs(t, clients[0].Periodic("hourly", "@hourly", noop{N: 1}, nil), jobs.ErrStarted,
+			"schedules are registered before Start")
 		for _, c := range clients {
 			require.NoError(t, c.Shutdown(t.Context()))
 		}
-		require.ErrorIs(t, clients[0].Periodic("after", "@daily", noop{}, nil), jobs.ErrShutdown)
+
 	})
 }
 
@@ -345,7 +403,7 @@ func TestRetryBackoffTiming(t *testing.T) {
 	})
 }
 
-// TestTimeoutSynctest: an attempt past its timeout is stopped (its
+// TestTimeoutCause: an attempt past its timeout is stopped (its
 // context ends with ErrTimeout) and retried.
 func TestTimeoutCause(t *testing.T) {
 	t.Parallel()

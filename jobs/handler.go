@@ -9,7 +9,13 @@ import (
 	"github.com/omnistack/omnistack/httpx"
 )
 
-// Handler serves the admin job routes over a Backend:
+// AdminHandlerConfig tunes an [AdminHandler]. It has no fields yet: the
+// zero value is ready, and options can be added without changing
+// [NewAdminHandler].
+type AdminHandlerConfig struct{}
+
+// AdminHandler serves the admin job routes of a [Client], relative to
+// where it is mounted:
 //
 //	GET    /            list (page, page_size, state, kind)
 //	GET    /{id}        one job
@@ -17,38 +23,42 @@ import (
 //	DELETE /{id}        cancel
 //
 // Mount it under a prefix with http.StripPrefix, or route the exported
-// methods yourself. It does no authorisation: put it behind an admin guard.
-type Handler struct {
-	backend Backend
-	mux     *http.ServeMux
+// methods yourself. It does no authorisation: put it behind an admin
+// guard. It is safe for concurrent use.
+type AdminHandler struct {
+	client *Client
+	mux    *http.ServeMux
 }
 
-// NewHandler returns the admin routes of backend.
-func NewHandler(backend Backend) *Handler {
-	h := &Handler{backend: backend, mux: http.NewServeMux()}
+// NewAdminHandler returns the admin routes of client.
+func NewAdminHandler(client *Client, _ AdminHandlerConfig) (*AdminHandler, error) {
+	if client == nil {
+		return nil, errors.New("jobs: NewAdminHandler: nil Client")
+	}
+	h := &AdminHandler{client: client, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /{$}", h.List)
 	h.mux.HandleFunc("GET /{id}", h.Get)
 	h.mux.HandleFunc("POST /{id}/retry", h.Retry)
 	h.mux.HandleFunc("DELETE /{id}", h.Cancel)
-	return h
+	return h, nil
 }
 
 // ServeHTTP routes to the methods below.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *AdminHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // maxKindLen bounds the kind filter.
 const maxKindLen = 255
 
 // List answers a page of jobs, newest first, filtered by the state and
-// kind query parameters.
-func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
-	p, err := ParseListQuery(r)
+// kind query parameters; a bad parameter is 422 VALIDATION_ERROR naming
+// each one.
+func (h *AdminHandler) List(w http.ResponseWriter, r *http.Request) {
+	q, page, err := parseJobQuery(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	page, _ := httpx.ParsePage(r) // validated by ParseListQuery
-	items, total, err := h.backend.List(r.Context(), p)
+	items, total, err := h.client.List(r.Context(), q)
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))
 		return
@@ -59,9 +69,8 @@ func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, httpx.NewPageResponse(items, total, page))
 }
 
-// ParseListQuery reads page, page_size, state and kind into ListParams;
-// a bad value is 422 VALIDATION_ERROR naming each parameter.
-func ParseListQuery(r *http.Request) (ListParams, error) {
+// parseJobQuery reads page, page_size, state and kind.
+func parseJobQuery(r *http.Request) (JobQuery, httpx.Page, error) {
 	var errs httpx.FieldErrors
 	page, err := httpx.ParsePage(r)
 	if err != nil {
@@ -71,38 +80,38 @@ func ParseListQuery(r *http.Request) (ListParams, error) {
 			}
 		}
 	}
-	q := r.URL.Query()
-	var p ListParams
-	if s := q.Get("state"); s != "" {
+	params := r.URL.Query()
+	var q JobQuery
+	if s := params.Get("state"); s != "" {
 		st, err := ParseState(s)
 		errs.Check(err == nil, "state", "must be one of scheduled, available, running, retryable, completed, cancelled, discarded")
-		p.State = st
+		q.State = st
 	}
-	p.Kind = q.Get("kind")
-	errs.Check(utf8.ValidString(p.Kind) && len(p.Kind) <= maxKindLen, "kind", "must be at most 255 bytes of UTF-8")
+	q.Kind = params.Get("kind")
+	errs.Check(utf8.ValidString(q.Kind) && len(q.Kind) <= maxKindLen, "kind", "must be at most 255 bytes of UTF-8")
 	if len(errs) > 0 {
-		return ListParams{}, httpx.Validation(errs...)
+		return JobQuery{}, httpx.Page{}, httpx.Validation(errs...)
 	}
-	p.Limit, p.Offset = page.Size, page.Offset()
-	return p, nil
+	q.Limit, q.Offset = page.Size, page.Offset()
+	return q, page, nil
 }
 
 // Get answers one job.
-func (h *Handler) Get(w http.ResponseWriter, r *http.Request) {
-	h.answer(w, r, h.backend.Get)
+func (h *AdminHandler) Get(w http.ResponseWriter, r *http.Request) {
+	h.answer(w, r, h.client.Get)
 }
 
 // Retry makes a job available now and answers it; 409 while it runs.
-func (h *Handler) Retry(w http.ResponseWriter, r *http.Request) {
-	h.answer(w, r, h.backend.Retry)
+func (h *AdminHandler) Retry(w http.ResponseWriter, r *http.Request) {
+	h.answer(w, r, h.client.Retry)
 }
 
 // Cancel cancels a job and answers it; 409 when it already finished.
-func (h *Handler) Cancel(w http.ResponseWriter, r *http.Request) {
-	h.answer(w, r, h.backend.Cancel)
+func (h *AdminHandler) Cancel(w http.ResponseWriter, r *http.Request) {
+	h.answer(w, r, h.client.Cancel)
 }
 
-func (h *Handler) answer(w http.ResponseWriter, r *http.Request, op func(ctx context.Context, id string) (*Job, error)) {
+func (h *AdminHandler) answer(w http.ResponseWriter, r *http.Request, op func(ctx context.Context, id string) (*Job, error)) {
 	j, err := op(r.Context(), r.PathValue("id"))
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err))

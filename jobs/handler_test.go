@@ -11,6 +11,7 @@ import (
 
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/jobs"
+	"github.com/omnistack/omnistack/jobs/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -49,7 +50,7 @@ func decodeBody[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
 	return v
 }
 
-func TestHandler(t *testing.T) {
+func TestAdminHandler(t *testing.T) {
 	t.Parallel()
 	c, b := newClient(t, jobs.Config{Backoff: func(int) time.Duration { return time.Hour }})
 	running := make(chan struct{})
@@ -83,7 +84,10 @@ func TestHandler(t *testing.T) {
 		return err == nil && j.State == jobs.StateRetryable
 	}, 5*time.Second, time.Millisecond)
 
-	h := jobs.NewHandler(b)
+	_, err = jobs.NewAdminHandler(nil, jobs.AdminHandlerConfig{})
+	require.ErrorContains(t, err, "nil Client")
+	h, err := jobs.NewAdminHandler(c, jobs.AdminHandlerConfig{})
+	require.NoError(t, err)
 
 	rec := serve(t, h, "GET", "/")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body)
@@ -129,7 +133,7 @@ func TestHandler(t *testing.T) {
 	assert.Equal(t, 25, got.MaxAttempts)
 	assert.Nil(t, got.FinishedAt)
 
-	for _, id := range []string{"999", "abc", url.PathEscape("../x")} {
+	for _, id := range []string{"999", "abc", url.PathEscape("../x"), "0" + busy.ID, "%2B" + busy.ID} {
 		rec = serve(t, h, "GET", "/"+id)
 		require.Equal(t, http.StatusNotFound, rec.Code, id)
 		assert.Equal(t, "NOT_FOUND", decodeBody[envelope](t, rec).Error.Code)
@@ -158,29 +162,41 @@ func TestHandler(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, rec.Code)
 }
 
-func FuzzParseListQuery(f *testing.F) {
+// FuzzAdminList: any query string is a page or a 422 naming the
+// parameters, never another status or a panic.
+func FuzzAdminList(f *testing.F) {
 	for _, s := range []string{"", "state=completed&kind=noop", "page=2&page_size=100", "state=%00", "kind=%ff%fe",
-		"page=-1", "page_size=1000000000000000000000", "state=running&state=completed"} {
+		"page=-1", "page_size=1000000000000000000000", "state=running&state=completed", "page=99999999"} {
 		f.Add(s)
 	}
+	b, err := memory.New(memory.Config{})
+	require.NoError(f, err)
+	c, err := jobs.New(b, jobs.Config{})
+	require.NoError(f, err)
+	for i := range 3 {
+		_, err := c.Enqueue(f.Context(), noop{N: i}, nil)
+		require.NoError(f, err)
+	}
+	h, err := jobs.NewAdminHandler(c, jobs.AdminHandlerConfig{})
+	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, query string) {
-		r := httptest.NewRequest("GET", "/", nil)
+		r := httptest.NewRequestWithContext(t.Context(), "GET", "/", nil)
 		r.URL.RawQuery = query
-		p, err := jobs.ParseListQuery(r)
-		if err != nil {
-			e, ok := err.(*httpx.Error)
-			if !ok || e.Status != http.StatusUnprocessableEntity {
-				t.Fatalf("error is not a 422: %v", err)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		switch rec.Code {
+		case http.StatusOK:
+			page := decodeBody[httpx.PageResponse[wireJob]](t, rec)
+			if page.PageSize < 1 || page.PageSize > httpx.MaxPageSize || page.Page < 1 || len(page.Items) > page.PageSize {
+				t.Fatalf("out of bounds: %+v", page)
 			}
-			return
-		}
-		if p.State != "" {
-			if _, err := jobs.ParseState(string(p.State)); err != nil {
-				t.Fatalf("accepted state %q", p.State)
+		case http.StatusUnprocessableEntity:
+			env := decodeBody[envelope](t, rec)
+			if env.Error.Code != "VALIDATION_ERROR" || env.Error.Details["fields"] == nil {
+				t.Fatalf("422 without fields: %s", rec.Body)
 			}
-		}
-		if p.Limit < 1 || p.Limit > 100 || p.Offset < 0 || len(p.Kind) > 255 {
-			t.Fatalf("out of bounds: %+v", p)
+		default:
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"time"
 )
 
@@ -38,13 +39,16 @@ const (
 	StateDiscarded State = "discarded"
 )
 
-// States lists every state, in life order.
-var States = []State{StateScheduled, StateAvailable, StateRunning, StateRetryable,
+// states lists every state, in life order.
+var states = [...]State{StateScheduled, StateAvailable, StateRunning, StateRetryable,
 	StateCompleted, StateCancelled, StateDiscarded}
+
+// States returns every state, in life order, in a slice of the caller's.
+func States() []State { return slices.Clone(states[:]) }
 
 // ParseState returns the State named s, or an error wrapping ErrInvalid.
 func ParseState(s string) (State, error) {
-	for _, st := range States {
+	for _, st := range states {
 		if string(st) == s {
 			return st, nil
 		}
@@ -136,14 +140,16 @@ type InsertParams struct {
 	Metadata     map[string]string
 }
 
-// ListParams filters and pages a job listing. Jobs are listed newest
-// first.
-type ListParams struct {
-	State  State  // empty: all
-	Kind   string // empty: all
-	Limit  int    // 0: 20
-	Offset int
+// JobQuery filters and pages a job listing. Jobs are listed newest first.
+type JobQuery struct {
+	State  State  // empty: every state
+	Kind   string // empty: every kind
+	Limit  int    // page size; 0: DefaultLimit
+	Offset int    // jobs skipped before the page
 }
+
+// DefaultLimit is the page size of a [JobQuery] without a Limit.
+const DefaultLimit = 20
 
 // Errors returned by clients and backends.
 var (
@@ -158,10 +164,9 @@ var (
 	ErrRunning = errors.New("jobs: job is running")
 	// ErrUnknownKind: no handler is registered for the job's kind.
 	ErrUnknownKind = errors.New("jobs: no handler for kind")
-	// ErrStarted: the operation is only allowed before Start.
-	ErrStarted = errors.New("jobs: worker already started")
-	// ErrTxUnsupported: the backend cannot enqueue inside a transaction.
-	ErrTxUnsupported = errors.New("jobs: backend does not support transactional enqueue")
+	// ErrStarted: the operation is only allowed before [Client.Start]
+	// (registering a kind or a periodic schedule, starting again).
+	ErrStarted = errors.New("jobs: client already started")
 	// ErrTimeout is the cause of a context cancelled by the job's timeout.
 	ErrTimeout = errors.New("jobs: job timed out")
 	// ErrCancelled is the cause of a context cancelled by a cancel request.
@@ -228,12 +233,13 @@ func max0(d time.Duration) time.Duration {
 // is cancelled on timeout, cancellation and forced shutdown. The memory
 // backend sets the causes [ErrTimeout], [ErrCancelled] and [ErrShutdown];
 // River sets its own (context.DeadlineExceeded,
-// river.ErrJobCancelledRemotely, its stop cause).
+// rivertype.ErrJobCancelledRemotely, its stop cause).
 type WorkFunc func(ctx context.Context, job *Job) error
 
 // Runtime is what a backend's worker needs from the client.
 type Runtime struct {
-	// Kinds are the registered job kinds.
+	// Kinds are the job kinds registered before [Client.Start]; the set
+	// never changes while the worker runs.
 	Kinds []string
 	// Work runs one attempt; it never panics (panics come back as
 	// *PanicError).
@@ -254,7 +260,8 @@ type Backend interface {
 	// Get returns a job or ErrNotFound.
 	Get(ctx context.Context, id string) (*Job, error)
 	// List returns a page of jobs, newest first, and the number matching.
-	List(ctx context.Context, p ListParams) ([]*Job, int, error)
+	// The query is validated and its Limit set by the [Client].
+	List(ctx context.Context, q JobQuery) ([]*Job, int, error)
 	// Retry makes a job that is not running available now (raising
 	// MaxAttempts when its attempts are used up). ErrRunning if it runs.
 	Retry(ctx context.Context, id string) (*Job, error)
@@ -263,7 +270,8 @@ type Backend interface {
 	// job returns it unchanged; a completed or discarded one gives
 	// ErrFinalized.
 	Cancel(ctx context.Context, id string) (*Job, error)
-	// Start begins working jobs with rt until Shutdown.
+	// Start begins working jobs with rt until Shutdown. It is called
+	// once; a second call returns ErrStarted.
 	Start(ctx context.Context, rt Runtime) error
 	// Shutdown stops fetching jobs, waits for running ones until ctx ends,
 	// then cancels them (cause ErrShutdown) and waits for their handlers.

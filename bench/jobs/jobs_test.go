@@ -49,6 +49,29 @@ type NoopArgs struct {
 
 func (NoopArgs) Kind() string { return "noop" }
 
+// counter counts finished jobs and closes a channel when a target is
+// reached. reset is called while no worker runs.
+type counter struct {
+	n    atomic.Int64
+	want int64
+	all  chan struct{}
+}
+
+// reset starts counting from zero and returns the channel closed once
+// want jobs are counted.
+func (c *counter) reset(want int64) <-chan struct{} {
+	c.n.Store(0)
+	c.want, c.all = want, make(chan struct{})
+	return c.all
+}
+
+// Add counts one job.
+func (c *counter) Add(int64) {
+	if c.n.Add(1) == c.want {
+		close(c.all)
+	}
+}
+
 func perSecond(b *testing.B, jobs int, d time.Duration) {
 	b.ReportMetric(float64(jobs)/d.Seconds(), "jobs/s")
 }
@@ -90,7 +113,7 @@ func riverPool(b *testing.B) (*pgxpool.Pool, string) {
 
 // ourClient returns a client on the named backend ("memory" or "river")
 // whose no-op handler counts into done.
-func ourClient(b *testing.B, backend string, workers int, done *atomic.Int64) *jobs.Client {
+func ourClient(b *testing.B, backend string, workers int, done *counter) *jobs.Client {
 	b.Helper()
 	var be jobs.Backend
 	switch backend {
@@ -124,7 +147,7 @@ func ourClient(b *testing.B, backend string, workers int, done *atomic.Int64) *j
 
 type noopWorker struct {
 	river.WorkerDefaults[NoopArgs]
-	done *atomic.Int64
+	done *counter
 }
 
 func (w *noopWorker) Work(context.Context, *river.Job[NoopArgs]) error { w.done.Add(1); return nil }
@@ -139,11 +162,11 @@ type riverTuning struct {
 
 var (
 	riverDefault = riverTuning{"default", 100, 0, 0} // River's shipped fetch settings
-	riverOurs    = riverTuning{"ours", 100, 2 * time.Millisecond, 50 * time.Millisecond}
+	riverOurs    = riverTuning{"ours", 100, jobsriver.DefaultFetchCooldown, jobsriver.DefaultFetchPollInterval}
 	riverTuned   = riverTuning{"tuned", 2000, 2 * time.Millisecond, 20 * time.Millisecond}
 )
 
-func rawRiver(b *testing.B, tune riverTuning, done *atomic.Int64) *river.Client[pgx.Tx] {
+func rawRiver(b *testing.B, tune riverTuning, done *counter) *river.Client[pgx.Tx] {
 	b.Helper()
 	pool, schema := riverPool(b)
 	workers := river.NewWorkers()
@@ -210,7 +233,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		perSecond(b, b.N, time.Since(start))
 		perCPUSecond(b, b.N, cpuTime()-cpu0)
 	}
-	var done atomic.Int64
+	var done counter
 	b.Run("single/memory", func(b *testing.B) {
 		c := ourClient(b, "memory", 0, &done)
 		parallel(b, func(i int) error { _, err := c.Enqueue(ctx, NoopArgs{N: i}, nil); return err })
@@ -278,18 +301,16 @@ func BenchmarkEnqueue(b *testing.B) {
 
 // --- end to end -----------------------------------------------------------
 
-// drain times a worker from start until want jobs completed.
-func drain(b *testing.B, fill func(), start func(), stop func(), done *atomic.Int64) {
+// drain times a worker from start until drainJobs jobs completed.
+func drain(b *testing.B, fill func(), start func(), stop func(), done *counter) {
 	b.Helper()
 	var total, cpu time.Duration
 	for range b.N {
-		done.Store(0)
+		all := done.reset(drainJobs)
 		fill()
 		t0, c0 := time.Now(), cpuTime()
 		start()
-		for done.Load() < drainJobs {
-			time.Sleep(time.Millisecond)
-		}
+		<-all
 		total += time.Since(t0)
 		cpu += cpuTime() - c0
 		stop()
@@ -314,7 +335,7 @@ func BenchmarkDrain20k(b *testing.B) {
 		workers int
 	}{{"memory", "memory", 0}, {"river", "river", 0}, {"river-2000workers", "river", 2000}} {
 		b.Run(tt.name, func(b *testing.B) {
-			var done atomic.Int64
+			var done counter
 			var c *jobs.Client
 			drain(b, func() {
 				c = ourClient(b, tt.backend, tt.workers, &done)
@@ -336,7 +357,7 @@ func BenchmarkDrain20k(b *testing.B) {
 	}
 	for _, tune := range []riverTuning{riverDefault, riverOurs, riverTuned} {
 		b.Run("rawriver-"+tune.name, func(b *testing.B) {
-			var done atomic.Int64
+			var done counter
 			var c *river.Client[pgx.Tx]
 			drain(b, func() {
 				c = rawRiver(b, tune, &done)
@@ -357,7 +378,7 @@ func BenchmarkDrain20k(b *testing.B) {
 		})
 	}
 	b.Run("asynq", func(b *testing.B) {
-		var done atomic.Int64
+		var done counter
 		var srv *asynq.Server
 		var opt asynq.RedisClientOpt
 		drain(b, func() {

@@ -1,11 +1,3 @@
-// Package memory is an in-process [jobs.Backend]: the embedded default of
-// OmniStack and the backend of tests.
-//
-// Jobs live in the process and are lost when it exits; use the river
-// backend where jobs must survive restarts or be shared by instances.
-// Waiting jobs are ordered by priority, then run time, then insertion.
-// Finished jobs (completed, cancelled, discarded) are kept for the admin
-// routes up to Config.MaxFinished, oldest evicted first.
 package memory
 
 import (
@@ -21,6 +13,7 @@ import (
 	"time"
 
 	"github.com/omnistack/omnistack/jobs"
+	"github.com/omnistack/omnistack/jobs/internal/jobid"
 )
 
 // Config tunes a Backend. The zero value is ready to use.
@@ -52,10 +45,7 @@ type Backend struct {
 	wg       sync.WaitGroup
 }
 
-var (
-	_ jobs.Backend   = (*Backend)(nil)
-	_ jobs.KindAdder = (*Backend)(nil)
-)
+var _ jobs.Backend = (*Backend)(nil)
 
 type entry struct {
 	id        int64
@@ -70,7 +60,7 @@ type finishedRef struct{ id, gen int64 }
 // New returns an empty Backend.
 func New(cfg Config) (*Backend, error) {
 	if cfg.MaxFinished < -1 {
-		return nil, fmt.Errorf("memory: Config.MaxFinished must be -1 or more, got %d", cfg.MaxFinished)
+		return nil, fmt.Errorf("jobs/memory: Config.MaxFinished must be -1 or more, got %d", cfg.MaxFinished)
 	}
 	if cfg.MaxFinished == 0 {
 		cfg.MaxFinished = 10_000
@@ -109,7 +99,7 @@ func (b *Backend) Insert(_ context.Context, params []*jobs.InsertParams) ([]*job
 		}
 		b.nextID++
 		e := &entry{id: b.nextID, uniqueKey: ukey, job: jobs.Job{
-			ID: strconv.FormatInt(b.nextID, 10), Kind: p.Kind, Queue: p.Queue,
+			ID: jobid.Format(b.nextID), Kind: p.Kind, Queue: p.Queue,
 			State: jobs.StateAvailable, MaxAttempts: p.MaxAttempts, Priority: p.Priority,
 			Args: slices.Clone(p.Args), Metadata: maps.Clone(p.Metadata), UniqueKey: p.UniqueKey,
 			Timeout: p.Timeout, ScheduledAt: runAt.UTC(), CreatedAt: now,
@@ -172,20 +162,16 @@ func (b *Backend) Get(_ context.Context, id string) (*jobs.Job, error) {
 }
 
 func (b *Backend) entryLocked(id string) (*entry, error) {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
+	n, ok := jobid.Parse(id)
+	if !ok || b.jobs[n] == nil {
 		return nil, fmt.Errorf("%w: %q", jobs.ErrNotFound, id)
 	}
-	e := b.jobs[n]
-	if e == nil {
-		return nil, fmt.Errorf("%w: %q", jobs.ErrNotFound, id)
-	}
-	return e, nil
+	return b.jobs[n], nil
 }
 
 // List returns jobs newest first; see [jobs.Backend].
-func (b *Backend) List(_ context.Context, p jobs.ListParams) ([]*jobs.Job, int, error) {
-	limit := cmp.Or(p.Limit, 20)
+func (b *Backend) List(_ context.Context, p jobs.JobQuery) ([]*jobs.Job, int, error) {
+	limit := cmp.Or(p.Limit, jobs.DefaultLimit)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	ids := make([]int64, 0, len(b.jobs))
@@ -214,7 +200,7 @@ func (b *Backend) Retry(_ context.Context, id string) (*jobs.Job, error) {
 		return nil, err
 	}
 	if e.cancel != nil { // running, or cancelled but its handler has not returned
-		return nil, fmt.Errorf("retry %s: %w", id, jobs.ErrRunning)
+		return nil, fmt.Errorf("%w: retry %s", jobs.ErrRunning, id)
 	}
 	now := b.cfg.Now().UTC()
 	e.job.State = jobs.StateAvailable
@@ -244,7 +230,7 @@ func (b *Backend) Cancel(_ context.Context, id string) (*jobs.Job, error) {
 	case jobs.StateCancelled:
 		return e.snapshot(), nil
 	case jobs.StateCompleted, jobs.StateDiscarded:
-		return nil, fmt.Errorf("cancel %s: %w", id, jobs.ErrFinalized)
+		return nil, fmt.Errorf("%w: cancel %s", jobs.ErrFinalized, id)
 	case jobs.StateRunning:
 		now := b.cfg.Now().UTC()
 		e.job.State = jobs.StateCancelled
@@ -296,7 +282,7 @@ func (b *Backend) Start(_ context.Context, rt jobs.Runtime) error {
 		return jobs.ErrStarted
 	}
 	if rt.Work == nil || rt.Backoff == nil {
-		return errors.New("memory: Start: Runtime.Work and Runtime.Backoff are required")
+		return errors.New("jobs/memory: Start: Runtime.Work and Runtime.Backoff are required")
 	}
 	b.started = true
 	b.rt = rt
@@ -312,10 +298,6 @@ func (b *Backend) Start(_ context.Context, rt jobs.Runtime) error {
 	}
 	return nil
 }
-
-// AddKind implements [jobs.KindAdder]: workers run any kind the client
-// has a handler for, so there is nothing to do.
-func (b *Backend) AddKind(string) error { return nil }
 
 // Shutdown stops the workers; see [jobs.Backend].
 func (b *Backend) Shutdown(ctx context.Context) error {

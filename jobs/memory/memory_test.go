@@ -62,7 +62,7 @@ func TestHistoryIsBounded(t *testing.T) {
 	js := runAll(t, b, 6, func(i int) *jobs.EnqueueOptions {
 		return &jobs.EnqueueOptions{UniqueKey: "k" + strconv.Itoa(i)}
 	})
-	list, total, err := b.List(t.Context(), jobs.ListParams{})
+	list, total, err := b.List(t.Context(), jobs.JobQuery{})
 	require.NoError(t, err)
 	assert.Equal(t, 3, total, "only the newest finished jobs are kept")
 	for _, j := range list {

@@ -55,7 +55,7 @@ func Example() {
 	if _, err := tx.Exec(ctx, "UPDATE invoices SET status = 'due' WHERE id = $1", "in_1"); err != nil {
 		panic(err)
 	}
-	if _, err := client.EnqueueTx(ctx, tx, ChargeInvoice{InvoiceID: "in_1"}, &jobs.EnqueueOptions{MaxAttempts: 5}); err != nil {
+	if _, err := river.EnqueueTx(ctx, tx, client, ChargeInvoice{InvoiceID: "in_1"}, &jobs.EnqueueOptions{MaxAttempts: 5}); err != nil {
 		panic(err)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -1,49 +1,3 @@
-// Package river is a durable [jobs.Backend] on PostgreSQL through
-// github.com/riverqueue/river and its pgx v5 driver.
-//
-// Jobs live in River's tables (river_job and friends), created by
-// [Migrate]. Every jobs option maps onto River's: queue, priority (1–4),
-// max attempts, scheduled time, metadata. Timeouts are stored per job and
-// read back by the worker. Unique keys use River's unique index: the
-// backend replaces River's computed unique key with a hash of kind, key
-// and period, so a duplicate returns the existing job in one statement.
-// [Backend.InsertTx] inserts inside a caller's transaction.
-//
-// River's shipped defaults cap a client near 1,000 jobs/s (its fetch
-// cooldown of 100 ms); this backend defaults to a 2 ms cooldown and a
-// 50 ms poll interval, which reach tens of thousands of jobs per second.
-//
-// A job whose worker died (process killed) stays running until River's
-// rescuer, on the leader instance, finds it older than
-// Config.RescueStuckJobsAfter and makes it retryable.
-//
-// # Insert cost
-//
-// Enqueueing goes through River's InsertMany, in one statement per call
-// (uniqueness included: River's unique index resolves duplicates in that
-// same INSERT, with no extra query). Per job the backend writes its
-// envelope with an appender rather than reflection, hands River the
-// encoded args and insert options out of one allocation per batch, and
-// builds the returned jobs from the parameters it just encoded (decoding
-// the stored envelope only for a duplicate, which is another job).
-// What remains over raw River is inherent:
-//
-//   - River takes args as values to encode (there is no way to pass
-//     encoded JSON), so it marshals the already encoded args again;
-//     encoding/json validates and compacts a Marshaler's output.
-//   - Every job stores {"omnistack":{"timeout_ms":…}} (35 bytes or more)
-//     where raw River stores {}: River has no per-job timeout and its
-//     JobTimeout is per client, so the timeout must travel with the job
-//     for every instance to honour it. PostgreSQL parses, stores and
-//     returns those bytes.
-//   - The result is converted to [jobs.Job] (an ID string and a Job per
-//     job), where River returns its own rows.
-//
-// Measured with bench/jobs on a loaded 2-core machine, storing the
-// envelope alone costs raw River about 7% of its batch throughput (the
-// rawriver-meta variants), and the backend enqueues at about 0.9× raw
-// River's rate, single or in batches of 1,000, with as many allocations
-// per batch.
 package river
 
 import (
@@ -65,10 +19,20 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/jobs"
+	"github.com/omnistack/omnistack/jobs/internal/jobid"
 	rq "github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+)
+
+// Defaults of [Config]'s fetch settings; the fields say what they cost.
+const (
+	// DefaultFetchCooldown is the default of Config.FetchCooldown.
+	DefaultFetchCooldown = 2 * time.Millisecond
+	// DefaultFetchPollInterval is the default of Config.FetchPollInterval,
+	// River's own.
+	DefaultFetchPollInterval = time.Second
 )
 
 // Config tunes a Backend. The zero value is ready to use.
@@ -77,11 +41,28 @@ type Config struct {
 	// Set it when several schemas of one database hold River tables:
 	// River's notifications are then scoped to the schema.
 	Schema string
-	// FetchCooldown is the least time between two fetches of a queue.
-	// Default: 2ms (River's own default of 100ms caps throughput).
+	// FetchCooldown is the least time between two fetches of a queue by
+	// the worker. It sets the pace under load: after a fetch that filled
+	// every free slot the worker fetches again as jobs finish, at most
+	// once per cooldown, so a queue drains at most its concurrency
+	// (jobs.Config.Queues) per cooldown. Each fetch is a transaction: under
+	// a steady flow of inserts the worker fetches up to once per cooldown
+	// per queue, and the Backend sends up to one insert notification per
+	// queue per cooldown. A longer cooldown costs fewer transactions under
+	// load, a lower drain rate and later starts. Default: 2ms
+	// ([DefaultFetchCooldown]); River's own is 100ms, which caps a queue
+	// of 100 workers near 1,000 jobs a second.
 	FetchCooldown time.Duration
-	// FetchPollInterval is the fetch period when no notification arrives.
-	// Default: 50ms.
+	// FetchPollInterval is how often the worker fetches each queue when no
+	// notification arrives. It is what an idle instance pays: one
+	// transaction per queue per interval, on top of River's upkeep. It
+	// also bounds the wait of a job nothing announces: a retry due within
+	// 5s (River's scheduler interval; later ones are announced), and a job
+	// whose insert notification was skipped because the same Backend
+	// notified its queue less than FetchCooldown before, once the worker
+	// has fetched for that earlier job. A shorter interval bounds those
+	// waits lower at the cost of idle transactions (50ms: 20 a second per
+	// queue). Default: 1s ([DefaultFetchPollInterval]), River's own.
 	FetchPollInterval time.Duration
 	// RescueStuckJobsAfter is how long a job may run before the rescuer
 	// deems its worker dead and retries it. Default: 1 hour.
@@ -100,41 +81,32 @@ type Backend struct {
 	driver *riverpgxv5.Driver
 	client *rq.Client[pgx.Tx] // inserts and manages jobs; never works them
 
-	mu           sync.Mutex
-	rt           jobs.Runtime
-	worker       *rq.Client[pgx.Tx] // works rt.Kinds
-	retire       sync.WaitGroup     // workers replaced by AddKind, stopping
-	retireCtx    context.Context
-	retireCancel context.CancelFunc
-	started      bool
-	stopped      bool
+	mu      sync.Mutex
+	worker  *rq.Client[pgx.Tx] // works the kinds given to Start; nil without kinds
+	started bool
 }
 
-var (
-	_ jobs.Backend    = (*Backend)(nil)
-	_ jobs.TxInserter = (*Backend)(nil)
-	_ jobs.KindAdder  = (*Backend)(nil)
-)
+var _ jobs.Backend = (*Backend)(nil)
 
 // New returns a Backend on pool. Its tables must exist ([Migrate]).
 func New(pool *pgxpool.Pool, cfg Config) (*Backend, error) {
 	if pool == nil {
-		return nil, errors.New("river: New: nil pool")
+		return nil, errors.New("jobs/river: New: nil pool")
 	}
 	switch {
 	case cfg.FetchCooldown < 0:
-		return nil, fmt.Errorf("river: Config.FetchCooldown must not be negative, got %s", cfg.FetchCooldown)
+		return nil, fmt.Errorf("jobs/river: Config.FetchCooldown must not be negative, got %s", cfg.FetchCooldown)
 	case cfg.FetchPollInterval < 0:
-		return nil, fmt.Errorf("river: Config.FetchPollInterval must not be negative, got %s", cfg.FetchPollInterval)
+		return nil, fmt.Errorf("jobs/river: Config.FetchPollInterval must not be negative, got %s", cfg.FetchPollInterval)
 	case cfg.RescueStuckJobsAfter < 0:
-		return nil, fmt.Errorf("river: Config.RescueStuckJobsAfter must not be negative, got %s", cfg.RescueStuckJobsAfter)
+		return nil, fmt.Errorf("jobs/river: Config.RescueStuckJobsAfter must not be negative, got %s", cfg.RescueStuckJobsAfter)
 	case cfg.CompletedRetention < -1:
-		return nil, fmt.Errorf("river: Config.CompletedRetention must be -1 or more, got %s", cfg.CompletedRetention)
+		return nil, fmt.Errorf("jobs/river: Config.CompletedRetention must be -1 or more, got %s", cfg.CompletedRetention)
 	}
-	cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, 2*time.Millisecond)
-	cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 50*time.Millisecond)
+	cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, DefaultFetchCooldown)
+	cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, DefaultFetchPollInterval)
 	if cfg.FetchPollInterval < cfg.FetchCooldown {
-		return nil, fmt.Errorf("river: Config.FetchPollInterval (%s) must not be under FetchCooldown (%s)", cfg.FetchPollInterval, cfg.FetchCooldown)
+		return nil, fmt.Errorf("jobs/river: Config.FetchPollInterval (%s) must not be under FetchCooldown (%s)", cfg.FetchPollInterval, cfg.FetchCooldown)
 	}
 	cfg.RescueStuckJobsAfter = cmp.Or(cfg.RescueStuckJobsAfter, time.Hour)
 	if cfg.Logger == nil {
@@ -143,7 +115,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Backend, error) {
 	b := &Backend{pool: pool, cfg: cfg, driver: riverpgxv5.New(pool)}
 	client, err := rq.NewClient(b.driver, b.riverConfig())
 	if err != nil {
-		return nil, fmt.Errorf("river: %w", err)
+		return nil, fmt.Errorf("jobs/river: %w", err)
 	}
 	b.client = client
 	return b, nil
@@ -169,26 +141,26 @@ func (b *Backend) riverConfig() *rq.Config {
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("river: migrate: %w", err)
+		return fmt.Errorf("jobs/river: migrate: %w", err)
 	}
 	defer conn.Release()
 	var schema string
 	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		return fmt.Errorf("river: migrate: read current schema: %w", err)
+		return fmt.Errorf("jobs/river: migrate: read current schema: %w", err)
 	}
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(schema + ".omnistack_river_migrate"))
 	lock := int64(h.Sum64() & 0x7fffffffffffffff)
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lock); err != nil {
-		return fmt.Errorf("river: migrate: lock: %w", err)
+		return fmt.Errorf("jobs/river: migrate: lock: %w", err)
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lock) }()
 	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: schema, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		return fmt.Errorf("river: migrate: %w", err)
+		return fmt.Errorf("jobs/river: migrate: %w", err)
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("river: migrate: %w", err)
+		return fmt.Errorf("jobs/river: migrate: %w", err)
 	}
 	return nil
 }
@@ -372,23 +344,49 @@ func envelopeSize(p *jobs.InsertParams) int {
 // Insert stores jobs; see [jobs.Backend].
 func (b *Backend) Insert(ctx context.Context, params []*jobs.InsertParams) ([]*jobs.Job, error) {
 	if len(params) == 0 {
-		return nil, errors.New("river: insert: no jobs to insert")
+		return nil, errors.New("jobs/river: insert: no jobs to insert")
 	}
 	res, err := b.client.InsertMany(ctx, b.insertParams(params))
 	if err != nil {
-		return nil, fmt.Errorf("river: insert: %w", err)
+		return nil, fmt.Errorf("jobs/river: insert: %w", err)
 	}
 	return fromResults(params, res), nil
 }
 
-// InsertTx stores jobs inside tx: they exist only if tx commits.
-func (b *Backend) InsertTx(ctx context.Context, tx pgx.Tx, params []*jobs.InsertParams) ([]*jobs.Job, error) {
+// EnqueueTx stores a job inside tx, so that it exists only if tx commits:
+// the job and the caller's own writes commit or roll back together.
+// client validates args and opts and applies its defaults and metadata
+// exactly as [jobs.Client.Enqueue] does ([jobs.Client.Prepare]); its
+// backend must be a *Backend, and tx a transaction on that backend's
+// database. A duplicate unique key returns the existing job with
+// Duplicate set.
+func EnqueueTx(ctx context.Context, tx pgx.Tx, client *jobs.Client, args jobs.Args, opts *jobs.EnqueueOptions) (*jobs.Job, error) {
+	if tx == nil || client == nil {
+		return nil, errors.New("jobs/river: EnqueueTx: nil transaction or client")
+	}
+	b, ok := client.Backend().(*Backend)
+	if !ok {
+		return nil, fmt.Errorf("jobs/river: EnqueueTx: the client's backend is %T, not *river.Backend", client.Backend())
+	}
+	p, err := client.Prepare(ctx, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	js, err := b.insertTx(ctx, tx, []*jobs.InsertParams{p})
+	if err != nil {
+		return nil, err
+	}
+	return js[0], nil
+}
+
+// insertTx stores jobs inside tx: they exist only if tx commits.
+func (b *Backend) insertTx(ctx context.Context, tx pgx.Tx, params []*jobs.InsertParams) ([]*jobs.Job, error) {
 	if len(params) == 0 {
-		return nil, errors.New("river: insert: no jobs to insert")
+		return nil, errors.New("jobs/river: insert: no jobs to insert")
 	}
 	res, err := b.client.InsertManyTx(ctx, tx, b.insertParams(params))
 	if err != nil {
-		return nil, fmt.Errorf("river: insert: %w", err)
+		return nil, fmt.Errorf("jobs/river: insert: %w", err)
 	}
 	return fromResults(params, res), nil
 }
@@ -433,7 +431,7 @@ func fromRow(r *rivertype.JobRow) *jobs.Job {
 // fillRow sets j from River's row, all but the envelope's fields.
 func fillRow(j *jobs.Job, r *rivertype.JobRow) {
 	*j = jobs.Job{
-		ID: strconv.FormatInt(r.ID, 10), Kind: r.Kind, Queue: r.Queue, State: fromState(r.State),
+		ID: jobid.Format(r.ID), Kind: r.Kind, Queue: r.Queue, State: fromState(r.State),
 		Attempt: r.Attempt, MaxAttempts: r.MaxAttempts, Priority: r.Priority,
 		Args: json.RawMessage(r.EncodedArgs), ScheduledAt: r.ScheduledAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
 		Errors: make([]jobs.AttemptError, len(r.Errors)),
@@ -468,8 +466,8 @@ func fromState(s rivertype.JobState) jobs.State {
 }
 
 func parseID(id string) (int64, error) {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := jobid.Parse(id)
+	if !ok {
 		return 0, fmt.Errorf("%w: %q", jobs.ErrNotFound, id)
 	}
 	return n, nil
@@ -479,7 +477,7 @@ func mapErr(id string, err error) error {
 	if errors.Is(err, rivertype.ErrNotFound) {
 		return fmt.Errorf("%w: %q", jobs.ErrNotFound, id)
 	}
-	return fmt.Errorf("river: job %s: %w", id, err)
+	return fmt.Errorf("jobs/river: job %s: %w", id, err)
 }
 
 // Get returns a job; see [jobs.Backend].
@@ -506,7 +504,7 @@ func (b *Backend) Retry(ctx context.Context, id string) (*jobs.Job, error) {
 		return nil, mapErr(id, err)
 	}
 	if row.State == rivertype.JobStateRunning {
-		return nil, fmt.Errorf("retry %s: %w", id, jobs.ErrRunning)
+		return nil, fmt.Errorf("%w: retry %s", jobs.ErrRunning, id)
 	}
 	return fromRow(row), nil
 }
@@ -524,14 +522,14 @@ func (b *Backend) Cancel(ctx context.Context, id string) (*jobs.Job, error) {
 		return nil, mapErr(id, err)
 	}
 	if row.State == rivertype.JobStateCompleted || row.State == rivertype.JobStateDiscarded {
-		return nil, fmt.Errorf("cancel %s: %w", id, jobs.ErrFinalized)
+		return nil, fmt.Errorf("%w: cancel %s", jobs.ErrFinalized, id)
 	}
 	return fromRow(row), nil
 }
 
 // List returns jobs newest first; see [jobs.Backend]. River's own listing
 // pages by cursor only, so the backend counts and pages with SQL.
-func (b *Backend) List(ctx context.Context, p jobs.ListParams) ([]*jobs.Job, int, error) {
+func (b *Backend) List(ctx context.Context, p jobs.JobQuery) ([]*jobs.Job, int, error) {
 	table := "river_job"
 	if b.cfg.Schema != "" {
 		table = pgx.Identifier{b.cfg.Schema, "river_job"}.Sanitize()
@@ -543,13 +541,13 @@ func (b *Backend) List(ctx context.Context, p jobs.ListParams) ([]*jobs.Job, int
 	where := ` WHERE ($1 = '' OR state::text = $1 OR ($1 = 'scheduled' AND state = 'pending')) AND ($2 = '' OR kind = $2)`
 	var total int
 	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM `+table+where, state, p.Kind).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("river: list jobs: %w", err)
+		return nil, 0, fmt.Errorf("jobs/river: list jobs: %w", err)
 	}
 	rows, err := b.pool.Query(ctx, `SELECT id, kind, queue, state::text, attempt, max_attempts, priority,
 		args, metadata, errors, scheduled_at, created_at, attempted_at, finalized_at
-		FROM `+table+where+` ORDER BY id DESC LIMIT $3 OFFSET $4`, state, p.Kind, cmp.Or(p.Limit, 20), max(p.Offset, 0))
+		FROM `+table+where+` ORDER BY id DESC LIMIT $3 OFFSET $4`, state, p.Kind, cmp.Or(p.Limit, jobs.DefaultLimit), max(p.Offset, 0))
 	if err != nil {
-		return nil, 0, fmt.Errorf("river: list jobs: %w", err)
+		return nil, 0, fmt.Errorf("jobs/river: list jobs: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*jobs.Job, error) {
 		var (
@@ -565,7 +563,7 @@ func (b *Backend) List(ctx context.Context, p jobs.ListParams) ([]*jobs.Job, int
 			&j.Args, &md, &errs, &j.ScheduledAt, &j.CreatedAt, &attempt, &final); err != nil {
 			return nil, err
 		}
-		j.ID = strconv.FormatInt(id, 10)
+		j.ID = jobid.Format(id)
 		j.State = fromState(rivertype.JobState(st))
 		j.ScheduledAt, j.CreatedAt = j.ScheduledAt.UTC(), j.CreatedAt.UTC()
 		if attempt != nil {
@@ -588,14 +586,16 @@ func (b *Backend) List(ctx context.Context, p jobs.ListParams) ([]*jobs.Job, int
 		return &j, nil
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("river: list jobs: %w", err)
+		return nil, 0, fmt.Errorf("jobs/river: list jobs: %w", err)
 	}
 	return out, total, nil
 }
 
 // Start starts a River client that works rt.Kinds on rt.Queues; see
-// [jobs.Backend]. With no kinds there is nothing to work and no client
-// runs until [Backend.AddKind]. A Backend starts once.
+// [jobs.Backend]. With no kinds there is nothing to work: no River client
+// runs (River refuses an empty worker set), so this instance neither
+// works jobs nor takes part in River's leader election. A Backend starts
+// once.
 func (b *Backend) Start(ctx context.Context, rt jobs.Runtime) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -603,83 +603,47 @@ func (b *Backend) Start(ctx context.Context, rt jobs.Runtime) error {
 		return jobs.ErrStarted
 	}
 	if rt.Work == nil || rt.Backoff == nil {
-		return errors.New("river: Start: Runtime.Work and Runtime.Backoff are required")
+		return errors.New("jobs/river: Start: Runtime.Work and Runtime.Backoff are required")
 	}
-	b.rt = rt
-	b.rt.Kinds = slices.Clone(rt.Kinds)
-	b.retireCtx, b.retireCancel = context.WithCancel(context.Background())
-	if err := b.startWorkerLocked(ctx); err != nil {
-		return err
+	if len(rt.Kinds) > 0 {
+		w, err := b.newWorker(rt)
+		if err != nil {
+			return err
+		}
+		// River stops hard when its Start context ends; ours only bounds
+		// starting, and Shutdown stops the worker.
+		if err := w.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("jobs/river: start: %w", err)
+		}
+		b.worker = w
 	}
 	b.started = true
 	return nil
 }
 
-// AddKind implements [jobs.KindAdder]. River fixes a client's workers when
-// it starts, so a new client with every kind starts first, then the old
-// one stops in the background, letting its running jobs finish. Workers
-// fetch only their kinds, so neither takes a job the other must run.
-func (b *Backend) AddKind(kind string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.started || b.stopped {
-		return jobs.ErrStarted
-	}
-	if slices.Contains(b.rt.Kinds, kind) {
-		return nil
-	}
-	b.rt.Kinds = append(b.rt.Kinds, kind)
-	old := b.worker
-	if err := b.startWorkerLocked(context.Background()); err != nil {
-		b.rt.Kinds = b.rt.Kinds[:len(b.rt.Kinds)-1]
-		b.worker = old
-		return err
-	}
-	if old != nil {
-		ctx := b.retireCtx // cancelled when Shutdown's deadline passes
-		b.retire.Go(func() {
-			if old.Stop(ctx) != nil {
-				if err := old.StopAndCancel(context.Background()); err != nil {
-					b.cfg.Logger.Error("river: stop a replaced worker", slog.String("error", err.Error()))
-				}
-			}
-		})
-	}
-	return nil
-}
-
-// startWorkerLocked starts a River client working b.rt and makes it the
-// current worker; with no kinds it starts none.
-func (b *Backend) startWorkerLocked(ctx context.Context) error {
-	if len(b.rt.Kinds) == 0 { // River refuses an empty worker set
-		return nil
-	}
+// newWorker returns a River client that works rt's kinds, and only them
+// (FetchOnlyKnownKinds), on rt's queues.
+func (b *Backend) newWorker(rt jobs.Runtime) (*rq.Client[pgx.Tx], error) {
 	workers := rq.NewWorkers()
-	w := &worker{work: b.rt.Work}
-	for _, kind := range b.rt.Kinds {
+	w := &worker{work: rt.Work}
+	for _, kind := range rt.Kinds {
 		if err := addWorker(workers, kind, w); err != nil {
-			return fmt.Errorf("river: register %q: %w", kind, err)
+			return nil, fmt.Errorf("jobs/river: register %q: %w", kind, err)
 		}
 	}
 	cfg := b.riverConfig()
 	cfg.Workers = workers
 	cfg.FetchOnlyKnownKinds = true
-	cfg.Queues = make(map[string]rq.QueueConfig, len(b.rt.Queues))
-	for q, n := range b.rt.Queues {
+	cfg.Queues = make(map[string]rq.QueueConfig, len(rt.Queues))
+	for q, n := range rt.Queues {
 		cfg.Queues[q] = rq.QueueConfig{MaxWorkers: n}
 	}
-	cfg.RetryPolicy = retryPolicy(b.rt.Backoff)
+	cfg.RetryPolicy = retryPolicy(rt.Backoff)
 	client, err := rq.NewClient(b.driver, cfg)
 	if err != nil {
-		return fmt.Errorf("river: %w", err)
+		return nil, fmt.Errorf("jobs/river: %w", err)
 	}
-	// River stops hard when its Start context ends; ours only bounds
-	// starting, and Shutdown stops the worker.
-	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("river: start: %w", err)
-	}
-	b.worker = client
-	return nil
+	return client, nil
 }
 
 func addWorker(workers *rq.Workers, kind string, w *worker) (err error) {
@@ -692,34 +656,17 @@ func addWorker(workers *rq.Workers, kind string, w *worker) (err error) {
 	return nil
 }
 
-// Shutdown stops the River worker (and any replaced by AddKind that is
-// still stopping); see [jobs.Backend]. Jobs cut short by the deadline go
-// back to available without counting the attempt.
+// Shutdown stops the River worker; see [jobs.Backend]. Jobs cut short by
+// the deadline go back to available without counting the attempt.
 func (b *Backend) Shutdown(ctx context.Context) error {
 	b.mu.Lock()
-	cur := b.worker
+	w := b.worker
 	b.worker = nil
-	wasStarted := b.started && !b.stopped
-	b.stopped = true
 	b.mu.Unlock()
-	if !wasStarted {
+	if w == nil {
 		return nil
 	}
-	var err error
-	if cur != nil {
-		err = stop(ctx, cur)
-	}
-	retired := make(chan struct{})
-	go func() { b.retire.Wait(); close(retired) }()
-	select {
-	case <-retired:
-	case <-ctx.Done():
-		b.retireCancel()
-		<-retired
-		err = cmp.Or(err, ctx.Err())
-	}
-	b.retireCancel()
-	return err
+	return stop(ctx, w)
 }
 
 // stop stops c gracefully until ctx ends, then cancels its jobs.
@@ -729,10 +676,10 @@ func stop(ctx context.Context, c *rq.Client[pgx.Tx]) error {
 		return nil
 	}
 	if ctx.Err() == nil {
-		return fmt.Errorf("river: stop: %w", err)
+		return fmt.Errorf("jobs/river: stop: %w", err)
 	}
 	if err := c.StopAndCancel(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("river: stop: %w", err)
+		return fmt.Errorf("jobs/river: stop: %w", err)
 	}
 	return ctx.Err()
 }
