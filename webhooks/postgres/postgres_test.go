@@ -14,7 +14,7 @@ import (
 func newStore(t *testing.T) webhooks.Store {
 	pool := testenv.Postgres(t)
 	require.NoError(t, postgres.Migrate(t.Context(), pool))
-	s, err := postgres.New(pool)
+	s, err := postgres.New(pool, postgres.Config{})
 	require.NoError(t, err)
 	return s
 }
@@ -23,13 +23,8 @@ func TestStore(t *testing.T) {
 	webhookstest.Run(t, newStore)
 }
 
-func TestMigrateTwice(t *testing.T) {
-	pool := testenv.Postgres(t)
-	require.NoError(t, postgres.Migrate(t.Context(), pool))
-	require.NoError(t, postgres.Migrate(t.Context(), pool))
-}
-
 func TestNewNilPool(t *testing.T) {
-	_, err := postgres.New(nil)
-	require.Error(t, err)
+	t.Parallel()
+	_, err := postgres.New(nil, postgres.Config{})
+	require.ErrorContains(t, err, "webhooks/postgres: New: nil pool")
 }
