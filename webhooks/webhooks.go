@@ -184,6 +184,8 @@ type Store interface {
 	// claim holds until now+lease. claimed is false when the event exists
 	// in another state (processed, or processing under a live lease); rec
 	// is then the stored event as it is, where Payload may be left out.
+	// A claimed rec may carry ev.Payload rather than the stored payload:
+	// a provider sends the same body under the same event ID.
 	Claim(ctx context.Context, ev Event, now time.Time, lease time.Duration) (rec Record, claimed bool, err error)
 	// Put records ev as received unless it exists, and returns the stored
 	// event and whether it was created.

@@ -89,12 +89,13 @@ VALUES (gen_random_uuid(), $1, $2, $3, 'processing', $4, 1, $5, $6, $6, $7)
 ON CONFLICT (provider, event_id) DO UPDATE
 	SET status = 'processing', attempts = e.attempts + 1, updated_at = $6, lease_until = $7
 	WHERE e.status IN ('received', 'failed') OR (e.status = 'processing' AND e.lease_until <= $6)
-RETURNING id, attempts, received_at, processed_at, last_error`
+RETURNING id, attempts, occurred_at, received_at, processed_at, last_error`
 
 // Claim implements [webhooks.Store].
 func (s *Store) Claim(ctx context.Context, ev webhooks.Event, now time.Time, lease time.Duration) (webhooks.Record, bool, error) {
 	// A claimed event is processing under the new lease; what the
-	// statement does not return, the caller already knows.
+	// statement does not return, the caller already knows (the payload is
+	// not read back: a provider sends the same body under one event ID).
 	rec := webhooks.Record{
 		Provider: ev.Provider, EventID: ev.ID, Type: ev.Type, Status: webhooks.StatusProcessing,
 		Payload: ev.Payload, OccurredAt: ev.OccurredAt.UTC().Truncate(time.Microsecond),
@@ -105,9 +106,9 @@ func (s *Store) Claim(ctx context.Context, ev webhooks.Event, now time.Time, lea
 		processedAt *time.Time
 	)
 	err := s.pool.QueryRow(ctx, claimSQL, ev.Provider, ev.ID, ev.Type, string(ev.Payload), ev.OccurredAt, now, now.Add(lease)).
-		Scan(&id, &rec.Attempts, &rec.ReceivedAt, &processedAt, &rec.LastError)
+		Scan(&id, &rec.Attempts, &rec.OccurredAt, &rec.ReceivedAt, &processedAt, &rec.LastError)
 	if err == nil {
-		rec.ID, rec.ReceivedAt = id.String(), rec.ReceivedAt.UTC()
+		rec.ID, rec.OccurredAt, rec.ReceivedAt = id.String(), rec.OccurredAt.UTC(), rec.ReceivedAt.UTC()
 		if processedAt != nil {
 			rec.ProcessedAt = processedAt.UTC()
 		}

@@ -132,11 +132,16 @@ func Run(t *testing.T, newStore func(t *testing.T) webhooks.Store) {
 		assert.Equal(t, "boom: upstream 503", failed.LastError)
 		assert.True(t, failed.ProcessedAt.IsZero())
 
-		again, claimed, err := s.Claim(ctx(t), ev, base.Add(2*time.Second), lease)
+		// A redelivery may carry another occurrence time (a delivery time):
+		// the stored one is kept and returned.
+		redelivered := ev
+		redelivered.OccurredAt = base.Add(time.Second)
+		again, claimed, err := s.Claim(ctx(t), redelivered, base.Add(2*time.Second), lease)
 		require.NoError(t, err)
 		require.True(t, claimed)
 		assert.Equal(t, rec.ID, again.ID)
 		assert.Equal(t, 2, again.Attempts)
+		assert.True(t, again.OccurredAt.Equal(ev.OccurredAt), "occurred_at %s", again.OccurredAt)
 		require.NoError(t, s.Finish(ctx(t), rec.ID, 2, base.Add(3*time.Second), ""))
 		done, err := s.Get(ctx(t), rec.ID)
 		require.NoError(t, err)
