@@ -1,6 +1,7 @@
 package webhooks_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -82,4 +83,16 @@ func TestNewRetentionErrors(t *testing.T) {
 	require.ErrorContains(t, err, "webhooks: NewRetention: nil Store")
 	_, err = webhooks.NewRetention(newMemory(t), webhooks.RetentionConfig{MaxAge: -1})
 	require.ErrorContains(t, err, "RetentionConfig.MaxAge")
+}
+
+// Prune returns the store's error as it is.
+func TestRetentionPruneError(t *testing.T) {
+	t.Parallel()
+	ret, err := webhooks.NewRetention(newMemory(t), webhooks.RetentionConfig{})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	n, err := ret.Prune(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Zero(t, n)
 }
