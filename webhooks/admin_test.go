@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,14 +56,14 @@ func TestAdmin(t *testing.T) {
 		return nil
 	})
 	for i, id := range []string{"evt_a", "evt_b", "evt_c"} {
-		b.clock.Add(time.Second)
+		b.clock.Advance(time.Second)
 		typ := "invoice.paid"
 		if i == 2 {
 			typ = "customer.created" // no handler
 		}
 		require.Equal(t, http.StatusOK, b.deliver(rcv, stripeEvent(id, typ, "obj", b.clock.Now())).Code)
 	}
-	adm, err := webhooks.NewAdmin(b.store, rcv)
+	adm, err := webhooks.NewAdminHandler(b.store, webhooks.AdminHandlerConfig{Receivers: []*webhooks.Receiver{rcv}})
 	require.NoError(t, err)
 
 	w := adminDo(adm, http.MethodGet, "/")
@@ -101,7 +102,9 @@ func TestAdmin(t *testing.T) {
 	require.Equal(t, http.StatusOK, w.Code)
 	one := decodeJSON[eventItem](t, w)
 	assert.Equal(t, "evt_a", one.Payload["id"])
-	assert.Equal(t, http.StatusNotFound, adminDo(adm, http.MethodGet, "/00000000-0000-4000-8000-000000000000").Code)
+	w = adminDo(adm, http.MethodGet, "/"+strings.ToUpper(idA))
+	require.Equal(t, http.StatusOK, w.Code, "the ID is canonicalised")
+	assert.Equal(t, idA, decodeJSON[eventItem](t, w).ID)
 
 	// Replay runs the handler again.
 	before := calls.Load()
@@ -124,7 +127,6 @@ func TestAdmin(t *testing.T) {
 	idC := decodeJSON[eventPage](t, adminDo(adm, http.MethodGet, "/?type=customer.created")).Items[0].ID
 	w = adminDo(adm, http.MethodPost, "/"+idC+"/replay")
 	assert.Equal(t, http.StatusConflict, w.Code, "no handler for customer.created")
-	assert.Equal(t, http.StatusNotFound, adminDo(adm, http.MethodPost, "/nope/replay").Code)
 
 	// In progress: a live claim blocks a replay.
 	_, err = b.store.ClaimID(t.Context(), idA, b.clock.Now(), time.Hour)
@@ -136,7 +138,7 @@ func TestAdminUnknownProvider(t *testing.T) {
 	t.Parallel()
 	rcv, b := setup(t)
 	require.Equal(t, http.StatusOK, b.deliver(rcv, stripeEvent("evt_x", "x", "o", b.clock.Now())).Code)
-	adm, err := webhooks.NewAdmin(b.store) // no receivers
+	adm, err := webhooks.NewAdminHandler(b.store, webhooks.AdminHandlerConfig{}) // no receivers
 	require.NoError(t, err)
 	id := decodeJSON[eventPage](t, adminDo(adm, http.MethodGet, "/")).Items[0].ID
 	assert.Equal(t, http.StatusConflict, adminDo(adm, http.MethodPost, "/"+id+"/replay").Code)
@@ -145,13 +147,50 @@ func TestAdminUnknownProvider(t *testing.T) {
 	require.ErrorIs(t, err, webhooks.ErrNotFound)
 }
 
-func TestNewAdminErrors(t *testing.T) {
+// Anything but a stored event's UUID in {id} is 404, on both routes.
+func TestAdminPathIDs(t *testing.T) {
 	t.Parallel()
 	rcv, b := setup(t)
-	_, err := webhooks.NewAdmin(nil)
-	require.Error(t, err)
-	_, err = webhooks.NewAdmin(b.store, rcv, rcv)
-	require.ErrorContains(t, err, "two receivers")
-	_, err = webhooks.NewAdmin(b.store, nil)
-	require.ErrorContains(t, err, "receivers[0]")
+	adm, err := webhooks.NewAdminHandler(b.store, webhooks.AdminHandlerConfig{Receivers: []*webhooks.Receiver{rcv}})
+	require.NoError(t, err)
+	tests := []struct{ name, id string }{
+		{"unknown UUID", "00000000-0000-4000-8000-000000000000"},
+		{"not a UUID", "nope"},
+		{"unhyphenated", "0000000000004000800000000000000a"},
+		{"braced", "{00000000-0000-4000-8000-000000000000}"},
+		{"urn", "urn:uuid:00000000-0000-4000-8000-000000000000"},
+		{"escaped slash", "..%2F00000000-0000-4000-8000-000000000000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, req := range []struct{ method, target string }{
+				{http.MethodGet, "/" + tt.id},
+				{http.MethodPost, "/" + tt.id + "/replay"},
+			} {
+				w := adminDo(adm, req.method, req.target)
+				assert.Equal(t, http.StatusNotFound, w.Code, "%s %s", req.method, req.target)
+				assert.Equal(t, "NOT_FOUND", errorCode(t, w))
+			}
+		})
+	}
+}
+
+func TestNewAdminHandlerErrors(t *testing.T) {
+	t.Parallel()
+	rcv, b := setup(t)
+	tests := []struct {
+		name  string
+		store webhooks.Store
+		cfg   webhooks.AdminHandlerConfig
+		want  string
+	}{
+		{"nil store", nil, webhooks.AdminHandlerConfig{}, "webhooks: NewAdminHandler: nil Store"},
+		{"two receivers", b.store, webhooks.AdminHandlerConfig{Receivers: []*webhooks.Receiver{rcv, rcv}}, `two receivers for provider "stripe"`},
+		{"nil receiver", b.store, webhooks.AdminHandlerConfig{Receivers: []*webhooks.Receiver{nil}}, "AdminHandlerConfig.Receivers[0] is nil"},
+	}
+	for _, tt := range tests {
+		_, err := webhooks.NewAdminHandler(tt.store, tt.cfg)
+		require.ErrorContains(t, err, tt.want, tt.name)
+	}
 }

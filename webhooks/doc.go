@@ -6,9 +6,9 @@
 // limit, verifies it with a [Verifier], claims the event in a [Store]
 // (unique on provider and event ID) and runs its [Handler]:
 //
-//	store := memory.New()
-//	stripeV, _ := webhooks.NewStripe(secret, webhooks.StripeConfig{IgnoreAPIVersionMismatch: true})
-//	rcv, _ := webhooks.NewReceiver("stripe", stripeV, store, webhooks.ReceiverConfig{})
+//	v, err := stripe.New(secret, stripe.Config{IgnoreAPIVersionMismatch: true})
+//	store, err := memory.New(memory.Config{})
+//	rcv, err := webhooks.NewReceiver("stripe", v, store, webhooks.ReceiverConfig{})
 //	rcv.Handle("customer.subscription.updated", func(ctx context.Context, ev webhooks.Event) error {
 //		// decode ev.Payload, apply it; an error makes Stripe retry
 //		return nil
@@ -21,41 +21,50 @@
 // delivery answers 200 when its event is processed now or was before (the
 // handler does not run twice), 500 when the handler failed (the event is
 // kept as failed and the provider's retry runs it again), 409 while the
-// same event is being handled by a concurrent delivery, and 400 (401 for
-// Supabase) when verification fails, in which case nothing is stored. An
-// event whose processing outlives its lease (the process died) is claimed
-// again by the next delivery; the late finish of the old attempt is
-// refused ([ErrLeaseLost]). Events without a handler are stored as
-// received and acknowledged.
+// same event is being handled by a concurrent delivery, and 400 (401 when
+// the verifier wraps [ErrUnauthenticated]) when verification fails, in
+// which case nothing is stored. An event whose processing outlives its
+// lease (the process died) is claimed again by the next delivery; the late
+// finish of the old attempt is refused ([ErrLeaseLost]). Events without a
+// handler are stored as received and acknowledged.
 //
-// # Verifiers
+// # Providers
 //
-//   - [Stripe]: Stripe-Signature through stripe-go's webhook package,
-//     300 s tolerance, optional API-version leniency.
-//   - [Standard]: Standard Webhooks (svix-* headers from Clerk, webhook-*
-//     from others): several signatures and secrets, whsec_ secrets, 5 min
-//     tolerance either way, constant-time comparison.
-//   - [Supabase]: Database Webhooks, by Standard Webhooks signature or a
-//     shared secret header; deduplicated on a digest of the body.
+// This package compiles no provider SDK and holds no provider code; each
+// provider is a subpackage:
 //
-// Any [Verifier] fits, including ones that are not HMACs (signed JWS,
-// OIDC push tokens).
+//   - webhooks/stripe: the Stripe-Signature header, through stripe-go.
+//   - webhooks/standard: Standard Webhooks signatures (webhook-* headers,
+//     and the svix-* headers Svix sends).
+//   - webhooks/clerk: Clerk's user events and user sync (Clerk signs with
+//     Standard Webhooks).
+//   - webhooks/supabase: Database Webhooks, signed or with a shared
+//     secret, and user sync from auth.users.
 //
-// # Ordering and user sync
+// Any [Verifier] fits, including one that is not an HMAC: a
+// [VerifierFunc] may check a bearer token or a signed JWS.
+//
+// # Ordering
 //
 // Providers deliver out of order. [Receiver.Advance] records the time of
 // the newest event applied per object so a handler can skip an older
-// event that arrives late. [HandleClerkUsers] and [HandleSupabaseUsers]
-// register handlers that create, update and deactivate local users through
-// the small [Users] interface, using that ordering.
+// event that arrives late; the user-sync handlers of webhooks/clerk and
+// webhooks/supabase use it.
 //
 // # Stores and retention
 //
 // Stores: webhooks/memory and webhooks/postgres, both checked by
-// webhookstest.Run. [Retention] deletes old processed events.
+// webhookstest.Run. [Retention.Prune] deletes old processed and unhandled
+// events once; the application schedules it as a periodic job.
 //
 // # HTTP
 //
-// A Receiver is an http.Handler for POST; [Admin] lists stored events and
-// replays one. Errors use the httpx envelope.
+// A Receiver is an http.Handler for POST. [AdminHandler] lists stored
+// events and replays one, with routes relative to where it is mounted.
+// Errors use the httpx envelope; handler.go decides every status.
+//
+// # Concurrency
+//
+// Receivers, stores, the AdminHandler and Retention are safe for
+// concurrent use. Register handlers before serving.
 package webhooks

@@ -10,13 +10,23 @@ import (
 
 	"github.com/omnistack/omnistack/webhooks"
 	"github.com/omnistack/omnistack/webhooks/memory"
+	"github.com/omnistack/omnistack/webhooks/stripe"
 )
 
 func Example() {
 	const secret = "whsec_test_secret"
-	verifier, _ := webhooks.NewStripe(secret, webhooks.StripeConfig{IgnoreAPIVersionMismatch: true})
-	store := memory.New() // postgres.New(pool) in production
-	rcv, _ := webhooks.NewReceiver("stripe", verifier, store, webhooks.ReceiverConfig{})
+	verifier, err := stripe.New(secret, stripe.Config{IgnoreAPIVersionMismatch: true})
+	if err != nil {
+		panic(err)
+	}
+	store, err := memory.New(memory.Config{}) // postgres.New(pool, postgres.Config{}) in production
+	if err != nil {
+		panic(err)
+	}
+	rcv, err := webhooks.NewReceiver("stripe", verifier, store, webhooks.ReceiverConfig{})
+	if err != nil {
+		panic(err)
+	}
 	rcv.Handle("invoice.paid", func(ctx context.Context, ev webhooks.Event) error {
 		fmt.Println("handling", ev.Type, ev.ID)
 		return nil // an error answers 500 and Stripe retries
@@ -28,7 +38,7 @@ func Example() {
 	body := `{"id":"evt_1","object":"event","type":"invoice.paid","created":1700000000,"data":{"object":{}}}`
 	for range 2 {
 		req := httptest.NewRequest("POST", "/webhooks/stripe", strings.NewReader(body))
-		req.Header.Set("Stripe-Signature", webhooks.SignStripe(secret, time.Now(), []byte(body)))
+		req.Header.Set(stripe.HeaderSignature, stripe.Sign(secret, time.Now(), []byte(body)))
 		w := httptest.NewRecorder()
 		mux.ServeHTTP(w, req)
 		fmt.Println(w.Code, strings.Contains(w.Body.String(), `"duplicate":true`))
@@ -39,43 +49,11 @@ func Example() {
 	// 200 true
 }
 
-func ExampleHandleClerkUsers() {
-	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	verifier, _ := webhooks.NewStandard([]string{secret}, webhooks.StandardConfig{})
-	rcv, _ := webhooks.NewReceiver("clerk", verifier, memory.New(), webhooks.ReceiverConfig{})
-	webhooks.HandleClerkUsers(rcv, printUsers{})
-
-	body := []byte(`{"type":"user.created","data":{"id":"user_1","first_name":"Ada","last_name":"Lovelace",` +
-		`"primary_email_address_id":"idn_1","email_addresses":[{"id":"idn_1","email_address":"ada@example.com"}]}}`)
-	now := time.Now()
-	h := http.Header{}
-	h.Set("svix-id", "msg_1")
-	h.Set("svix-timestamp", fmt.Sprint(now.Unix()))
-	h.Set("svix-signature", verifier.Sign("msg_1", now, body))
-	res, err := rcv.Receive(context.Background(), h, body)
-	fmt.Println(res.Record.Status, err)
-	// Output:
-	// sync user_1 ada@example.com "Ada Lovelace"
-	// processed <nil>
-}
-
-// printUsers stands for the application's user store.
-type printUsers struct{}
-
-func (printUsers) SyncIdentity(_ context.Context, id webhooks.Identity) error {
-	fmt.Printf("sync %s %s %q\n", id.Subject, id.Email, id.Name)
-	return nil
-}
-
-func (printUsers) DeactivateSubject(_ context.Context, subject string) error {
-	fmt.Println("deactivate", subject)
-	return nil
-}
-
 func ExampleReceiver_Advance() {
 	const secret = "whsec_test_secret"
-	verifier, _ := webhooks.NewStripe(secret, webhooks.StripeConfig{IgnoreAPIVersionMismatch: true})
-	rcv, _ := webhooks.NewReceiver("stripe", verifier, memory.New(), webhooks.ReceiverConfig{})
+	verifier, _ := stripe.New(secret, stripe.Config{IgnoreAPIVersionMismatch: true})
+	store, _ := memory.New(memory.Config{})
+	rcv, _ := webhooks.NewReceiver("stripe", verifier, store, webhooks.ReceiverConfig{})
 	rcv.Handle("customer.subscription.updated", func(ctx context.Context, ev webhooks.Event) error {
 		// The subscription's ID comes from the payload; sub_1 here.
 		fresh, err := rcv.Advance(ctx, "subscription:sub_1", ev.OccurredAt)
@@ -88,7 +66,7 @@ func ExampleReceiver_Advance() {
 	})
 	deliver := func(id string, created int64) {
 		body := fmt.Sprintf(`{"id":%q,"object":"event","type":"customer.subscription.updated","created":%d,"data":{"object":{"id":"sub_1"}}}`, id, created)
-		h := http.Header{"Stripe-Signature": {webhooks.SignStripe(secret, time.Now(), []byte(body))}}
+		h := http.Header{stripe.HeaderSignature: {stripe.Sign(secret, time.Now(), []byte(body))}}
 		_, _ = rcv.Receive(context.Background(), h, []byte(body))
 	}
 	deliver("evt_new", 1700000100)
@@ -96,4 +74,44 @@ func ExampleReceiver_Advance() {
 	// Output:
 	// apply evt_new
 	// skip older evt_old
+}
+
+func ExampleNewAdminHandler() {
+	store, _ := memory.New(memory.Config{})
+	ev := webhooks.Event{Provider: "stripe", ID: "evt_1", Type: "invoice.paid", Payload: []byte(`{"id":"evt_1"}`)}
+	_, _, _ = store.Put(context.Background(), ev, time.Now())
+
+	admin, err := webhooks.NewAdminHandler(store, webhooks.AdminHandlerConfig{})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/admin/webhooks/", http.StripPrefix("/admin/webhooks", admin))
+
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest("GET", "/admin/webhooks/?status=received", nil))
+	fmt.Println(w.Code, strings.Contains(w.Body.String(), `"event_id":"evt_1"`))
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest("GET", "/admin/webhooks/not-a-uuid", nil))
+	fmt.Println(w.Code)
+	// Output:
+	// 200 true
+	// 404
+}
+
+func ExampleRetention_Prune() {
+	store, _ := memory.New(memory.Config{})
+	now := time.Now()
+	ev := webhooks.Event{Provider: "stripe", ID: "evt_old", Type: "invoice.paid", Payload: []byte(`{}`)}
+	_, _, _ = store.Put(context.Background(), ev, now.Add(-40*24*time.Hour))
+
+	ret, err := webhooks.NewRetention(store, webhooks.RetentionConfig{}) // keeps 30 days
+	if err != nil {
+		panic(err)
+	}
+	// Scheduled by the application as a periodic job; run once here.
+	removed, err := ret.Prune(context.Background())
+	fmt.Println(removed, err)
+	// Output:
+	// 1 <nil>
 }

@@ -89,35 +89,46 @@ func readBody(w http.ResponseWriter, req *http.Request, limit int64) ([]byte, er
 	return body, nil
 }
 
-// Admin serves the stored events to operators: list (filter by provider,
-// type and status), get one with its payload, and replay one through its
-// provider's [Receiver]. Its routes, relative to where it is mounted:
+// AdminHandlerConfig configures an [AdminHandler]. The zero value is
+// ready to use.
+type AdminHandlerConfig struct {
+	// Receivers replay stored events, each those of its own provider; an
+	// event whose provider has no receiver here cannot be replayed (409).
+	// At most one receiver per provider. Default: none.
+	Receivers []*Receiver
+}
+
+// AdminHandler serves the stored events to operators: list (filter by
+// provider, type and status), get one with its payload, and replay one
+// through its provider's [Receiver]. Its routes, relative to where it is
+// mounted:
 //
-//	GET  /              list: provider, type, status, page, page_size
+//	GET  /{$}           list: provider, type, status, page, page_size
 //	GET  /{id}          one event with its payload
 //	POST /{id}/replay   run the event's handler again → the event
 //
-// Each route is also a method for callers who route themselves. An Admin
-// does no authorisation: mount it behind the application's admin check.
-type Admin struct {
+// {id} is the stored event's UUID, read with [httpx.PathUUID]; anything
+// else is 404. Each route is also a method for callers who route
+// themselves. An AdminHandler does no authorisation: mount it behind the
+// application's admin check. It is safe for concurrent use.
+type AdminHandler struct {
 	store     Store
 	receivers map[string]*Receiver
 	mux       *http.ServeMux
 }
 
-// NewAdmin returns the admin handler over store; replay uses the receiver
-// of the event's provider.
-func NewAdmin(store Store, receivers ...*Receiver) (*Admin, error) {
+// NewAdminHandler returns the admin handler over store.
+func NewAdminHandler(store Store, cfg AdminHandlerConfig) (*AdminHandler, error) {
 	if store == nil {
-		return nil, errors.New("webhooks: NewAdmin: nil Store")
+		return nil, errors.New("webhooks: NewAdminHandler: nil Store")
 	}
-	a := &Admin{store: store, receivers: make(map[string]*Receiver, len(receivers)), mux: http.NewServeMux()}
-	for i, r := range receivers {
+	a := &AdminHandler{store: store, receivers: make(map[string]*Receiver, len(cfg.Receivers)), mux: http.NewServeMux()}
+	for i, r := range cfg.Receivers {
 		if r == nil {
-			return nil, fmt.Errorf("webhooks: NewAdmin: receivers[%d] is nil", i)
+			return nil, fmt.Errorf("webhooks: AdminHandlerConfig.Receivers[%d] is nil", i)
 		}
 		if _, dup := a.receivers[r.provider]; dup {
-			return nil, fmt.Errorf("webhooks: NewAdmin: two receivers for provider %q", r.provider)
+			return nil, fmt.Errorf("webhooks: AdminHandlerConfig.Receivers has two receivers for provider %q", r.provider)
 		}
 		a.receivers[r.provider] = r
 	}
@@ -128,7 +139,7 @@ func NewAdmin(store Store, receivers ...*Receiver) (*Admin, error) {
 }
 
 // ServeHTTP routes to List, Get and Replay.
-func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+func (a *AdminHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
 // EventJSON is the admin view of a stored event.
 type EventJSON struct {
@@ -167,21 +178,21 @@ func eventJSON(rec Record, withPayload bool) EventJSON {
 // List answers {"items": [...], "total", "page", "page_size", "pages"},
 // newest received first, filtered by the provider, type and status query
 // parameters.
-func (a *Admin) List(w http.ResponseWriter, r *http.Request) {
+func (a *AdminHandler) List(w http.ResponseWriter, r *http.Request) {
 	page, err := httpx.ParsePage(r)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	f := Filter{Provider: q.Get("provider"), Type: q.Get("type"), Status: Status(q.Get("status")),
+	eq := EventQuery{Provider: q.Get("provider"), Type: q.Get("type"), Status: Status(q.Get("status")),
 		Offset: page.Offset(), Limit: page.Size}
-	if f.Status != "" && !f.Status.Valid() {
+	if eq.Status != "" && !eq.Status.Valid() {
 		httpx.WriteError(w, r, httpx.Validation(httpx.FieldError{Field: "status",
 			Message: "must be one of received, processing, processed, failed"}))
 		return
 	}
-	recs, total, err := a.store.List(r.Context(), f)
+	recs, total, err := a.store.List(r.Context(), eq)
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err, 0))
 		return
@@ -193,9 +204,10 @@ func (a *Admin) List(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, httpx.NewPageResponse(items, total, page))
 }
 
-// Get answers one stored event with its payload.
-func (a *Admin) Get(w http.ResponseWriter, r *http.Request) {
-	rec, err := a.store.Get(r.Context(), r.PathValue("id"))
+// Get answers one stored event with its payload; 404 when {id} is not a
+// stored event's UUID.
+func (a *AdminHandler) Get(w http.ResponseWriter, r *http.Request) {
+	rec, err := a.event(r)
 	if err != nil {
 		httpx.WriteError(w, r, httpError(err, 0))
 		return
@@ -207,8 +219,8 @@ func (a *Admin) Get(w http.ResponseWriter, r *http.Request) {
 // is afterwards: status processed, or failed with its error. 404 for an
 // unknown event, 409 when it is being handled or no handler is registered
 // for its type (or its provider has no receiver).
-func (a *Admin) Replay(w http.ResponseWriter, r *http.Request) {
-	rec, err := a.store.Get(r.Context(), r.PathValue("id"))
+func (a *AdminHandler) Replay(w http.ResponseWriter, r *http.Request) {
+	rec, err := a.event(r)
 	if err == nil {
 		rcv, ok := a.receivers[rec.Provider]
 		if !ok {
@@ -222,4 +234,14 @@ func (a *Admin) Replay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, eventJSON(rec, false))
+}
+
+// event returns the stored event the path value id names, or
+// [ErrNotFound] when id is not a UUID.
+func (a *AdminHandler) event(r *http.Request) (Record, error) {
+	id, ok := httpx.PathUUID(r, "id")
+	if !ok {
+		return Record{}, ErrNotFound
+	}
+	return a.store.Get(r.Context(), id)
 }

@@ -17,9 +17,6 @@ const (
 	DefaultLease        = time.Minute
 )
 
-// maxEventIDLen bounds provider event IDs.
-const maxEventIDLen = 255
-
 // maxErrorLen bounds the handler error text kept with a failed event.
 const maxErrorLen = 2000
 
@@ -137,8 +134,8 @@ func (r *Receiver) Receive(ctx context.Context, h http.Header, body []byte) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	if ev.ID == "" || len(ev.ID) > maxEventIDLen || ev.Type == "" {
-		return Result{}, fmt.Errorf("%w: event ID must have 1 to %d bytes and type must be set", ErrInvalidPayload, maxEventIDLen)
+	if ev.ID == "" || len(ev.ID) > MaxEventIDLen || ev.Type == "" {
+		return Result{}, fmt.Errorf("%w: event ID must have 1 to %d bytes and type must be set", ErrInvalidPayload, MaxEventIDLen)
 	}
 	ev.Provider = r.provider
 	if ev.Payload == nil {

@@ -23,7 +23,7 @@ var (
 	// the verifier understands (not JSON, no ID or type, wrong API version).
 	ErrInvalidPayload = errors.New("webhooks: invalid payload")
 	// ErrUnauthenticated marks a verification failure that the provider's
-	// contract reports as 401 rather than 400 (Supabase's shared secret).
+	// contract reports as 401 rather than 400 (webhooks/supabase).
 	// It is always wrapped together with one of the errors above.
 	ErrUnauthenticated = errors.New("webhooks: unauthenticated")
 )
@@ -44,6 +44,10 @@ var (
 	// ErrHandler wraps the error (or panic) of an event handler.
 	ErrHandler = errors.New("webhooks: handler")
 )
+
+// MaxEventIDLen is the longest provider event ID, in bytes, a [Receiver]
+// accepts; a longer one is [ErrInvalidPayload].
+const MaxEventIDLen = 255
 
 // Event is one verified delivery.
 type Event struct {
@@ -158,8 +162,9 @@ func (r Record) Event() Event {
 	}
 }
 
-// Filter selects stored events for [Store.List]. Empty fields match all.
-type Filter struct {
+// EventQuery selects stored events for [Store.List]. Empty fields match
+// all.
+type EventQuery struct {
 	Provider string
 	Type     string
 	Status   Status
@@ -179,6 +184,8 @@ type Store interface {
 	// claim holds until now+lease. claimed is false when the event exists
 	// in another state (processed, or processing under a live lease); rec
 	// is then the stored event as it is, where Payload may be left out.
+	// A claimed rec may carry ev.Payload rather than the stored payload:
+	// a provider sends the same body under the same event ID.
 	Claim(ctx context.Context, ev Event, now time.Time, lease time.Duration) (rec Record, claimed bool, err error)
 	// Put records ev as received unless it exists, and returns the stored
 	// event and whether it was created.
@@ -193,9 +200,9 @@ type Store interface {
 	Finish(ctx context.Context, id string, attempt int, now time.Time, failure string) error
 	// Get returns a stored event or [ErrNotFound].
 	Get(ctx context.Context, id string) (Record, error)
-	// List returns the events f selects, newest received first, and how
+	// List returns the events q selects, newest received first, and how
 	// many there are in all.
-	List(ctx context.Context, f Filter) ([]Record, int, error)
+	List(ctx context.Context, q EventQuery) (events []Record, total int, err error)
 	// Advance records at as the time of the newest event applied to object
 	// of provider, unless a newer one is recorded. It reports whether at is
 	// not older than what was recorded, i.e. whether to apply the event.
@@ -204,5 +211,5 @@ type Store interface {
 	// updated before the given time, and object times older than it, and
 	// returns how many events it deleted. Failed events are kept for
 	// inspection.
-	Prune(ctx context.Context, before time.Time) (int64, error)
+	Prune(ctx context.Context, before time.Time) (removed int, err error)
 }

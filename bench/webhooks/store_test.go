@@ -31,7 +31,7 @@ func BenchmarkStorePostgres(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	}
 	b.Run("omnistack", func(b *testing.B) {
-		store, err := postgres.New(pgPool(b))
+		store, err := postgres.New(pgPool(b), postgres.Config{})
 		if err != nil {
 			b.Fatal(err)
 		}

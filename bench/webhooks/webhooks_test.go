@@ -1,8 +1,8 @@
 // Package webhooks_test measures the webhooks block against its peers:
 //
-//   - signature verification: webhooks.Standard against the svix and
+//   - signature verification: webhooks/standard against the svix and
 //     standard-webhooks Go libraries on the same Clerk delivery, and
-//     webhooks.Stripe against a bare stripe-go ConstructEventWithOptions;
+//     webhooks/stripe against a bare stripe-go ConstructEventWithOptions;
 //
 //   - the whole pipeline (verify, store, claim, no-op handler, finish) in
 //     events per second through Receiver.ServeHTTP, on memory and on
@@ -37,6 +37,8 @@ import (
 	"github.com/omnistack/omnistack/webhooks"
 	"github.com/omnistack/omnistack/webhooks/memory"
 	"github.com/omnistack/omnistack/webhooks/postgres"
+	"github.com/omnistack/omnistack/webhooks/standard"
+	wstripe "github.com/omnistack/omnistack/webhooks/stripe"
 )
 
 const (
@@ -54,7 +56,7 @@ func clerkBody(id string) []byte {
 "created_at":1700000000000,"updated_at":1700000000000,"last_sign_in_at":null,"last_active_at":null}}`, id)
 }
 
-func signed(b *testing.B, std *webhooks.Standard, msgID string, body []byte, now time.Time) http.Header {
+func signed(b *testing.B, std *standard.Verifier, msgID string, body []byte, now time.Time) http.Header {
 	b.Helper()
 	h := http.Header{}
 	h.Set("svix-id", msgID)
@@ -63,8 +65,8 @@ func signed(b *testing.B, std *webhooks.Standard, msgID string, body []byte, now
 	return h
 }
 
-func newStandard(b *testing.B) *webhooks.Standard {
-	std, err := webhooks.NewStandard([]string{secret}, webhooks.StandardConfig{})
+func newStandard(b *testing.B) *standard.Verifier {
+	std, err := standard.New([]string{secret}, standard.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -125,13 +127,13 @@ func BenchmarkVerifyStandard(b *testing.B) {
 // BenchmarkVerifyStripe verifies and decodes one signed Stripe event.
 func BenchmarkVerifyStripe(b *testing.B) {
 	body := []byte(`{"id":"evt_1","object":"event","api_version":"2026-03-25.dahlia","created":1700000000,"livemode":false,"pending_webhooks":1,"request":{"id":null,"idempotency_key":null},"type":"customer.subscription.updated","data":{"object":{"id":"sub_123","object":"subscription","status":"active","customer":"cus_1","cancel_at_period_end":false,"items":{"object":"list","data":[{"id":"si_1","price":{"id":"price_1"},"quantity":1}]}},"previous_attributes":{"status":"trialing"}}}`)
-	header := webhooks.SignStripe(stripeSecret, time.Now(), body)
+	header := wstripe.Sign(stripeSecret, time.Now(), body)
 	b.Run("omnistack", func(b *testing.B) {
-		v, err := webhooks.NewStripe(stripeSecret, webhooks.StripeConfig{IgnoreAPIVersionMismatch: true})
+		v, err := wstripe.New(stripeSecret, wstripe.Config{IgnoreAPIVersionMismatch: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		h := http.Header{webhooks.HeaderStripeSignature: {header}}
+		h := http.Header{wstripe.HeaderSignature: {header}}
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := v.Verify(context.Background(), h, body); err != nil {
@@ -195,10 +197,14 @@ func pgPool(b *testing.B) *pgxpool.Pool {
 // BenchmarkPipeline: verified, stored and handled (no-op handler) events.
 func BenchmarkPipeline(b *testing.B) {
 	b.Run("omnistack-memory", func(b *testing.B) {
-		pipeline(b, receiver(b, memory.New()))
+		store, err := memory.New(memory.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pipeline(b, receiver(b, store))
 	})
 	b.Run("omnistack-postgres", func(b *testing.B) {
-		store, err := postgres.New(pgPool(b))
+		store, err := postgres.New(pgPool(b), postgres.Config{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,7 +11,10 @@ import (
 
 func ExampleNew() {
 	ctx := context.Background()
-	store := memory.New()
+	store, err := memory.New(memory.Config{})
+	if err != nil {
+		panic(err)
+	}
 	ev := webhooks.Event{Provider: "stripe", ID: "evt_1", Type: "invoice.paid", Payload: []byte(`{}`)}
 	now := time.Now()
 

@@ -1,9 +1,3 @@
-// Package memory is an in-memory [webhooks.Store], for tests, development
-// and single-instance services that accept losing the event log on
-// restart.
-//
-// Times are kept with microsecond precision, as the PostgreSQL store keeps
-// them. A Store is safe for concurrent use.
 package memory
 
 import (
@@ -18,7 +12,8 @@ import (
 	"github.com/omnistack/omnistack/webhooks"
 )
 
-// Store keeps events in maps guarded by one mutex.
+// Store keeps events in maps guarded by one mutex. It is safe for
+// concurrent use.
 type Store struct {
 	mu      sync.Mutex
 	byID    map[string]*webhooks.Record
@@ -30,9 +25,14 @@ type key struct{ provider, id string }
 
 var _ webhooks.Store = (*Store)(nil)
 
-// New returns an empty Store.
-func New() *Store {
-	return &Store{byID: map[string]*webhooks.Record{}, byKey: map[key]*webhooks.Record{}, objects: map[key]time.Time{}}
+// Config tunes a [Store]. It has no fields yet: the zero value is ready
+// to use, and fields added later will keep it so.
+type Config struct{}
+
+// New returns an empty Store. It returns an error only to keep the shape
+// every provider constructor has; today it never fails.
+func New(cfg Config) (*Store, error) {
+	return &Store{byID: map[string]*webhooks.Record{}, byKey: map[key]*webhooks.Record{}, objects: map[key]time.Time{}}, nil
 }
 
 func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
@@ -151,15 +151,15 @@ func (s *Store) Get(ctx context.Context, id string) (webhooks.Record, error) {
 }
 
 // List implements [webhooks.Store].
-func (s *Store) List(ctx context.Context, f webhooks.Filter) ([]webhooks.Record, int, error) {
+func (s *Store) List(ctx context.Context, q webhooks.EventQuery) ([]webhooks.Record, int, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
 	s.mu.Lock()
 	var match []*webhooks.Record
 	for _, r := range s.byID {
-		if (f.Provider == "" || r.Provider == f.Provider) && (f.Type == "" || r.Type == f.Type) &&
-			(f.Status == "" || r.Status == f.Status) {
+		if (q.Provider == "" || r.Provider == q.Provider) && (q.Type == "" || r.Type == q.Type) &&
+			(q.Status == "" || r.Status == q.Status) {
 			match = append(match, r)
 		}
 	}
@@ -167,9 +167,9 @@ func (s *Store) List(ctx context.Context, f webhooks.Filter) ([]webhooks.Record,
 		return cmp.Or(b.ReceivedAt.Compare(a.ReceivedAt), cmp.Compare(b.ID, a.ID))
 	})
 	total := len(match)
-	match = match[min(f.Offset, total):]
-	if f.Limit > 0 && len(match) > f.Limit {
-		match = match[:f.Limit]
+	match = match[min(max(q.Offset, 0), total):]
+	if q.Limit > 0 && len(match) > q.Limit {
+		match = match[:q.Limit]
 	}
 	out := make([]webhooks.Record, len(match))
 	for i, r := range match {
@@ -196,13 +196,13 @@ func (s *Store) Advance(ctx context.Context, provider, object string, at time.Ti
 }
 
 // Prune implements [webhooks.Store].
-func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
+func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var n int64
+	n := 0
 	for id, r := range s.byID {
 		if (r.Status == webhooks.StatusProcessed || r.Status == webhooks.StatusReceived) && r.UpdatedAt.Before(before) {
 			delete(s.byID, id)

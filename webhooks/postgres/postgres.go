@@ -1,13 +1,3 @@
-// Package postgres is a [webhooks.Store] on PostgreSQL through pgx.
-//
-// Events live in omnistack_webhook_events, unique on (provider, event_id),
-// with the payload as jsonb (so a payload must be JSON without \u0000
-// characters, which jsonb refuses); object times for ordering live in
-// omnistack_webhook_objects. [Migrate] creates both. Each Store method is
-// one statement (two when a claim finds the event taken), so concurrent
-// deliveries of one event on any number of instances claim it once.
-//
-// A Store is safe for concurrent use.
 package postgres
 
 import (
@@ -41,7 +31,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrate.Up(ctx, pool, Migrations())
 }
 
-// Store keeps events in PostgreSQL.
+// Config tunes a [Store]. It has no fields yet: the zero value is ready
+// to use, and fields added later will keep it so.
+type Config struct{}
+
+// Store keeps events in PostgreSQL. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
 }
@@ -49,7 +43,7 @@ type Store struct {
 var _ webhooks.Store = (*Store)(nil)
 
 // New returns a Store on pool; run [Migrate] first.
-func New(pool *pgxpool.Pool) (*Store, error) {
+func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 	if pool == nil {
 		return nil, errors.New("webhooks/postgres: New: nil pool")
 	}
@@ -95,12 +89,13 @@ VALUES (gen_random_uuid(), $1, $2, $3, 'processing', $4, 1, $5, $6, $6, $7)
 ON CONFLICT (provider, event_id) DO UPDATE
 	SET status = 'processing', attempts = e.attempts + 1, updated_at = $6, lease_until = $7
 	WHERE e.status IN ('received', 'failed') OR (e.status = 'processing' AND e.lease_until <= $6)
-RETURNING id, attempts, received_at, processed_at, last_error`
+RETURNING id, attempts, occurred_at, received_at, processed_at, last_error`
 
 // Claim implements [webhooks.Store].
 func (s *Store) Claim(ctx context.Context, ev webhooks.Event, now time.Time, lease time.Duration) (webhooks.Record, bool, error) {
 	// A claimed event is processing under the new lease; what the
-	// statement does not return, the caller already knows.
+	// statement does not return, the caller already knows (the payload is
+	// not read back: a provider sends the same body under one event ID).
 	rec := webhooks.Record{
 		Provider: ev.Provider, EventID: ev.ID, Type: ev.Type, Status: webhooks.StatusProcessing,
 		Payload: ev.Payload, OccurredAt: ev.OccurredAt.UTC().Truncate(time.Microsecond),
@@ -111,9 +106,9 @@ func (s *Store) Claim(ctx context.Context, ev webhooks.Event, now time.Time, lea
 		processedAt *time.Time
 	)
 	err := s.pool.QueryRow(ctx, claimSQL, ev.Provider, ev.ID, ev.Type, string(ev.Payload), ev.OccurredAt, now, now.Add(lease)).
-		Scan(&id, &rec.Attempts, &rec.ReceivedAt, &processedAt, &rec.LastError)
+		Scan(&id, &rec.Attempts, &rec.OccurredAt, &rec.ReceivedAt, &processedAt, &rec.LastError)
 	if err == nil {
-		rec.ID, rec.ReceivedAt = id.String(), rec.ReceivedAt.UTC()
+		rec.ID, rec.OccurredAt, rec.ReceivedAt = id.String(), rec.OccurredAt.UTC(), rec.ReceivedAt.UTC()
 		if processedAt != nil {
 			rec.ProcessedAt = processedAt.UTC()
 		}
@@ -218,7 +213,7 @@ func (s *Store) Get(ctx context.Context, id string) (webhooks.Record, error) {
 }
 
 // List implements [webhooks.Store].
-func (s *Store) List(ctx context.Context, f webhooks.Filter) ([]webhooks.Record, int, error) {
+func (s *Store) List(ctx context.Context, q webhooks.EventQuery) ([]webhooks.Record, int, error) {
 	var (
 		where []string
 		args  []any
@@ -229,9 +224,9 @@ func (s *Store) List(ctx context.Context, f webhooks.Filter) ([]webhooks.Record,
 			where = append(where, col+" = $"+strconv.Itoa(len(args)))
 		}
 	}
-	add("provider", f.Provider)
-	add("type", f.Type)
-	add("status", string(f.Status))
+	add("provider", q.Provider)
+	add("type", q.Type)
+	add("status", string(q.Status))
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -240,16 +235,16 @@ func (s *Store) List(ctx context.Context, f webhooks.Filter) ([]webhooks.Record,
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM omnistack_webhook_events e`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("webhooks/postgres: count events: %w", err)
 	}
-	q := `SELECT ` + columns + ` FROM omnistack_webhook_events e` + cond + ` ORDER BY received_at DESC, id DESC`
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += " LIMIT $" + strconv.Itoa(len(args))
+	sql := `SELECT ` + columns + ` FROM omnistack_webhook_events e` + cond + ` ORDER BY received_at DESC, id DESC`
+	if q.Limit > 0 {
+		args = append(args, q.Limit)
+		sql += " LIMIT $" + strconv.Itoa(len(args))
 	}
-	if f.Offset > 0 {
-		args = append(args, f.Offset)
-		q += " OFFSET $" + strconv.Itoa(len(args))
+	if q.Offset > 0 {
+		args = append(args, q.Offset)
+		sql += " OFFSET $" + strconv.Itoa(len(args))
 	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("webhooks/postgres: list events: %w", err)
 	}
@@ -277,7 +272,7 @@ RETURNING true`, provider, object, at).Scan(&applied)
 }
 
 // Prune implements [webhooks.Store].
-func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
+func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM omnistack_webhook_events
 		WHERE status IN ('processed', 'received') AND updated_at < $1`, before)
 	if err != nil {
@@ -286,5 +281,5 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM omnistack_webhook_objects WHERE newest < $1`, before); err != nil {
 		return 0, fmt.Errorf("webhooks/postgres: prune objects: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return int(tag.RowsAffected()), nil
 }

@@ -1,12 +1,14 @@
 package postgres_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/memory"
 	"github.com/omnistack/omnistack/webhooks/postgres"
 	"github.com/omnistack/omnistack/webhooks/webhookstest"
 )
@@ -14,7 +16,7 @@ import (
 func newStore(t *testing.T) webhooks.Store {
 	pool := testenv.Postgres(t)
 	require.NoError(t, postgres.Migrate(t.Context(), pool))
-	s, err := postgres.New(pool)
+	s, err := postgres.New(pool, postgres.Config{})
 	require.NoError(t, err)
 	return s
 }
@@ -23,13 +25,23 @@ func TestStore(t *testing.T) {
 	webhookstest.Run(t, newStore)
 }
 
-func TestMigrateTwice(t *testing.T) {
-	pool := testenv.Postgres(t)
-	require.NoError(t, postgres.Migrate(t.Context(), pool))
-	require.NoError(t, postgres.Migrate(t.Context(), pool))
+func TestNewNilPool(t *testing.T) {
+	t.Parallel()
+	_, err := postgres.New(nil, postgres.Config{})
+	require.ErrorContains(t, err, "webhooks/postgres: New: nil pool")
 }
 
-func TestNewNilPool(t *testing.T) {
-	_, err := postgres.New(nil)
-	require.Error(t, err)
+// TestDifferentialWithMemory drives this store and the memory store
+// through the same random operations and compares every answer.
+func TestDifferentialWithMemory(t *testing.T) {
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			t.Parallel()
+			webhookstest.Differential(t, newStore, func(t *testing.T) webhooks.Store {
+				s, err := memory.New(memory.Config{})
+				require.NoError(t, err)
+				return s
+			}, seed, 300)
+		})
+	}
 }

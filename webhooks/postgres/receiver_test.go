@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/standard"
 	"github.com/omnistack/omnistack/webhooks/webhookstest"
 )
 
@@ -25,7 +26,7 @@ const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 // once; a failure is retried by the next delivery.
 func TestReceiverOnPostgres(t *testing.T) {
 	store := newStore(t)
-	v, err := webhooks.NewStandard([]string{secret}, webhooks.StandardConfig{})
+	v, err := standard.New([]string{secret}, standard.Config{})
 	require.NoError(t, err)
 	rcv, err := webhooks.NewReceiver("clerk", v, store, webhooks.ReceiverConfig{})
 	require.NoError(t, err)
@@ -67,7 +68,7 @@ func TestReceiverOnPostgres(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, deliver("msg_2", other))
 	fail.Store(false)
 	assert.Equal(t, http.StatusOK, deliver("msg_2", other))
-	recs, _, err := store.List(t.Context(), webhooks.Filter{Status: webhooks.StatusProcessed})
+	recs, _, err := store.List(t.Context(), webhooks.EventQuery{Status: webhooks.StatusProcessed})
 	require.NoError(t, err)
 	require.Len(t, recs, 2)
 	assert.Equal(t, 2, recs[0].Attempts, "msg_2 ran twice")

@@ -1,16 +1,23 @@
 package webhookstest_test
 
 import (
-	"fmt"
-	"time"
+	"testing"
 
+	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/memory"
 	"github.com/omnistack/omnistack/webhooks/webhookstest"
 )
 
-func ExampleStripeHeaders() {
-	body := []byte(`{"id":"evt_test_webhook","object":"event","api_version":"2023-10-16","type":"customer.subscription.updated","data":{"object":{"id":"sub_123","object":"subscription","status":"active"}}}`)
-	h := webhookstest.StripeHeaders("whsec_test_secret", time.Unix(1700000000, 0), body)
-	fmt.Println(h.Get("Stripe-Signature"))
-	// Output:
-	// t=1700000000,v1=e27e4cbb8648168dfc1a8aeaaa2fb30586b8a30c72f862e5338a3bd311e5ef95
+// A provider runs the suite in its tests, giving each subtest a fresh
+// store. (Compiled, not run: it needs a *testing.T.)
+func ExampleRun() {
+	_ = func(t *testing.T) {
+		webhookstest.Run(t, func(t *testing.T) webhooks.Store {
+			store, err := memory.New(memory.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return store
+		})
+	}
 }

@@ -1,5 +1,3 @@
-// Package webhookstest holds the conformance suite every [webhooks.Store]
-// passes, and helpers that sign deliveries for tests of receivers.
 package webhookstest
 
 import (
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/standard"
 )
 
 // StandardHeaders returns the Standard Webhooks headers (svix-* names when
@@ -23,23 +22,17 @@ import (
 // under msgID at ts.
 func StandardHeaders(t testing.TB, secret, msgID string, ts time.Time, body []byte, svix bool) http.Header {
 	t.Helper()
-	v, err := webhooks.NewStandard([]string{secret}, webhooks.StandardConfig{})
+	v, err := standard.New([]string{secret}, standard.Config{})
 	require.NoError(t, err)
-	id, stamp, sig := webhooks.HeaderWebhookID, webhooks.HeaderWebhookTimestamp, webhooks.HeaderWebhookSignature
+	id, stamp, sig := standard.HeaderWebhookID, standard.HeaderWebhookTimestamp, standard.HeaderWebhookSignature
 	if svix {
-		id, stamp, sig = webhooks.HeaderSvixID, webhooks.HeaderSvixTimestamp, webhooks.HeaderSvixSignature
+		id, stamp, sig = standard.HeaderSvixID, standard.HeaderSvixTimestamp, standard.HeaderSvixSignature
 	}
 	h := http.Header{}
 	h.Set(id, msgID)
 	h.Set(stamp, strconv.FormatInt(ts.Unix(), 10))
 	h.Set(sig, v.Sign(msgID, ts, body))
 	return h
-}
-
-// StripeHeaders returns the Stripe-Signature header of body signed with
-// secret at ts.
-func StripeHeaders(secret string, ts time.Time, body []byte) http.Header {
-	return http.Header{webhooks.HeaderStripeSignature: {webhooks.SignStripe(secret, ts, body)}}
 }
 
 // base is the suite's clock: fixed and with microsecond precision.
@@ -139,11 +132,16 @@ func Run(t *testing.T, newStore func(t *testing.T) webhooks.Store) {
 		assert.Equal(t, "boom: upstream 503", failed.LastError)
 		assert.True(t, failed.ProcessedAt.IsZero())
 
-		again, claimed, err := s.Claim(ctx(t), ev, base.Add(2*time.Second), lease)
+		// A redelivery may carry another occurrence time (a delivery time):
+		// the stored one is kept and returned.
+		redelivered := ev
+		redelivered.OccurredAt = base.Add(time.Second)
+		again, claimed, err := s.Claim(ctx(t), redelivered, base.Add(2*time.Second), lease)
 		require.NoError(t, err)
 		require.True(t, claimed)
 		assert.Equal(t, rec.ID, again.ID)
 		assert.Equal(t, 2, again.Attempts)
+		assert.True(t, again.OccurredAt.Equal(ev.OccurredAt), "occurred_at %s", again.OccurredAt)
 		require.NoError(t, s.Finish(ctx(t), rec.ID, 2, base.Add(3*time.Second), ""))
 		done, err := s.Get(ctx(t), rec.ID)
 		require.NoError(t, err)
@@ -279,44 +277,44 @@ func Run(t *testing.T, newStore func(t *testing.T) webhooks.Store) {
 			}
 			ids = append(ids, rec.ID)
 		}
-		all, total, err := s.List(ctx(t), webhooks.Filter{})
+		all, total, err := s.List(ctx(t), webhooks.EventQuery{})
 		require.NoError(t, err)
 		assert.Equal(t, 7, total)
 		require.Len(t, all, 7)
 		for i, rec := range all {
 			assert.Equal(t, ids[6-i], rec.ID, "newest received first")
 		}
-		page, total, err := s.List(ctx(t), webhooks.Filter{Offset: 2, Limit: 3})
+		page, total, err := s.List(ctx(t), webhooks.EventQuery{Offset: 2, Limit: 3})
 		require.NoError(t, err)
 		assert.Equal(t, 7, total)
 		require.Len(t, page, 3)
 		assert.Equal(t, []string{ids[4], ids[3], ids[2]}, []string{page[0].ID, page[1].ID, page[2].ID})
-		beyond, total, err := s.List(ctx(t), webhooks.Filter{Offset: 10, Limit: 3})
+		beyond, total, err := s.List(ctx(t), webhooks.EventQuery{Offset: 10, Limit: 3})
 		require.NoError(t, err)
 		assert.Equal(t, 7, total)
 		assert.Empty(t, beyond)
 
-		stripe, total, err := s.List(ctx(t), webhooks.Filter{Provider: "stripe"})
+		stripe, total, err := s.List(ctx(t), webhooks.EventQuery{Provider: "stripe"})
 		require.NoError(t, err)
 		assert.Equal(t, 4, total)
 		for _, rec := range stripe {
 			assert.Equal(t, "stripe", rec.Provider)
 		}
-		_, total, err = s.List(ctx(t), webhooks.Filter{Type: "user.created"})
+		_, total, err = s.List(ctx(t), webhooks.EventQuery{Type: "user.created"})
 		require.NoError(t, err)
 		assert.Equal(t, 3, total)
-		processed, total, err := s.List(ctx(t), webhooks.Filter{Status: webhooks.StatusProcessed})
+		processed, total, err := s.List(ctx(t), webhooks.EventQuery{Status: webhooks.StatusProcessed})
 		require.NoError(t, err)
 		assert.Equal(t, 3, total) // e0, e3, e6
 		for _, rec := range processed {
 			assert.Equal(t, webhooks.StatusProcessed, rec.Status)
 		}
-		both, total, err := s.List(ctx(t), webhooks.Filter{Provider: "clerk", Status: webhooks.StatusProcessed})
+		both, total, err := s.List(ctx(t), webhooks.EventQuery{Provider: "clerk", Status: webhooks.StatusProcessed})
 		require.NoError(t, err)
 		assert.Equal(t, 1, total)
 		require.Len(t, both, 1)
 		assert.Equal(t, ids[3], both[0].ID)
-		none, total, err := s.List(ctx(t), webhooks.Filter{Provider: "nobody"})
+		none, total, err := s.List(ctx(t), webhooks.EventQuery{Provider: "nobody"})
 		require.NoError(t, err)
 		assert.Equal(t, 0, total)
 		assert.Empty(t, none)
@@ -393,7 +391,7 @@ func Run(t *testing.T, newStore func(t *testing.T) webhooks.Store) {
 
 		n, err := s.Prune(ctx(t), base.Add(-24*time.Hour))
 		require.NoError(t, err)
-		assert.Equal(t, int64(2), n)
+		assert.Equal(t, 2, n)
 		for _, id := range []string{processed.ID, received.ID} {
 			_, err = s.Get(ctx(t), id)
 			require.ErrorIs(t, err, webhooks.ErrNotFound)
@@ -436,7 +434,7 @@ func Run(t *testing.T, newStore func(t *testing.T) webhooks.Store) {
 		wg.Wait()
 		assert.Equal(t, 1, winners)
 		assert.Len(t, ids, 1, "one stored event")
-		_, total, err := s.List(ctx(t), webhooks.Filter{})
+		_, total, err := s.List(ctx(t), webhooks.EventQuery{})
 		require.NoError(t, err)
 		assert.Equal(t, 1, total)
 	})
@@ -448,7 +446,7 @@ func Run(t *testing.T, newStore func(t *testing.T) webhooks.Store) {
 		cancel()
 		_, _, err := s.Claim(c, event("stripe", "evt_c", "t"), base, lease)
 		require.ErrorIs(t, err, context.Canceled)
-		_, _, err = s.List(c, webhooks.Filter{})
+		_, _, err = s.List(c, webhooks.EventQuery{})
 		require.ErrorIs(t, err, context.Canceled)
 		_, _, err = s.Claim(ctx(t), event("stripe", "evt_c", "t"), base, lease)
 		require.NoError(t, err)

@@ -1,4 +1,4 @@
-package webhooks
+package standard
 
 import (
 	"cmp"
@@ -15,6 +15,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/internal/tolerance"
 )
 
 // Standard Webhooks header names. Svix (Clerk) sends the svix-* names;
@@ -28,16 +31,15 @@ const (
 	HeaderSvixSignature    = "Svix-Signature"
 )
 
-// DefaultStandardTolerance is how far a Standard Webhooks timestamp may lie
-// from now, either way.
-const DefaultStandardTolerance = 5 * time.Minute
+// DefaultTolerance is how far a signed timestamp may lie from now, either
+// way.
+const DefaultTolerance = 5 * time.Minute
 
 // maxMsgIDLen bounds the webhook-id header: it becomes the event ID.
-const maxMsgIDLen = maxEventIDLen
+const maxMsgIDLen = webhooks.MaxEventIDLen
 
-// StandardConfig tunes a [Standard] verifier. The zero value is ready to
-// use.
-type StandardConfig struct {
+// Config tunes a [Verifier]. The zero value is ready to use.
+type Config struct {
 	// Tolerance is how far the signed timestamp may lie from now, in the
 	// past or the future. Default: 5 minutes.
 	Tolerance time.Duration
@@ -45,23 +47,23 @@ type StandardConfig struct {
 	Now func() time.Time
 }
 
-// Standard verifies Standard Webhooks (https://www.standardwebhooks.com)
+// Verifier verifies Standard Webhooks (https://www.standardwebhooks.com)
 // signatures: HMAC-SHA256 "v1" over "<id>.<timestamp>.<body>", as sent by
 // Svix for Clerk and by Supabase. It reads the svix-* headers and, when
 // one of them is missing, the webhook-* headers. Several secrets may be
 // configured during a rotation; a delivery passes when any "v1" signature
 // in its header matches any secret (constant-time comparison).
 //
-// As a [Verifier] it expects the Standard Webhooks body shape
+// As a [webhooks.Verifier] it expects the Standard Webhooks body shape
 // {"type": ..., "timestamp": ..., "data": ...}: the event ID is the
 // message ID, the type the body's "type", and the occurrence time the
 // body's "timestamp" (Unix milliseconds as Clerk sends it, or RFC 3339 as
 // the specification shows), else the signed timestamp.
 //
-// A Standard is safe for concurrent use.
-type Standard struct {
+// A Verifier is safe for concurrent use.
+type Verifier struct {
 	keys []*macPool
-	cfg  StandardConfig
+	cfg  Config
 }
 
 // macPool reuses the HMAC state of one key.
@@ -86,37 +88,37 @@ func (p *macPool) sum(msgID, ts string, body []byte, out *[sha256.Size]byte) {
 	p.Put(m)
 }
 
-var _ Verifier = (*Standard)(nil)
+var _ webhooks.Verifier = (*Verifier)(nil)
 
-// NewStandard returns a verifier for the given secrets, each "whsec_" +
+// New returns a verifier for the given secrets, each "whsec_" +
 // base64 (padded or not), optionally prefixed "v1," as Supabase shows them,
 // or the bare base64. At least one secret is required.
-func NewStandard(secrets []string, cfg StandardConfig) (*Standard, error) {
+func New(secrets []string, cfg Config) (*Verifier, error) {
 	if len(secrets) == 0 {
-		return nil, errors.New("webhooks: NewStandard: no secrets")
+		return nil, errors.New("webhooks/standard: New: no secrets")
 	}
 	keys := make([]*macPool, 0, len(secrets))
 	for i, s := range secrets {
-		k, err := DecodeStandardSecret(s)
+		k, err := DecodeSecret(s)
 		if err != nil {
-			return nil, fmt.Errorf("webhooks: NewStandard: secrets[%d]: %w", i, err)
+			return nil, fmt.Errorf("webhooks/standard: New: secrets[%d]: %w", i, err)
 		}
 		keys = append(keys, newMACPool(k))
 	}
 	if cfg.Tolerance < 0 {
-		return nil, fmt.Errorf("webhooks: StandardConfig.Tolerance must not be negative, got %s", cfg.Tolerance)
+		return nil, fmt.Errorf("webhooks/standard: Config.Tolerance must not be negative, got %s", cfg.Tolerance)
 	}
-	cfg.Tolerance = cmp.Or(cfg.Tolerance, DefaultStandardTolerance)
+	cfg.Tolerance = cmp.Or(cfg.Tolerance, DefaultTolerance)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Standard{keys: keys, cfg: cfg}, nil
+	return &Verifier{keys: keys, cfg: cfg}, nil
 }
 
-// DecodeStandardSecret returns the HMAC key of a Standard Webhooks secret:
+// DecodeSecret returns the HMAC key of a Standard Webhooks secret:
 // "v1,whsec_<base64>", "whsec_<base64>" or "<base64>", padded or not. The
 // error never contains the secret.
-func DecodeStandardSecret(s string) ([]byte, error) {
+func DecodeSecret(s string) ([]byte, error) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "v1,")
 	s = strings.TrimPrefix(s, "whsec_")
@@ -133,35 +135,35 @@ func DecodeStandardSecret(s string) ([]byte, error) {
 	return key, nil
 }
 
-// IsStandardSecret reports whether s decodes as a Standard Webhooks
+// IsSecret reports whether s decodes as a Standard Webhooks
 // secret ("whsec_..." or "v1,whsec_..."). Bare base64 is not recognised
 // here, so that a shared secret is not taken for a signing key.
-func IsStandardSecret(s string) bool {
+func IsSecret(s string) bool {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "v1,")
 	if !strings.HasPrefix(s, "whsec_") {
 		return false
 	}
-	_, err := DecodeStandardSecret(s)
+	_, err := DecodeSecret(s)
 	return err == nil
 }
 
 // Verify checks the signature and decodes the Standard Webhooks body.
-func (s *Standard) Verify(_ context.Context, h http.Header, body []byte) (Event, error) {
-	msgID, ts, err := s.VerifySignature(h, body)
+func (v *Verifier) Verify(_ context.Context, h http.Header, body []byte) (webhooks.Event, error) {
+	msgID, ts, err := v.VerifySignature(h, body)
 	if err != nil {
-		return Event{}, err
+		return webhooks.Event{}, err
 	}
 	var env struct {
 		Type      string          `json:"type"`
 		Timestamp json.RawMessage `json:"timestamp"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
-		return Event{}, fmt.Errorf("%w: body is not a JSON object", ErrInvalidPayload)
+		return webhooks.Event{}, fmt.Errorf("%w: body is not a JSON object", webhooks.ErrInvalidPayload)
 	}
 	if env.Type == "" {
-		return Event{}, fmt.Errorf("%w: no event type", ErrInvalidPayload)
+		return webhooks.Event{}, fmt.Errorf("%w: no event type", webhooks.ErrInvalidPayload)
 	}
-	return Event{ID: msgID, Type: env.Type, OccurredAt: bodyTime(env.Timestamp, ts), Payload: body}, nil
+	return webhooks.Event{ID: msgID, Type: env.Type, OccurredAt: bodyTime(env.Timestamp, ts), Payload: body}, nil
 }
 
 // bodyTime reads a body timestamp in Unix milliseconds or RFC 3339, else
@@ -183,40 +185,40 @@ func bodyTime(raw json.RawMessage, def time.Time) time.Time {
 
 // VerifySignature checks the headers and signature of a delivery and
 // returns its message ID and signed timestamp.
-func (s *Standard) VerifySignature(h http.Header, body []byte) (msgID string, ts time.Time, err error) {
-	msgID, tsText, sigs := standardHeaders(h)
+func (v *Verifier) VerifySignature(h http.Header, body []byte) (msgID string, ts time.Time, err error) {
+	msgID, tsText, sigs := deliveryHeaders(h)
 	if msgID == "" || tsText == "" || sigs == "" {
-		return "", time.Time{}, fmt.Errorf("%w: need webhook-id, webhook-timestamp and webhook-signature (or svix-*)", ErrMissingHeaders)
+		return "", time.Time{}, fmt.Errorf("%w: need webhook-id, webhook-timestamp and webhook-signature (or svix-*)", webhooks.ErrMissingHeaders)
 	}
 	if len(msgID) > maxMsgIDLen {
-		return "", time.Time{}, fmt.Errorf("%w: message ID is too long", ErrInvalidSignature)
+		return "", time.Time{}, fmt.Errorf("%w: message ID is too long", webhooks.ErrInvalidSignature)
 	}
 	sec, perr := strconv.ParseInt(tsText, 10, 64)
 	if perr != nil {
-		return "", time.Time{}, fmt.Errorf("%w: timestamp is not an integer", ErrInvalidSignature)
+		return "", time.Time{}, fmt.Errorf("%w: timestamp is not an integer", webhooks.ErrInvalidSignature)
 	}
 	ts = time.Unix(sec, 0).UTC()
-	if err := checkTolerance(s.cfg.Now(), ts, s.cfg.Tolerance); err != nil {
+	if err := tolerance.Check(v.cfg.Now(), ts, v.cfg.Tolerance); err != nil {
 		return "", time.Time{}, err
 	}
 	var want, got [sha256.Size]byte
-	for _, key := range s.keys {
+	for _, key := range v.keys {
 		key.sum(msgID, tsText, body, &want)
-		for sig := range standardSignatures(sigs) {
+		for sig := range signatures(sigs) {
 			if decodeMAC(sig, &got) && hmac.Equal(want[:], got[:]) {
 				return msgID, ts, nil
 			}
 		}
 	}
-	return "", time.Time{}, ErrInvalidSignature
+	return "", time.Time{}, webhooks.ErrInvalidSignature
 }
 
 // Sign returns the signature header value ("v1,<base64>") of a delivery
 // with the first configured secret, as a sender would make it. Tests use
 // it to build deliveries.
-func (s *Standard) Sign(msgID string, ts time.Time, body []byte) string {
+func (v *Verifier) Sign(msgID string, ts time.Time, body []byte) string {
 	var mac [sha256.Size]byte
-	s.keys[0].sum(msgID, strconv.FormatInt(ts.Unix(), 10), body, &mac)
+	v.keys[0].sum(msgID, strconv.FormatInt(ts.Unix(), 10), body, &mac)
 	return "v1," + base64.StdEncoding.EncodeToString(mac[:])
 }
 
@@ -235,9 +237,9 @@ func decodeMAC(sig string, out *[sha256.Size]byte) bool {
 	return true
 }
 
-// standardHeaders returns the svix-* triple when all three are present,
+// deliveryHeaders returns the svix-* triple when all three are present,
 // else the webhook-* triple.
-func standardHeaders(h http.Header) (id, ts, sig string) {
+func deliveryHeaders(h http.Header) (id, ts, sig string) {
 	id, ts, sig = h.Get(HeaderSvixID), h.Get(HeaderSvixTimestamp), h.Get(HeaderSvixSignature)
 	if id != "" && ts != "" && sig != "" {
 		return id, ts, sig
@@ -245,11 +247,11 @@ func standardHeaders(h http.Header) (id, ts, sig string) {
 	return h.Get(HeaderWebhookID), h.Get(HeaderWebhookTimestamp), h.Get(HeaderWebhookSignature)
 }
 
-// standardSignatures yields the base64 signatures of the "v1" entries of a
+// signatures yields the base64 signatures of the "v1" entries of a
 // signature header: entries "<version>,<signature>" separated by spaces,
 // or by comma and space as Supabase joins several ("v1,AAA=, v1,BBB=").
 // Other versions ("v1a", Ed25519) and malformed entries are skipped.
-func standardSignatures(header string) func(yield func(string) bool) {
+func signatures(header string) func(yield func(string) bool) {
 	return func(yield func(string) bool) {
 		for entry := range strings.FieldsSeq(header) {
 			version, sig, ok := strings.Cut(entry, ",")
@@ -265,15 +267,4 @@ func standardSignatures(header string) func(yield func(string) bool) {
 			}
 		}
 	}
-}
-
-// checkTolerance rejects a signed time further than tol from now.
-func checkTolerance(now, ts time.Time, tol time.Duration) error {
-	switch d := now.Sub(ts); {
-	case d > tol:
-		return fmt.Errorf("%w: signed %s ago", ErrTimestamp, d.Truncate(time.Second))
-	case d < -tol:
-		return fmt.Errorf("%w: signed %s in the future", ErrTimestamp, (-d).Truncate(time.Second))
-	}
-	return nil
 }

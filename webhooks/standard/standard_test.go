@@ -1,4 +1,4 @@
-package webhooks_test
+package standard_test
 
 import (
 	"encoding/base64"
@@ -10,7 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/standard"
 	"github.com/omnistack/omnistack/webhooks/webhookstest"
 )
 
@@ -28,8 +30,6 @@ const (
 )
 
 var vecTime = time.Unix(vecTS, 0)
-
-func fixedNow(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func headers(prefix, id, ts, sig string) http.Header {
 	h := http.Header{}
@@ -49,14 +49,14 @@ func vecHeaders(prefix, sig string) http.Header {
 	return headers(prefix, vecMsgID, strconv.Itoa(vecTS), sig)
 }
 
-func newStandard(t *testing.T, now time.Time, secrets ...string) *webhooks.Standard {
+func newVerifier(t *testing.T, now time.Time, secrets ...string) *standard.Verifier {
 	t.Helper()
-	v, err := webhooks.NewStandard(secrets, webhooks.StandardConfig{Now: fixedNow(now)})
+	v, err := standard.New(secrets, standard.Config{Now: fakeclock.New(now).Now})
 	require.NoError(t, err)
 	return v
 }
 
-func TestStandardVector(t *testing.T) {
+func TestVector(t *testing.T) {
 	t.Parallel()
 	secrets := map[string]string{
 		"whsec":        vecSecret,
@@ -67,7 +67,7 @@ func TestStandardVector(t *testing.T) {
 		for _, prefix := range []string{"svix", "webhook"} {
 			t.Run(name+"/"+prefix, func(t *testing.T) {
 				t.Parallel()
-				v := newStandard(t, vecTime, secret)
+				v := newVerifier(t, vecTime, secret)
 				assert.Equal(t, vecSig, v.Sign(vecMsgID, vecTime, []byte(vecPayload)), "our signer makes the vector")
 				id, ts, err := v.VerifySignature(vecHeaders(prefix, vecSig), []byte(vecPayload))
 				require.NoError(t, err)
@@ -78,7 +78,7 @@ func TestStandardVector(t *testing.T) {
 	}
 }
 
-func TestStandardSignatureLists(t *testing.T) {
+func TestSignatureLists(t *testing.T) {
 	t.Parallel()
 	other := "v1,Zm9vYmFyYmF6Zm9vYmFyYmF6Zm9vYmFyYmF6Zm9vYmE="
 	tests := []struct {
@@ -99,7 +99,7 @@ func TestStandardSignatureLists(t *testing.T) {
 		{"empty entries", "   ,  v1, ,", false},
 		{"lower-cased", "v1,g0hm9sse+otpjtgt/tmiktsyzle3ufjelvlnioljjoe=", false},
 	}
-	v := newStandard(t, vecTime, vecSecret)
+	v := newVerifier(t, vecTime, vecSecret)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -113,7 +113,7 @@ func TestStandardSignatureLists(t *testing.T) {
 	}
 }
 
-func TestStandardRejects(t *testing.T) {
+func TestRejects(t *testing.T) {
 	t.Parallel()
 	ts := strconv.Itoa(vecTS)
 	tests := []struct {
@@ -139,23 +139,23 @@ func TestStandardRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			v := newStandard(t, tt.now, tt.secrets...)
+			v := newVerifier(t, tt.now, tt.secrets...)
 			_, _, err := v.VerifySignature(tt.h, []byte(tt.body))
 			require.ErrorIs(t, err, tt.want)
 		})
 	}
 }
 
-func TestStandardToleranceEdges(t *testing.T) {
+func TestToleranceEdges(t *testing.T) {
 	t.Parallel()
 	for _, d := range []time.Duration{5 * time.Minute, -5 * time.Minute, 0} {
-		v := newStandard(t, vecTime.Add(d), vecSecret)
+		v := newVerifier(t, vecTime.Add(d), vecSecret)
 		_, _, err := v.VerifySignature(vecHeaders("svix", vecSig), []byte(vecPayload))
 		require.NoError(t, err, "offset %s is within the tolerance", d)
 	}
 }
 
-func TestStandardRotation(t *testing.T) {
+func TestRotation(t *testing.T) {
 	t.Parallel()
 	oldSecret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("the old secret, 24 bytes"))
 	newSecret := vecSecret
@@ -166,19 +166,19 @@ func TestStandardRotation(t *testing.T) {
 	both := signedNew.Clone()
 	both.Set("svix-signature", signedOld.Get("svix-signature")+" "+signedNew.Get("svix-signature"))
 
-	rotating := newStandard(t, now, newSecret, oldSecret)
+	rotating := newVerifier(t, now, newSecret, oldSecret)
 	for name, h := range map[string]http.Header{"old": signedOld, "new": signedNew, "both": both} {
 		_, _, err := rotating.VerifySignature(h, body)
 		require.NoError(t, err, "signed with %s secret, verifier knows both", name)
 	}
-	onlyNew := newStandard(t, now, newSecret)
+	onlyNew := newVerifier(t, now, newSecret)
 	_, _, err := onlyNew.VerifySignature(signedOld, body)
 	require.ErrorIs(t, err, webhooks.ErrInvalidSignature, "the old secret is retired")
 	_, _, err = onlyNew.VerifySignature(both, body)
 	require.NoError(t, err, "a sender signing with both during its rotation")
 }
 
-func TestStandardVerifyEvent(t *testing.T) {
+func TestVerifyEvent(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	tests := []struct {
@@ -190,7 +190,7 @@ func TestStandardVerifyEvent(t *testing.T) {
 		{"no timestamp: signed time", `{"type":"x"}`, now},
 		{"odd timestamp: signed time", `{"type":"x","timestamp":{"a":1}}`, now},
 	}
-	v := newStandard(t, now, vecSecret)
+	v := newVerifier(t, now, vecSecret)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := webhookstest.StandardHeaders(t, vecSecret, "msg_42", now, []byte(tt.body), true)
@@ -208,28 +208,28 @@ func TestStandardVerifyEvent(t *testing.T) {
 	}
 }
 
-func TestNewStandardErrors(t *testing.T) {
+func TestNewErrors(t *testing.T) {
 	t.Parallel()
-	_, err := webhooks.NewStandard(nil, webhooks.StandardConfig{})
+	_, err := standard.New(nil, standard.Config{})
 	require.Error(t, err)
-	_, err = webhooks.NewStandard([]string{vecSecret, "whsec_***not base64***"}, webhooks.StandardConfig{})
+	_, err = standard.New([]string{vecSecret, "whsec_***not base64***"}, standard.Config{})
 	require.ErrorContains(t, err, "secrets[1]")
 	assert.NotContains(t, err.Error(), "not base64***", "the secret is not echoed")
-	_, err = webhooks.NewStandard([]string{"whsec_"}, webhooks.StandardConfig{})
+	_, err = standard.New([]string{"whsec_"}, standard.Config{})
 	require.Error(t, err)
-	_, err = webhooks.NewStandard([]string{vecSecret}, webhooks.StandardConfig{Tolerance: -time.Second})
+	_, err = standard.New([]string{vecSecret}, standard.Config{Tolerance: -time.Second})
 	require.ErrorContains(t, err, "Tolerance")
 	// Unpadded base64 is accepted too.
 	unpadded := "whsec_" + base64.RawStdEncoding.EncodeToString([]byte("twenty-five bytes of key!"))
-	_, err = webhooks.NewStandard([]string{unpadded}, webhooks.StandardConfig{})
+	_, err = standard.New([]string{unpadded}, standard.Config{})
 	require.NoError(t, err)
 }
 
-func TestIsStandardSecret(t *testing.T) {
+func TestIsSecret(t *testing.T) {
 	t.Parallel()
-	assert.True(t, webhooks.IsStandardSecret(vecSecret))
-	assert.True(t, webhooks.IsStandardSecret("v1,"+vecSecret))
-	assert.False(t, webhooks.IsStandardSecret("a-shared-secret"))
-	assert.False(t, webhooks.IsStandardSecret("whsec_!!!"))
-	assert.False(t, webhooks.IsStandardSecret(vecSecret[len("whsec_"):]), "bare base64 might be a shared secret")
+	assert.True(t, standard.IsSecret(vecSecret))
+	assert.True(t, standard.IsSecret("v1,"+vecSecret))
+	assert.False(t, standard.IsSecret("a-shared-secret"))
+	assert.False(t, standard.IsSecret("whsec_!!!"))
+	assert.False(t, standard.IsSecret(vecSecret[len("whsec_"):]), "bare base64 might be a shared secret")
 }

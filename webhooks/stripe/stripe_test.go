@@ -1,4 +1,4 @@
-package webhooks_test
+package stripe_test
 
 import (
 	"net/http"
@@ -8,8 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/webhooks"
-	"github.com/omnistack/omnistack/webhooks/webhookstest"
+	"github.com/omnistack/omnistack/webhooks/stripe"
 )
 
 // The Stripe vector of protocols.md §1.
@@ -21,36 +22,40 @@ const (
 
 var stripeTime = time.Unix(1700000000, 0)
 
-func newStripe(t *testing.T, now time.Time, ignoreVersion bool) *webhooks.Stripe {
+func newVerifier(t *testing.T, now time.Time, ignoreVersion bool) *stripe.Verifier {
 	t.Helper()
-	v, err := webhooks.NewStripe(stripeSecret, webhooks.StripeConfig{Now: fixedNow(now), IgnoreAPIVersionMismatch: ignoreVersion})
+	v, err := stripe.New(stripeSecret, stripe.Config{Now: fakeclock.New(now).Now, IgnoreAPIVersionMismatch: ignoreVersion})
 	require.NoError(t, err)
 	return v
 }
 
-func stripeHeaders(sig string) http.Header {
-	return http.Header{webhooks.HeaderStripeSignature: {sig}}
+func signed(sig string) http.Header {
+	return http.Header{stripe.HeaderSignature: {sig}}
 }
 
-func TestStripeVector(t *testing.T) {
+func TestVector(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, stripeHeader, webhooks.SignStripe(stripeSecret, stripeTime, []byte(stripePayload)))
-	v := newStripe(t, stripeTime.Add(time.Minute), true)
-	ev, err := v.Verify(t.Context(), stripeHeaders(stripeHeader), []byte(stripePayload))
+	assert.Equal(t, stripeHeader, stripe.Sign(stripeSecret, stripeTime, []byte(stripePayload)), "our signer makes the vector")
+	v := newVerifier(t, stripeTime.Add(time.Minute), true)
+	ev, err := v.Verify(t.Context(), signed(stripeHeader), []byte(stripePayload))
 	require.NoError(t, err)
 	assert.Equal(t, "evt_test_webhook", ev.ID)
 	assert.Equal(t, "customer.subscription.updated", ev.Type)
 	assert.Equal(t, stripePayload, string(ev.Payload))
+	assert.True(t, ev.OccurredAt.Equal(stripeTime.Add(time.Minute)), "no created: the delivery time")
 }
 
-func TestStripeAPIVersion(t *testing.T) {
+func TestAPIVersion(t *testing.T) {
 	t.Parallel()
-	strict := newStripe(t, stripeTime, false)
-	_, err := strict.Verify(t.Context(), stripeHeaders(stripeHeader), []byte(stripePayload))
+	strict := newVerifier(t, stripeTime, false)
+	_, err := strict.Verify(t.Context(), signed(stripeHeader), []byte(stripePayload))
 	require.ErrorIs(t, err, webhooks.ErrInvalidPayload, "2023-10-16 is not the release train of this stripe-go")
+	lenient := newVerifier(t, stripeTime, true)
+	_, err = lenient.Verify(t.Context(), signed(stripeHeader), []byte(stripePayload))
+	require.NoError(t, err, "IgnoreAPIVersionMismatch accepts it")
 }
 
-func TestStripeRejects(t *testing.T) {
+func TestRejects(t *testing.T) {
 	t.Parallel()
 	body := []byte(stripePayload)
 	tampered := []byte(stripePayload[:len(stripePayload)-3] + ` }}`)
@@ -62,7 +67,7 @@ func TestStripeRejects(t *testing.T) {
 		want   error
 	}{
 		{"tampered body", stripeTime, stripeHeader, tampered, webhooks.ErrInvalidSignature},
-		{"wrong secret", stripeTime, webhooks.SignStripe("whsec_other", stripeTime, body), body, webhooks.ErrInvalidSignature},
+		{"wrong secret", stripeTime, stripe.Sign("whsec_other", stripeTime, body), body, webhooks.ErrInvalidSignature},
 		{"too old", stripeTime.Add(301 * time.Second), stripeHeader, body, webhooks.ErrTimestamp},
 		{"too new", stripeTime.Add(-301 * time.Second), stripeHeader, body, webhooks.ErrTimestamp},
 		{"missing header", stripeTime, "", body, webhooks.ErrMissingHeaders},
@@ -74,56 +79,47 @@ func TestStripeRejects(t *testing.T) {
 		{"v0 only (downgrade)", stripeTime, "t=1700000000,v0=e27e4cbb8648168dfc1a8aeaaa2fb30586b8a30c72f862e5338a3bd311e5ef95", body, webhooks.ErrInvalidSignature},
 		{"non-hex v1", stripeTime, "t=1700000000,v1=zz", body, webhooks.ErrInvalidSignature},
 	}
-	v := newStripe(t, stripeTime, true)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			v := v
-			if !tt.now.Equal(stripeTime) {
-				v = newStripe(t, tt.now, true)
-			}
 			h := http.Header{}
 			if tt.header != "" {
-				h.Set(webhooks.HeaderStripeSignature, tt.header)
+				h.Set(stripe.HeaderSignature, tt.header)
 			}
-			_, err := v.Verify(t.Context(), h, tt.body)
+			_, err := newVerifier(t, tt.now, true).Verify(t.Context(), h, tt.body)
 			require.ErrorIs(t, err, tt.want)
 		})
 	}
 }
 
-func TestStripeRolledSecret(t *testing.T) {
+func TestRolledSecret(t *testing.T) {
 	t.Parallel()
-	now := time.Now()
+	now := time.Unix(1_800_000_000, 0)
 	body := []byte(`{"id":"evt_1","object":"event","type":"invoice.paid","created":1700000000,"data":{"object":{}}}`)
 	// While a secret rolls, Stripe signs with both: "t=..,v1=<old>,v1=<new>".
-	oldSig := webhooks.SignStripe("whsec_old", now, body)
-	newSig := webhooks.SignStripe(stripeSecret, now, body)
-	header := oldSig + newSig[len("t=1700000000"):]
-	v, err := webhooks.NewStripe(stripeSecret, webhooks.StripeConfig{IgnoreAPIVersionMismatch: true})
-	require.NoError(t, err)
-	ev, err := v.Verify(t.Context(), stripeHeaders(header), body)
+	oldSig := stripe.Sign("whsec_old", now, body)
+	newSig := stripe.Sign(stripeSecret, now, body)
+	header := oldSig + newSig[len("t=1800000000"):]
+	ev, err := newVerifier(t, now, true).Verify(t.Context(), signed(header), body)
 	require.NoError(t, err)
 	assert.Equal(t, "evt_1", ev.ID)
-	assert.True(t, ev.OccurredAt.Equal(time.Unix(1700000000, 0)))
+	assert.True(t, ev.OccurredAt.Equal(time.Unix(1700000000, 0)), "created is the occurrence time")
 }
 
-func TestStripeEnvelope(t *testing.T) {
+func TestEnvelope(t *testing.T) {
 	t.Parallel()
-	now := time.Now()
-	v, err := webhooks.NewStripe(stripeSecret, webhooks.StripeConfig{IgnoreAPIVersionMismatch: true})
-	require.NoError(t, err)
+	now := time.Unix(1_800_000_000, 0)
+	v := newVerifier(t, now, true)
 	for _, body := range []string{`not json`, `{"object":"event","type":"x"}`, `{"id":"evt_1","object":"v2.core.event","type":"x"}`} {
-		h := webhookstest.StripeHeaders(stripeSecret, now, []byte(body))
-		_, err := v.Verify(t.Context(), h, []byte(body))
+		_, err := v.Verify(t.Context(), signed(stripe.Sign(stripeSecret, now, []byte(body))), []byte(body))
 		require.ErrorIs(t, err, webhooks.ErrInvalidPayload, "body %s", body)
 	}
 }
 
-func TestNewStripeErrors(t *testing.T) {
+func TestNewErrors(t *testing.T) {
 	t.Parallel()
-	_, err := webhooks.NewStripe("", webhooks.StripeConfig{})
-	require.Error(t, err)
-	_, err = webhooks.NewStripe(stripeSecret, webhooks.StripeConfig{Tolerance: -1})
-	require.ErrorContains(t, err, "Tolerance")
+	_, err := stripe.New("", stripe.Config{})
+	require.ErrorContains(t, err, "webhooks/stripe: New: empty secret")
+	_, err = stripe.New(stripeSecret, stripe.Config{Tolerance: -1})
+	require.ErrorContains(t, err, "Config.Tolerance")
 }
