@@ -256,9 +256,9 @@ type fileCatalog struct {
 }
 
 type filePlan struct {
-	Name     string               `yaml:"name"`
-	Features map[string]bool      `yaml:"features"`
-	Quotas   map[string]fileLimit `yaml:"quotas"`
+	Name     string                `yaml:"name"`
+	Features map[string]bool       `yaml:"features"`
+	Quotas   map[string]*fileLimit `yaml:"quotas"` // nil: null, unlimited
 }
 
 // fileLimit is a quota limit in a file: a non-negative integer, or null,
@@ -312,7 +312,10 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 	for i, p := range f.Plans {
 		plans[i] = Plan{Name: p.Name, Features: p.Features, Quotas: make(map[string]int64, len(p.Quotas))}
 		for q, l := range p.Quotas {
-			plans[i].Quotas[q] = int64(l)
+			plans[i].Quotas[q] = Unlimited
+			if l != nil {
+				plans[i].Quotas[q] = int64(*l)
+			}
 		}
 	}
 	return NewCatalog(CatalogConfig{Period: f.Period}, plans...)

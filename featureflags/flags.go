@@ -132,7 +132,8 @@ func (f *Flags) load(ctx context.Context, userID string) (subject, error) {
 	if !ok {
 		return subject{}, fmt.Errorf("%w %q (user %q)", ErrUnknownPlan, name, userID)
 	}
-	s := subject{plan: p, anchor: anchor}
+	// Periods start on whole seconds: counters are keyed by them.
+	s := subject{plan: p, anchor: anchor.Truncate(time.Second)}
 	if f.cfg.Overrides != nil {
 		o, err := f.cfg.Overrides.Get(ctx, userID)
 		switch {
@@ -290,7 +291,7 @@ func (f *Flags) Reserve(ctx context.Context, userID, quota string, n int64) (*Re
 		if err == nil {
 			f.recovered(ctx, c)
 			if !ok {
-				return nil, &QuotaExceededError{Quota: quota, Limit: limit, Used: used, Requested: n, ResetsAt: end}
+				return nil, &QuotaExceededError{Quota: quota, Limit: limit, Used: used, Requested: n, ResetsAt: end, RetryAfter: end.Sub(now)}
 			}
 			res.counter, res.Used = c, used
 			return res, nil
@@ -312,7 +313,7 @@ func (f *Flags) Reserve(ctx context.Context, userID, quota string, n int64) (*Re
 			return nil, fmt.Errorf("featureflags: reserve %s on the fallback: %w", key, ferr)
 		}
 		if !ok {
-			return nil, &QuotaExceededError{Quota: quota, Limit: limit, Used: used, Requested: n, ResetsAt: end}
+			return nil, &QuotaExceededError{Quota: quota, Limit: limit, Used: used, Requested: n, ResetsAt: end, RetryAfter: end.Sub(now)}
 		}
 		res.counter, res.Used = f.cfg.Fallback, used
 		return res, nil

@@ -66,6 +66,8 @@ type QuotaExceededError struct {
 	Requested int64
 	// ResetsAt is when the period ends and the quota starts again.
 	ResetsAt time.Time
+	// RetryAfter is the time from the decision until ResetsAt.
+	RetryAfter time.Duration
 }
 
 // Error names the quota and when it resets.
