@@ -281,7 +281,7 @@ func httpError(err error) error {
 			WithDetail("required_plan", required)
 	}
 	if e, ok := errors.AsType[*QuotaExceededError](err); ok {
-		out := httpx.QuotaExceeded("quota " + e.Quota + " exceeded").
+		out := httpx.QuotaExceeded("quota "+e.Quota+" exceeded").
 			WithDetail("quota", e.Quota).
 			WithDetail("limit", e.Limit).
 			WithDetail("used", e.Used).
