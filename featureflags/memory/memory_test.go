@@ -1,6 +1,7 @@
 package memory_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -77,14 +78,18 @@ func TestSweepOnWrite(t *testing.T) {
 	c := newCounter(t, clock.Now)
 	ctx := t.Context()
 	for i := range 10_000 {
-		_, _, err := c.Reserve(ctx, featureflags.Key{User: "u", Quota: "q", Period: int64(i)}, 1, 10, time.Minute)
+		_, _, err := c.Reserve(ctx, featureflags.Key{User: fmt.Sprint("old", i), Quota: "q", Period: 1}, 1, 10, time.Minute)
 		require.NoError(t, err)
 	}
 	clock.Advance(time.Hour)
+	users := make([]string, 4000)
+	for i := range users {
+		users[i] = fmt.Sprint("new", i)
+	}
 	// 4000 live keys spread over the 64 shards; each shard sees far more
 	// than the 4096 writes between two sweeps.
 	for i := range 64 * 4096 * 3 {
-		_, _, err := c.Reserve(ctx, featureflags.Key{User: "w", Quota: "q", Period: int64(i % 4000)}, 1, featureflags.Unlimited, 2*time.Hour)
+		_, _, err := c.Reserve(ctx, featureflags.Key{User: users[i%4000], Quota: "q", Period: 2}, 1, featureflags.Unlimited, 2*time.Hour)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 4000, c.Len(), "every expired counter swept, every live one kept")
