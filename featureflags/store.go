@@ -101,13 +101,14 @@ type Counter interface {
 	// limit, or always when limit is [Unlimited], atomically: concurrent
 	// reservations never exceed the limit together. It returns the
 	// counter's value after the call and whether n was added. A counter
-	// that does not exist starts at 0 and lives for ttl from its
-	// creation; a counter whose ttl has passed is gone.
+	// that does not exist starts at 0 and lives at least ttl from its
+	// creation, and not much longer: expiry frees the counters of past
+	// periods, which featureflags.Flags never reads again.
 	Reserve(ctx context.Context, key Key, n, limit int64, ttl time.Duration) (used int64, ok bool, err error)
 	// Adjust adds delta (any sign; the result stops at 0) to key's
 	// counter, whatever the limit, keeping its expiry, and returns the new
-	// value. A counter that does not exist (its period is over) is left
-	// alone and 0 returned.
+	// value. A counter that does not exist (expired) is left alone and 0
+	// returned.
 	Adjust(ctx context.Context, key Key, delta int64) (used int64, err error)
 	// Used returns the counters' values in the order of keys, 0 for
 	// those that do not exist.

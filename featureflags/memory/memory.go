@@ -66,7 +66,8 @@ func (c *Counter) shard(k featureflags.Key) *shard {
 	return &c.shards[maphash.String(c.seed, k.User)%shards]
 }
 
-// Reserve implements [featureflags.Counter].
+// Reserve implements [featureflags.Counter]. Only a reservation that
+// creates a counter reads the clock.
 func (c *Counter) Reserve(ctx context.Context, key featureflags.Key, n, limit int64, ttl time.Duration) (int64, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, false, fmt.Errorf("featureflags/memory: reserve %s: %w", key, err)
@@ -74,20 +75,21 @@ func (c *Counter) Reserve(ctx context.Context, key featureflags.Key, n, limit in
 	if n <= 0 {
 		return 0, false, fmt.Errorf("featureflags/memory: reserve %s: %w: %d", key, featureflags.ErrInvalidAmount, n)
 	}
-	now := c.now().UnixNano()
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.m[key]
-	switch {
-	case !ok:
+	if !ok {
 		if limit != featureflags.Unlimited && n > limit {
 			return 0, false, nil
 		}
+		now := c.now().UnixNano()
 		e = &entry{expires: now + int64(ttl)}
 		s.m[key] = e
-	case e.expires <= now:
-		*e = entry{expires: now + int64(ttl)}
+		if s.writes += 64; s.writes >= sweepEvery { // creations weigh more: they grow the map
+			s.writes = 0
+			s.sweep(now)
+		}
 	}
 	if limit != featureflags.Unlimited && e.used+n > limit {
 		return e.used, false, nil
@@ -95,7 +97,7 @@ func (c *Counter) Reserve(ctx context.Context, key featureflags.Key, n, limit in
 	e.used += n
 	if s.writes++; s.writes >= sweepEvery {
 		s.writes = 0
-		s.sweep(now)
+		s.sweep(c.now().UnixNano())
 	}
 	return e.used, true, nil
 }
@@ -105,12 +107,11 @@ func (c *Counter) Adjust(ctx context.Context, key featureflags.Key, delta int64)
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("featureflags/memory: adjust %s: %w", key, err)
 	}
-	now := c.now().UnixNano()
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.m[key]
-	if !ok || e.expires <= now {
+	if !ok {
 		return 0, nil
 	}
 	e.used = max(0, e.used+delta)
@@ -122,12 +123,11 @@ func (c *Counter) Used(ctx context.Context, keys []featureflags.Key) ([]int64, e
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("featureflags/memory: read: %w", err)
 	}
-	now := c.now().UnixNano()
 	out := make([]int64, len(keys))
 	for i, k := range keys {
 		s := c.shard(k)
 		s.mu.Lock()
-		if e, ok := s.m[k]; ok && e.expires > now {
+		if e, ok := s.m[k]; ok {
 			out[i] = e.used
 		}
 		s.mu.Unlock()
@@ -148,8 +148,8 @@ func (c *Counter) Len() int {
 	return n
 }
 
-// Sweep removes every expired counter now. Writes do it by themselves
-// every few thousand calls per shard; call it to free memory at once.
+// Sweep removes every expired counter now. Writes sweep their shard by
+// themselves every few thousand calls (sooner when they create counters).
 func (c *Counter) Sweep() {
 	now := c.now().UnixNano()
 	for i := range c.shards {
