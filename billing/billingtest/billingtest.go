@@ -1,5 +1,3 @@
-// Package billingtest holds the conformance suite every [billing.Store]
-// passes.
 package billingtest
 
 import (
