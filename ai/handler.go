@@ -310,10 +310,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 
 // streamEvent is what the pump goroutine hands to the writer.
 type streamEvent struct {
-	opened *RoutedStream
-	delta  Delta
-	end    bool
-	err    error
+	opened          bool
+	provider, model string
+	delta           Delta
+	end             bool
+	err             error
 }
 
 // stream serves req as server-sent events. One goroutine opens the
@@ -330,7 +331,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, req Request, op
 			return
 		}
 		defer s.Close()
-		events <- streamEvent{opened: s}
+		events <- streamEvent{opened: true, provider: s.Provider(), model: s.Model()}
 		for s.Next() {
 			events <- streamEvent{delta: s.Current()}
 		}
@@ -351,10 +352,10 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, req Request, op
 				continue
 			}
 			switch {
-			case ev.opened != nil:
+			case ev.opened:
 				hdr := w.Header()
-				hdr.Set("X-AI-Provider", ev.opened.Provider())
-				hdr.Set("X-AI-Model", ev.opened.Model())
+				hdr.Set("X-AI-Provider", ev.provider)
+				hdr.Set("X-AI-Model", ev.model)
 			case ev.end:
 				if ev.err == nil {
 					continue
