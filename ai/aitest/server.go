@@ -48,11 +48,18 @@ type wire interface {
 func newServer(t testing.TB, w wire) *Server {
 	s := &Server{wire: w}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	if t != nil {
+		t.Cleanup(s.srv.Close)
+	}
 	return s
 }
 
-// NewOpenAIServer returns a server speaking OpenAI Chat Completions.
+// Close shuts the server down. Servers made with a nil testing.TB (in an
+// Example, say) need it; the others close when their test ends.
+func (s *Server) Close() { s.srv.Close() }
+
+// NewOpenAIServer returns a server speaking OpenAI Chat Completions. It
+// closes when t's test ends; with a nil t, call [Server.Close].
 func NewOpenAIServer(t testing.TB) *Server { return newServer(t, openaiWire{}) }
 
 // NewAnthropicServer returns a server speaking Anthropic Messages.
