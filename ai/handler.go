@@ -44,6 +44,8 @@ type HandlerConfig struct {
 //	POST /chat/routed   ChatRouted
 //
 // The POST routes answer JSON, or with "stream": true a text/event-stream
+// (whose write deadline is lifted, so http.Server.WriteTimeout does not
+// cut it)
 // of data: {"delta":"…"} events ending with data: {"done":true,"usage":{…}}.
 // Until the first delta, failures (fallbacks exhausted, quota, validation)
 // are ordinary JSON errors; after it, data: {"error":{"code","message"}}
@@ -415,6 +417,9 @@ func (s *sseWriter) commit() {
 		return
 	}
 	s.committed = true
+	// A stream outlives the server's WriteTimeout meant for plain
+	// answers: lift the deadline for this response (where supported).
+	_ = s.rc.SetWriteDeadline(time.Time{})
 	h := s.w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

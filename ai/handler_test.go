@@ -314,11 +314,12 @@ func TestHandlerClientDisconnectCancelsUpstream(t *testing.T) {
 
 // syncRecorder is a flushable ResponseWriter safe to read while written.
 type syncRecorder struct {
-	mu      sync.Mutex
-	header  http.Header
-	status  int
-	body    bytes.Buffer
-	flushes int
+	mu        sync.Mutex
+	header    http.Header
+	status    int
+	body      bytes.Buffer
+	flushes   int
+	deadlines []time.Time
 }
 
 func (s *syncRecorder) Header() http.Header { return s.header }
@@ -338,6 +339,12 @@ func (s *syncRecorder) Write(b []byte) (int, error) {
 	return s.body.Write(b)
 }
 func (s *syncRecorder) Flush() { s.mu.Lock(); s.flushes++; s.mu.Unlock() }
+func (s *syncRecorder) SetWriteDeadline(t time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deadlines = append(s.deadlines, t)
+	return nil
+}
 func (s *syncRecorder) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -365,6 +372,10 @@ func TestHandlerHeartbeat(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, ": ping\n\n: ping\n\n", w.String(), "a comment per 10s of silence")
 		assert.Equal(t, "text/event-stream", w.Header().Get("Content-Type"))
+		w.mu.Lock()
+		assert.Equal(t, []time.Time{{}}, w.deadlines, "the stream lifts the server's write deadline")
+		assert.Positive(t, w.flushes)
+		w.mu.Unlock()
 		close(hold)
 		<-done
 		assert.True(t, strings.HasSuffix(w.String(), "data: {\"delta\":\"slow\"}\n\ndata: {\"done\":true,\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}\n\n"), w.String())
