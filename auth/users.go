@@ -190,6 +190,12 @@ func (s *Users) isAdminEmail(email string) bool {
 	return email != "" && s.admins[strings.ToLower(email)]
 }
 
+// Roles returns the roles an administrator may set ([UsersConfig.Roles]):
+// for a handler of its own that validates a role before [Users.Update].
+func (s *Users) Roles() []string {
+	return slices.Clone(s.cfg.Roles)
+}
+
 // newUser is the user of id; role, when not empty, is the role a token
 // seeds.
 func (s *Users) newUser(id Identity, role string) NewUser {
