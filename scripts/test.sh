@@ -2,7 +2,9 @@
 # The project's test command (make test). On a fresh Debian machine it:
 #   1. starts PostgreSQL 15 and Redis on loopback ports of their own
 #      (scripts/services.sh), unless TEST_DATABASE_URL and TEST_REDIS_URL
-#      are already set, in which case those services are used;
+#      are already set, in which case those services are used, and
+#      stripe-mock (scripts/stripe-mock.sh, installed with go install)
+#      unless STRIPE_MOCK_URL is set;
 #   2. checks formatting (gofmt -l), go vet and staticcheck;
 #   3. runs go test -race -count=1 ./... against the services;
 #   4. stops every service it started, on success, failure or interrupt.
@@ -11,8 +13,12 @@ cd "$(dirname "$0")/.."
 
 STATICCHECK_VERSION=${STATICCHECK_VERSION:-v0.8.2}
 started=0
+mock_started=0
 
 cleanup() {
+	if [ "$mock_started" = 1 ]; then
+		scripts/stripe-mock.sh stop || true
+	fi
 	if [ "$started" = 1 ]; then
 		scripts/services.sh stop || true
 	fi
@@ -27,6 +33,12 @@ else
 	echo "test: using the services in TEST_DATABASE_URL and TEST_REDIS_URL"
 fi
 export TEST_DATABASE_URL TEST_REDIS_URL
+
+if [ -z "${STRIPE_MOCK_URL:-}" ]; then
+	mock_started=1
+	eval "$(scripts/stripe-mock.sh start)"
+fi
+export STRIPE_MOCK_URL
 
 echo "test: gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tmp/*'))
