@@ -35,6 +35,7 @@ import (
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/webhooks"
 	webhookspg "github.com/omnistack/omnistack/webhooks/postgres"
+	whstripe "github.com/omnistack/omnistack/webhooks/stripe"
 )
 
 const (
@@ -76,14 +77,14 @@ func newRig(b *testing.B) *rig {
 		b.Fatal(err)
 	}
 	store, _ := billingpg.New(pool, billingpg.Config{})
-	events, _ := webhookspg.New(pool)
+	events, _ := webhookspg.New(pool, webhookspg.Config{})
 	ent, _ := billing.NewEntitlements(store, billing.EntitlementsConfig{})
 	client, err := stripe.New("sk_test_123", stripe.Config{BaseURL: base, MaxNetworkRetries: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	svc, _ := billing.NewService(ent, client, billing.Config{MonthlyPriceID: "price_m"})
-	verifier, _ := webhooks.NewStripe(secret, webhooks.StripeConfig{IgnoreAPIVersionMismatch: true, Tolerance: time.Hour})
+	verifier, _ := whstripe.New(secret, whstripe.Config{IgnoreAPIVersionMismatch: true, Tolerance: time.Hour})
 	receiver, _ := webhooks.NewReceiver("stripe", verifier, events, webhooks.ReceiverConfig{})
 	for i := range users {
 		if _, err := svc.LinkCustomer(ctx, fmt.Sprint("user-", i), fmt.Sprint("cus_", i)); err != nil {
@@ -97,7 +98,7 @@ func delivery(n int64) (http.Header, []byte) {
 	i := n % users
 	body := fmt.Appendf(nil, `{"id":"evt_%d","object":"event","api_version":"2026-03-25.dahlia","type":"customer.subscription.updated","created":%d,"data":{"object":{"id":"sub_%d","object":"subscription","customer":"cus_%d","status":"active","metadata":{}}}}`,
 		n, 1777636800+n, i, i)
-	h := http.Header{webhooks.HeaderStripeSignature: {webhooks.SignStripe(secret, time.Now(), body)}}
+	h := http.Header{whstripe.HeaderSignature: {whstripe.Sign(secret, time.Now(), body)}}
 	return h, body
 }
 
