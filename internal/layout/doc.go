@@ -1,0 +1,3 @@
+// Package layout holds no code: its test checks the dependency rules of
+// docs/architecture.md over the whole module with `go list -deps`.
+package layout
