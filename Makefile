@@ -1,4 +1,4 @@
-.PHONY: test lint run bench services-start services-stop
+.PHONY: test lint run bench
 
 # Starts PostgreSQL and Redis on ports of their own, runs gofmt, vet,
 # staticcheck and the race-enabled tests against them, then stops them.

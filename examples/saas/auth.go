@@ -6,115 +6,188 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/memory"
 	authpg "github.com/omnistack/omnistack/auth/postgres"
+	"github.com/omnistack/omnistack/httpx"
 )
 
-// userDirectory is what provider webhooks (Clerk, Supabase) use to keep
-// local users in step: *auth.Users, set by setupAuth.
-type userDirectory interface {
-	// Sync creates or updates a user atomically; created reports a new one.
-	Sync(ctx context.Context, id auth.Identity) (u auth.User, created bool, err error)
-	// DeactivateSubject deactivates the user of a deleted provider account.
-	DeactivateSubject(ctx context.Context, subject string) (auth.User, error)
+// authConfig is the auth block's environment.
+type authConfig struct {
+	Provider           string `env:"AUTH_PROVIDER" envDefault:"custom"`
+	JWTSecret          string `env:"JWT_SECRET"`
+	JWKSURL            string `env:"JWKS_URL"`
+	JWTIssuer          string `env:"JWT_ISSUER"`
+	JWTAudience        string `env:"JWT_AUDIENCE"`
+	SupabaseProjectURL string `env:"SUPABASE_PROJECT_URL"`
+	ClerkIssuer        string `env:"CLERK_ISSUER"`
+	// ClerkAuthorizedParties are the origins Clerk's azp claim may name.
+	// Default: CORS_ORIGINS (without "*"). Required in production.
+	ClerkAuthorizedParties []string `env:"CLERK_AUTHORIZED_PARTIES" envSeparator:","`
+	AdminEmails            []string `env:"ADMIN_EMAILS" envSeparator:","`
 }
 
-// setupAuth wires token verification, users, /app/users/me and
-// /admin/users, and sets the guards a.identify, a.requireUser,
-// a.requireAdmin and the lookups a.subject, a.userID and a.users.
-func (a *app) setupAuth(ctx context.Context) error {
-	vcfg, dev, err := a.verifierConfig()
-	if err != nil {
-		return err
+// normalize fills the defaults that depend on the server's settings and
+// reports every problem; the JWT secret's rules live here and in the
+// library (auth.NewVerifier refuses a secret under 32 bytes anywhere).
+func (c *authConfig) normalize(srv serverConfig) []error {
+	c.AdminEmails = normalizeList(c.AdminEmails, strings.ToLower)
+	c.ClerkAuthorizedParties = normalizeList(c.ClerkAuthorizedParties, nil)
+	if len(c.ClerkAuthorizedParties) == 0 {
+		// Clerk's azp is the browser origin of the app: the CORS origins.
+		c.ClerkAuthorizedParties = slices.DeleteFunc(slices.Clone(srv.CORSOrigins), func(o string) bool { return o == "*" })
 	}
-	vcfg.Logger = a.logger
-	verifier, err := auth.NewVerifier(vcfg)
-	if err != nil {
-		return err
+	var errs []error
+	errs = appendErr(errs, oneOf("AUTH_PROVIDER", c.Provider, "custom", "supabase", "clerk"))
+	switch c.Provider {
+	case "custom":
+		if c.JWTSecret == "" && c.JWKSURL == "" && !srv.development() {
+			errs = append(errs, fmt.Errorf("JWT_SECRET or JWKS_URL is required when ENVIRONMENT=%s (AUTH_PROVIDER=custom)", srv.Environment))
+		}
+	case "supabase":
+		if c.SupabaseProjectURL == "" {
+			errs = append(errs, errors.New("SUPABASE_PROJECT_URL is required when AUTH_PROVIDER=supabase"))
+		}
+	case "clerk":
+		if c.ClerkIssuer == "" {
+			errs = append(errs, errors.New("CLERK_ISSUER is required when AUTH_PROVIDER=clerk"))
+		}
+		if srv.production() && len(c.ClerkAuthorizedParties) == 0 {
+			errs = append(errs, errors.New("CLERK_AUTHORIZED_PARTIES (or CORS_ORIGINS) is required when AUTH_PROVIDER=clerk in production: "+
+				"without it any site's Clerk session token for your instance is accepted"))
+		}
 	}
-	a.closers = append(a.closers, func() { _ = verifier.Close() })
-
-	var store auth.UserStore = memory.New(memory.Config{})
-	if a.pool != nil {
-		if a.cfg.AutoMigrate {
-			if err := authpg.Migrate(ctx, a.pool); err != nil {
-				return err
+	if srv.production() {
+		if c.JWTSecret != "" {
+			errs = appendErr(errs, checkSecret("JWT_SECRET", c.JWTSecret))
+		}
+		for _, v := range [][2]string{{"JWKS_URL", c.JWKSURL}, {"SUPABASE_PROJECT_URL", c.SupabaseProjectURL}, {"CLERK_ISSUER", c.ClerkIssuer}} {
+			if v[1] != "" && !strings.HasPrefix(v[1], "https://") {
+				errs = append(errs, fmt.Errorf("%s must use https in production, got %q", v[0], v[1]))
 			}
 		}
-		if store, err = authpg.New(a.pool); err != nil {
-			return err
+	}
+	return errs
+}
+
+// authModule is the auth block as other blocks see it.
+type authModule struct {
+	users *auth.Users
+	// identify, requireUser and requireAdmin are the guards of /app and
+	// /admin (see guards).
+	identify, requireUser, requireAdmin func(http.Handler) http.Handler
+	// userID is the signed-in caller's local user ID, for every block that
+	// scopes data to a user.
+	userID httpx.UserIDFunc
+	// subject is the verified token's subject, read from the context
+	// without the database (the rate limiter's key).
+	subject func(*http.Request) (string, bool)
+	close   func()
+}
+
+// newAuth wires token verification (AUTH_PROVIDER) and the users (PostgreSQL
+// on pool, migrated unless autoMigrate is false; memory otherwise). welcome
+// is called for each user whose address is verified, once it is: at
+// creation, or later when a token or a webhook verifies it.
+func newAuth(ctx context.Context, cfg authConfig, srv serverConfig, pool *pgxpool.Pool, autoMigrate bool,
+	welcome func(context.Context, sendWelcome), logger *slog.Logger) (*authModule, error) {
+	vcfg, devSecret, err := verifierConfig(cfg, srv)
+	if err != nil {
+		return nil, err
+	}
+	vcfg.Logger = logger
+	verifier, err := auth.NewVerifier(vcfg)
+	if err != nil {
+		if cfg.JWTSecret != "" {
+			return nil, fmt.Errorf("JWT_SECRET: %w", err)
+		}
+		return nil, err
+	}
+	m := &authModule{close: func() { _ = verifier.Close() }}
+	ok := false
+	defer func() {
+		if !ok {
+			m.close()
+		}
+	}()
+
+	var store auth.UserStore
+	if pool != nil {
+		if autoMigrate {
+			if err := authpg.Migrate(ctx, pool); err != nil {
+				return nil, err
+			}
+		}
+		if store, err = authpg.New(pool, authpg.Config{}); err != nil {
+			return nil, err
+		}
+	} else if store, err = memory.New(memory.Config{}); err != nil {
+		return nil, err
+	}
+	sendTo := func(ctx context.Context, u auth.User) {
+		if u.Email != "" && u.EmailVerified {
+			welcome(ctx, sendWelcome{UserID: u.ID, Email: u.Email, Name: u.FullName})
 		}
 	}
 	users, err := auth.NewUsers(store, auth.UsersConfig{
-		AdminEmails: a.cfg.AdminEmails,
-		Logger:      a.logger,
-		OnCreated: func(ctx context.Context, u auth.User) {
-			// Read at call time: blocks set up after auth append too.
-			for _, f := range a.onUserCreated {
-				f(ctx, newUser{ID: u.ID, Email: u.Email, Name: u.FullName})
-			}
-		},
+		AdminEmails: cfg.AdminEmails,
+		// Every preset's role claims are ones only the deployment's own
+		// backend sets (custom: your issuer; Supabase: app_metadata; Clerk:
+		// public metadata), so a role claim may seed the role of a new
+		// user. The stored role decides from then on.
+		SeedRoleFromToken: true,
+		OnCreated:         sendTo,
+		OnEmailVerified:   sendTo,
+		Logger:            logger,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	authn, err := auth.NewAuthenticator(verifier, auth.AuthenticatorConfig{Users: users, Logger: a.logger})
+	authn, err := auth.NewAuthenticator(verifier, auth.AuthenticatorConfig{Users: users, Logger: logger})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a.users = users
-	a.identify = authn.Optional
-	a.requireUser = authn.Authenticate
-	a.requireAdmin = auth.RequireRole(users.AdminRole())
-	a.subject = auth.Subject
-	a.userID = auth.UserID
+	m.users = users
+	m.identify = authn.Optional
+	m.requireUser = authn.Authenticate
+	m.requireAdmin = auth.RequireRole(users.AdminRole())
+	m.userID = auth.UserID
+	m.subject = auth.Subject
 
-	h, err := auth.NewHandler(users)
-	if err != nil {
-		return err
-	}
-	a.app.HandleFunc("GET /api/v1/app/users/me", h.Me)
-	a.app.HandleFunc("PATCH /api/v1/app/users/me", h.UpdateMe)
-	a.admin.HandleFunc("GET /api/v1/admin/users", h.ListUsers)
-	a.admin.HandleFunc("GET /api/v1/admin/users/{id}", h.GetUser)
-	a.admin.HandleFunc("PATCH /api/v1/admin/users/{id}", h.UpdateUser)
-	a.admin.HandleFunc("POST /api/v1/admin/users/{id}/deactivate", h.DeactivateUser)
-	a.admin.HandleFunc("POST /api/v1/admin/users/{id}/activate", h.ActivateUser)
-
-	if dev != nil {
-		tok, err := devAdminToken(dev, time.Now())
+	if devSecret != nil {
+		tok, err := devAdminToken(devSecret, time.Now())
 		if err != nil {
-			return err
+			return nil, err
 		}
-		a.logger.WarnContext(ctx, "development auth: no JWT_SECRET or JWKS_URL set, using an ephemeral HS256 secret; "+
+		logger.WarnContext(ctx, "development auth: no JWT_SECRET or JWKS_URL set, using an ephemeral HS256 secret; "+
 			"this admin token works until the server stops",
-			slog.String("token", tok), slog.String("try", "curl -H 'Authorization: Bearer "+tok+"' http://localhost:"+fmt.Sprint(a.cfg.Port)+"/api/v1/app/users/me"))
+			slog.String("token", tok), slog.String("try", "curl -H 'Authorization: Bearer "+tok+"' http://localhost:"+fmt.Sprint(srv.Port)+"/api/v1/app/users/me"))
 	}
-	return nil
+	ok = true
+	return m, nil
 }
 
 // verifierConfig maps AUTH_PROVIDER and its variables onto auth.Config.
-// In development without any auth setting it returns an ephemeral random
-// secret as dev (config.validate refuses that case elsewhere).
-func (a *app) verifierConfig() (cfg auth.Config, dev []byte, err error) {
-	c := a.cfg
+// In development without any auth setting it draws an ephemeral random
+// secret and returns it as devSecret.
+func verifierConfig(c authConfig, srv serverConfig) (cfg auth.Config, devSecret []byte, err error) {
 	var secret []byte
 	if c.JWTSecret != "" {
 		secret = []byte(c.JWTSecret)
 	}
-	switch c.AuthProvider {
+	switch c.Provider {
 	case "supabase":
 		cfg = auth.SupabaseConfig(c.SupabaseProjectURL, secret)
 	case "clerk":
-		// Clerk's azp is the browser origin of the app: the CORS origins.
-		parties := slices.DeleteFunc(slices.Clone(c.CORSOrigins), func(o string) bool { return o == "*" })
-		cfg = auth.ClerkConfig(c.ClerkIssuer, parties...) // RS256 only: JWT_SECRET is not used
+		cfg = auth.ClerkConfig(c.ClerkIssuer, c.ClerkAuthorizedParties...) // RS256 only: JWT_SECRET is not used
 	default:
 		cfg = auth.Config{Secret: secret}
 	}
@@ -128,30 +201,25 @@ func (a *app) verifierConfig() (cfg auth.Config, dev []byte, err error) {
 		cfg.Audience = []string{c.JWTAudience}
 	}
 	if cfg.Secret == nil && cfg.JWKSURL == "" {
-		if c.Environment != "development" {
+		if !srv.development() {
 			return auth.Config{}, nil, errors.New("JWT_SECRET or JWKS_URL is required outside development")
 		}
-		dev = make([]byte, 32)
-		_, _ = rand.Read(dev)
-		cfg.Secret = dev
+		devSecret = make([]byte, 32)
+		_, _ = rand.Read(devSecret)
+		cfg.Secret = devSecret
 	}
-	if c.production() && cfg.JWKSURL != "" && !strings.HasPrefix(cfg.JWKSURL, "https://") {
-		return auth.Config{}, nil, fmt.Errorf("the JWKS URL must use https in production, got %q (JWKS_URL, SUPABASE_PROJECT_URL or CLERK_ISSUER)", cfg.JWKSURL)
-	}
-	if len(cfg.Secret) > 0 && len(cfg.Secret) < auth.MinSecretBytes {
-		return auth.Config{}, nil, fmt.Errorf("JWT_SECRET must be at least %d bytes, got %d", auth.MinSecretBytes, len(cfg.Secret))
-	}
-	return cfg, dev, nil
+	return cfg, devSecret, nil
 }
 
 // devAdminToken mints the development admin token, valid for a day.
 func devAdminToken(secret []byte, now time.Time) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"sub":   "dev-admin",
-		"email": "admin@localhost",
-		"name":  "Development Admin",
-		"role":  "admin",
-		"iat":   now.Unix(),
-		"exp":   now.Add(24 * time.Hour).Unix(),
+		"sub":            "dev-admin",
+		"email":          "admin@localhost",
+		"email_verified": true,
+		"name":           "Development Admin",
+		"role":           "admin",
+		"iat":            now.Unix(),
+		"exp":            now.Add(24 * time.Hour).Unix(),
 	}).SignedString(secret)
 }

@@ -91,7 +91,7 @@ func TestAuthUnauthorized(t *testing.T) {
 func TestAuthUsersLifecycle(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "ADMIN_EMAILS": "Boss@Example.com"}))
-	admin := authToken(t, jwt.MapClaims{"sub": "boss", "email": "boss@example.com", "name": "The Boss"})
+	admin := authToken(t, jwt.MapClaims{"sub": "boss", "email": "boss@example.com", "email_verified": true, "name": "The Boss"})
 	user := authToken(t, jwt.MapClaims{"sub": "u1", "email": "u1@example.com", "name": "User One", "picture": "https://img.example/u1.png"})
 
 	resp := s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(user)...)
@@ -217,7 +217,7 @@ func TestAuthRefusesBadSettings(t *testing.T) {
 		want string
 	}{
 		{"production without auth", []string{"ENVIRONMENT=production"}, "JWT_SECRET or JWKS_URL"},
-		{"short secret", []string{"JWT_SECRET=short"}, "JWT_SECRET must be at least 32 bytes"},
+		{"short secret", []string{"JWT_SECRET=short"}, "JWT_SECRET: auth: Config.Secret must be at least 32 bytes"},
 		{"relative JWKS URL", []string{"JWKS_URL=/jwks"}, "JWKSURL"},
 		{"plain http JWKS in production", []string{"ENVIRONMENT=production", "JWKS_URL=http://auth.example/jwks.json"}, "must use https in production"},
 	}
@@ -261,9 +261,9 @@ func TestAuthClerkProvider(t *testing.T) {
 	t.Parallel()
 	iss := authtest.NewIssuer(t, authtest.Options{})
 	s := startServer(t, authEnv(t, map[string]string{"AUTH_PROVIDER": "clerk", "CLERK_ISSUER": iss.URL(), "CORS_ORIGINS": "http://localhost:3000"}))
-	ok := authtest.Claims{"sub": "user_2abc", "azp": "http://localhost:3000", "o": map[string]any{"id": "org_1", "rol": "admin"}}
+	ok := authtest.Claims{"sub": "user_2abc", "azp": "http://localhost:3000", "metadata": map[string]any{"role": "admin"}}
 	resp := s.do(t, "GET", "/api/v1/admin/users", nil, bearer(iss.Token(t, "RS256", ok))...)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "org admin")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "publicMetadata role through the session token template")
 	resp = s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(iss.Token(t, "RS256", authtest.Claims{"sub": "user_2abc", "azp": "https://evil.example"}))...)
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "foreign authorized party")
 	resp = s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(iss.Token(t, "ES256", authtest.Claims{"sub": "user_2abc"}))...)

@@ -13,12 +13,27 @@ import (
 )
 
 // config is the whole environment of the reference server, as listed in
-// README.md (the project's copy of the API contract). It is read once at
-// start by loadConfig and validated there; nothing else reads the
-// environment.
+// docs/saas-api.md. It is read once at start by loadConfig and validated
+// there; nothing else reads the environment. Each block's settings and
+// their rules live beside its wiring (authConfig in auth.go, ...); this
+// file holds the server's own and puts them together.
 type config struct {
-	Port        int    `env:"PORT" envDefault:"8000"`
-	Host        string `env:"HOST" envDefault:"0.0.0.0"`
+	Server    serverConfig
+	Services  servicesConfig
+	Auth      authConfig
+	RateLimit rateLimitConfig
+	Email     emailConfig
+	Storage   storageConfig
+	Jobs      jobsConfig
+	Webhooks  webhooksConfig
+}
+
+// serverConfig is the listener, logging and what every block shares.
+type serverConfig struct {
+	Port int `env:"PORT" envDefault:"8000"`
+	// Host defaults to 127.0.0.1 in development (whose logged admin token
+	// must not be reachable from the network) and 0.0.0.0 otherwise.
+	Host        string `env:"HOST"`
 	Environment string `env:"ENVIRONMENT" envDefault:"development"`
 	LogLevel    string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat   string `env:"LOG_FORMAT"` // default: text in development, json otherwise
@@ -29,165 +44,99 @@ type config struct {
 	// JWT_SECRET; without either, a random key per process.
 	SigningSecret string   `env:"SIGNING_SECRET"`
 	CORSOrigins   []string `env:"CORS_ORIGINS" envSeparator:","`
+	PublicBaseURL string   `env:"PUBLIC_BASE_URL"` // default: http://localhost:$PORT
+}
 
+func (c serverConfig) production() bool  { return c.Environment == "production" }
+func (c serverConfig) development() bool { return c.Environment == "development" }
+
+// servicesConfig is the PostgreSQL and Redis the blocks share.
+type servicesConfig struct {
 	DatabaseURL  string        `env:"DATABASE_URL"`
 	AutoMigrate  bool          `env:"AUTO_MIGRATE" envDefault:"true"`
 	DatabaseWait time.Duration `env:"DATABASE_WAIT" envDefault:"30s"`
 	RedisURL     string        `env:"REDIS_URL"`
-
-	AuthProvider       string   `env:"AUTH_PROVIDER" envDefault:"custom"`
-	JWTSecret          string   `env:"JWT_SECRET"`
-	JWKSURL            string   `env:"JWKS_URL"`
-	JWTIssuer          string   `env:"JWT_ISSUER"`
-	JWTAudience        string   `env:"JWT_AUDIENCE"`
-	SupabaseProjectURL string   `env:"SUPABASE_PROJECT_URL"`
-	ClerkIssuer        string   `env:"CLERK_ISSUER"`
-	AdminEmails        []string `env:"ADMIN_EMAILS" envSeparator:","`
-
-	RateLimitEnabled bool   `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
-	RateLimitDefault string `env:"RATE_LIMIT_DEFAULT" envDefault:"60/minute"`
-	// TrustedProxies are the CIDRs or addresses of the proxies in front of
-	// the server, whose X-Forwarded-For/Forwarded name the client.
-	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
-
-	EmailProvider   string `env:"EMAIL_PROVIDER" envDefault:"console"`
-	EmailFrom       string `env:"EMAIL_FROM" envDefault:"OmniStack <noreply@example.com>"`
-	ResendAPIKey    string `env:"RESEND_API_KEY"`
-	ResendBaseURL   string `env:"RESEND_BASE_URL"`
-	SendGridAPIKey  string `env:"SENDGRID_API_KEY"`
-	SendGridBaseURL string `env:"SENDGRID_BASE_URL"`
-	SMTPURL         string `env:"SMTP_URL"`
-
-	StorageProvider       string   `env:"STORAGE_PROVIDER" envDefault:"local"`
-	StorageLocalDir       string   `env:"STORAGE_LOCAL_DIR" envDefault:"./data/uploads"`
-	StorageMaxUploadBytes int64    `env:"STORAGE_MAX_UPLOAD_BYTES" envDefault:"52428800"`
-	StorageAllowedTypes   []string `env:"STORAGE_ALLOWED_TYPES" envSeparator:","`
-	AWSS3Bucket           string   `env:"AWS_S3_BUCKET"`
-	AWSRegion             string   `env:"AWS_REGION"`
-	AWSEndpointURLS3      string   `env:"AWS_ENDPOINT_URL_S3"`
-	S3ForcePathStyle      bool     `env:"S3_FORCE_PATH_STYLE"`
-	R2AccountID           string   `env:"R2_ACCOUNT_ID"`
-	R2AccessKeyID         string   `env:"R2_ACCESS_KEY_ID"`
-	R2SecretAccessKey     string   `env:"R2_SECRET_ACCESS_KEY"`
-	R2Bucket              string   `env:"R2_BUCKET"`
-	PublicBaseURL         string   `env:"PUBLIC_BASE_URL"` // default: http://localhost:$PORT
-
-	JobsBackend string `env:"JOBS_BACKEND"` // default: river with DATABASE_URL, else memory
-
-	AIDefaultProvider string `env:"AI_DEFAULT_PROVIDER" envDefault:"openai"`
-	AIDefaultModel    string `env:"AI_DEFAULT_MODEL"`
-	OpenAIAPIKey      string `env:"OPENAI_API_KEY"`
-	AnthropicAPIKey   string `env:"ANTHROPIC_API_KEY"`
-	GoogleAPIKey      string `env:"GOOGLE_API_KEY"`
-	OpenAIBaseURL     string `env:"OPENAI_BASE_URL"`
-	AnthropicBaseURL  string `env:"ANTHROPIC_BASE_URL"`
-	GeminiBaseURL     string `env:"GEMINI_BASE_URL"`
-
-	StripeSecretKey      string `env:"STRIPE_SECRET_KEY"`
-	StripeWebhookSecret  string `env:"STRIPE_WEBHOOK_SECRET"`
-	StripePriceIDMonthly string `env:"STRIPE_PRICE_ID_MONTHLY"`
-	StripePriceIDYearly  string `env:"STRIPE_PRICE_ID_YEARLY"`
-	StripeAPIBase        string `env:"STRIPE_API_BASE"`
-
-	ClerkWebhookSecret    string `env:"CLERK_WEBHOOK_SECRET"`
-	SupabaseWebhookSecret string `env:"SUPABASE_WEBHOOK_SECRET"`
-	SupabaseWebhookHeader string `env:"SUPABASE_WEBHOOK_HEADER" envDefault:"X-Webhook-Secret"`
-
-	AppleBundleID     string `env:"APPLE_BUNDLE_ID"`
-	AppleEnvironment  string `env:"APPLE_ENVIRONMENT"`
-	AppleRootCertFile string `env:"APPLE_ROOT_CERT_FILE"`
-
-	GooglePlayPackageName      string `env:"GOOGLE_PLAY_PACKAGE_NAME"`
-	GooglePubSubAudience       string `env:"GOOGLE_PUBSUB_AUDIENCE"`
-	GooglePubSubServiceAccount string `env:"GOOGLE_PUBSUB_SERVICE_ACCOUNT"`
-	GoogleOIDCJWKSURL          string `env:"GOOGLE_OIDC_JWKS_URL"`
 }
 
 // loadConfig reads the environment through getenv-style pairs (os.Environ
-// in main, a map in tests), fills computed defaults and validates.
+// in main, a list in tests), fills computed defaults and validates every
+// block's settings, reporting every problem at once.
 func loadConfig(environ []string) (config, error) {
 	cfg, err := env.ParseAsWithOptions[config](env.Options{Environment: env.ToMap(environ)})
 	if err != nil {
 		return config{}, envError(err)
 	}
-	if cfg.LogFormat == "" {
-		cfg.LogFormat = "json"
-		if cfg.Environment == "development" {
-			cfg.LogFormat = "text"
+	s := &cfg.Server
+	if s.LogFormat == "" {
+		s.LogFormat = "json"
+		if s.development() {
+			s.LogFormat = "text"
 		}
 	}
-	if cfg.PublicBaseURL == "" {
-		cfg.PublicBaseURL = fmt.Sprintf("http://localhost:%d", cfg.Port)
-	}
-	cfg.PublicBaseURL = strings.TrimRight(cfg.PublicBaseURL, "/")
-	if cfg.JobsBackend == "" {
-		cfg.JobsBackend = "memory"
-		if cfg.DatabaseURL != "" {
-			cfg.JobsBackend = "river"
+	if s.Host == "" {
+		s.Host = "0.0.0.0"
+		if s.development() {
+			s.Host = "127.0.0.1"
 		}
 	}
-	cfg.AdminEmails = normalizeList(cfg.AdminEmails, strings.ToLower)
-	cfg.CORSOrigins = normalizeList(cfg.CORSOrigins, nil)
-	cfg.TrustedProxies = normalizeList(cfg.TrustedProxies, nil)
-	cfg.StorageAllowedTypes = normalizeList(cfg.StorageAllowedTypes, strings.ToLower)
-	return cfg, cfg.validate()
+	if s.PublicBaseURL == "" {
+		s.PublicBaseURL = fmt.Sprintf("http://localhost:%d", s.Port)
+	}
+	s.PublicBaseURL = strings.TrimRight(s.PublicBaseURL, "/")
+	s.CORSOrigins = normalizeList(s.CORSOrigins, nil)
+
+	errs := cfg.Server.validate()
+	errs = append(errs, cfg.Services.validate()...)
+	errs = append(errs, cfg.Auth.normalize(cfg.Server)...)
+	errs = append(errs, cfg.RateLimit.normalize()...)
+	errs = append(errs, cfg.Email.validate(cfg.Server)...)
+	errs = append(errs, cfg.Storage.normalize()...)
+	errs = append(errs, cfg.Jobs.normalize(cfg.Services)...)
+	errs = append(errs, cfg.Webhooks.validate()...)
+	return cfg, errors.Join(errs...)
 }
 
-func (c config) production() bool { return c.Environment == "production" }
-
-// validate reports every problem at once, each naming its variable.
-func (c config) validate() error {
+func (c serverConfig) validate() []error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	oneOf := func(name, v string, allowed ...string) {
-		if !slices.Contains(allowed, v) {
-			bad("%s must be one of %s, got %q", name, strings.Join(allowed, ", "), v)
-		}
-	}
 	if c.Port < 0 || c.Port > 65535 {
-		bad("PORT must be between 0 (any free port) and 65535, got %d", c.Port)
+		errs = append(errs, fmt.Errorf("PORT must be between 0 (any free port) and 65535, got %d", c.Port))
 	}
-	oneOf("ENVIRONMENT", c.Environment, "development", "test", "production")
-	oneOf("LOG_LEVEL", strings.ToLower(c.LogLevel), "debug", "info", "warn", "error")
-	oneOf("LOG_FORMAT", c.LogFormat, "text", "json")
-	oneOf("AUTH_PROVIDER", c.AuthProvider, "custom", "supabase", "clerk")
-	oneOf("EMAIL_PROVIDER", c.EmailProvider, "console", "resend", "sendgrid", "smtp")
-	oneOf("STORAGE_PROVIDER", c.StorageProvider, "local", "s3", "r2")
-	oneOf("JOBS_BACKEND", c.JobsBackend, "memory", "river")
-	oneOf("AI_DEFAULT_PROVIDER", c.AIDefaultProvider, "openai", "anthropic", "gemini")
+	errs = appendErr(errs, oneOf("ENVIRONMENT", c.Environment, "development", "test", "production"))
+	errs = appendErr(errs, oneOf("LOG_LEVEL", strings.ToLower(c.LogLevel), "debug", "info", "warn", "error"))
+	errs = appendErr(errs, oneOf("LOG_FORMAT", c.LogFormat, "text", "json"))
 	if c.ShutdownTimeout <= 0 {
-		bad("SHUTDOWN_TIMEOUT must be positive, got %s", c.ShutdownTimeout)
-	}
-	if c.DatabaseWait < 0 {
-		bad("DATABASE_WAIT must not be negative, got %s", c.DatabaseWait)
-	}
-	if c.JobsBackend == "river" && c.DatabaseURL == "" {
-		bad("JOBS_BACKEND=river needs DATABASE_URL")
+		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT must be positive, got %s", c.ShutdownTimeout))
 	}
 	if u, err := url.Parse(c.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("PUBLIC_BASE_URL must be an absolute http(s) URL, got %q", c.PublicBaseURL)
+		errs = append(errs, fmt.Errorf("PUBLIC_BASE_URL must be an absolute http(s) URL, got %q", c.PublicBaseURL))
 	}
-	if c.StorageMaxUploadBytes <= 0 {
-		bad("STORAGE_MAX_UPLOAD_BYTES must be positive, got %d", c.StorageMaxUploadBytes)
+	if c.SigningSecret != "" && c.production() {
+		errs = appendErr(errs, checkSecret("SIGNING_SECRET", c.SigningSecret))
 	}
-	switch c.AuthProvider {
-	case "custom":
-		if c.JWTSecret == "" && c.JWKSURL == "" && c.Environment != "development" {
-			bad("JWT_SECRET or JWKS_URL is required when ENVIRONMENT=%s (AUTH_PROVIDER=custom)", c.Environment)
-		}
-	case "supabase":
-		if c.SupabaseProjectURL == "" {
-			bad("SUPABASE_PROJECT_URL is required when AUTH_PROVIDER=supabase")
-		}
-	case "clerk":
-		if c.ClerkIssuer == "" {
-			bad("CLERK_ISSUER is required when AUTH_PROVIDER=clerk")
-		}
+	return errs
+}
+
+func (c servicesConfig) validate() []error {
+	var errs []error
+	if c.DatabaseWait < 0 {
+		errs = append(errs, fmt.Errorf("DATABASE_WAIT must not be negative, got %s", c.DatabaseWait))
 	}
-	if c.JWTSecret != "" && len(c.JWTSecret) < 32 && c.production() {
-		bad("JWT_SECRET must be at least 32 bytes in production, got %d", len(c.JWTSecret))
+	return errs
+}
+
+// oneOf reports an error naming the variable when v is not allowed.
+func oneOf(name, v string, allowed ...string) error {
+	if slices.Contains(allowed, v) {
+		return nil
 	}
-	return errors.Join(errs...)
+	return fmt.Errorf("%s must be one of %s, got %q", name, strings.Join(allowed, ", "), v)
+}
+
+func appendErr(errs []error, err error) []error {
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 // envError rewrites the parser's errors, which name Go fields, into
@@ -197,7 +146,6 @@ func envError(err error) error {
 	if !ok {
 		return err
 	}
-	t := reflect.TypeFor[config]()
 	var errs []error
 	for _, e := range agg.Errors {
 		pe, ok := errors.AsType[env.ParseError](e)
@@ -206,12 +154,28 @@ func envError(err error) error {
 			continue
 		}
 		name := pe.Name
-		if f, ok := t.FieldByName(pe.Name); ok {
-			name = f.Tag.Get("env")
+		if v := envTag(reflect.TypeFor[config](), pe.Name); v != "" {
+			name = v
 		}
 		errs = append(errs, fmt.Errorf("%s must be a valid %s: %w", name, pe.Type, pe.Err))
 	}
 	return errors.Join(errs...)
+}
+
+// envTag finds the env tag of the field called name in t or its nested
+// structs.
+func envTag(t reflect.Type, name string) string {
+	for f := range t.Fields() {
+		if f.Name == name && f.Tag.Get("env") != "" {
+			return f.Tag.Get("env")
+		}
+		if f.Type.Kind() == reflect.Struct && f.Tag.Get("env") == "" {
+			if v := envTag(f.Type, name); v != "" {
+				return v
+			}
+		}
+	}
+	return ""
 }
 
 // normalizeList trims entries, drops empty ones and applies f when set.
@@ -229,3 +193,18 @@ func normalizeList(in []string, f func(string) string) []string {
 	}
 	return out
 }
+
+// redactURL returns raw with its password hidden, for messages about a
+// URL: parsers' own errors quote it whole. A URL that does not parse is
+// not shown at all.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		// A value that is not an absolute URL may still hold a password.
+		return "(not shown: it does not parse as an absolute URL)"
+	}
+	return u.Redacted()
+}
+
+// errNeedsDatabase reports a setting that only works on PostgreSQL.
+func errNeedsDatabase(what string) error { return fmt.Errorf("%s needs DATABASE_URL", what) }

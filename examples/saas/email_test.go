@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,6 +26,8 @@ type emailFake struct {
 	srv    *httptest.Server
 	got    chan emailRequest
 	status int // 0: success
+	mu     sync.Mutex
+	count  int // requests received
 }
 
 type emailRequest struct {
@@ -40,6 +42,9 @@ func newEmailFake(t *testing.T) *emailFake {
 		var body map[string]any
 		data, _ := io.ReadAll(r.Body)
 		assert.NoError(t, json.Unmarshal(data, &body), "body: %s", data)
+		f.mu.Lock()
+		f.count++
+		f.mu.Unlock()
 		f.got <- emailRequest{path: r.URL.Path, header: r.Header.Clone(), body: body}
 		w.Header().Set("Content-Type", "application/json")
 		if f.status != 0 {
@@ -69,19 +74,54 @@ func (f *emailFake) next(t *testing.T) emailRequest {
 	}
 }
 
-func (f *emailFake) none(t *testing.T, wait time.Duration) {
-	t.Helper()
-	select {
-	case r := <-f.got:
-		t.Fatalf("unexpected e-mail request to %s: %v", r.path, r.body)
-	case <-time.After(wait):
-	}
+// requests returns how many requests the fake has received.
+func (f *emailFake) requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.count
 }
 
-// signUp makes the server create a user on its first authenticated request.
+func emailEnv(t *testing.T, env map[string]string) map[string]string {
+	env["JWT_SECRET"] = authTestSecret
+	env["RATE_LIMIT_ENABLED"] = "false"
+	return authEnv(t, env)
+}
+
+// emailAdmin is the administrator the e-mail tests read jobs with: its
+// token's role claim made it one at creation, and it has no address, so it
+// gets no welcome e-mail of its own.
+func emailAdmin(t *testing.T) []string {
+	return bearer(authToken(t, jwt.MapClaims{"sub": "ops", "role": "admin"}))
+}
+
+// welcomeJobs waits until every email_welcome job has finished (completed,
+// discarded or cancelled) and returns them: the final state the e-mail
+// tests assert on, rather than waiting a while for nothing to happen.
+func welcomeJobs(t *testing.T, s *testServer) []jobJSON {
+	t.Helper()
+	var items []jobJSON
+	require.Eventually(t, func() bool {
+		resp := s.do(t, "GET", "/api/v1/admin/jobs?kind=email_welcome&page_size=100", nil, emailAdmin(t)...)
+		if resp.StatusCode != http.StatusOK {
+			return false
+		}
+		page := decode[jobPage](t, resp)
+		for _, j := range page.Items {
+			if j.FinishedAt == nil {
+				return false
+			}
+		}
+		items = page.Items
+		return true
+	}, 15*time.Second, 20*time.Millisecond)
+	return items
+}
+
+// signUp makes the server create a user on its first authenticated request,
+// with a verified address.
 func signUp(t *testing.T, s *testServer, sub, mail, name string) map[string]any {
 	t.Helper()
-	tok := authToken(t, jwt.MapClaims{"sub": sub, "email": mail, "name": name})
+	tok := authToken(t, jwt.MapClaims{"sub": sub, "email": mail, "name": name, "email_verified": true})
 	resp := s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(tok)...)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	return decode[map[string]any](t, resp)
@@ -90,7 +130,7 @@ func signUp(t *testing.T, s *testServer, sub, mail, name string) map[string]any 
 func TestEmailWelcomeThroughResend(t *testing.T) {
 	t.Parallel()
 	f := newEmailFake(t)
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "EMAIL_PROVIDER": "resend",
+	s := startServer(t, emailEnv(t, map[string]string{"EMAIL_PROVIDER": "resend",
 		"RESEND_API_KEY": "re_e2e", "RESEND_BASE_URL": f.srv.URL, "EMAIL_FROM": "Acme <hello@acme.test>"}))
 	me := signUp(t, s, "u1", "ada@example.com", "Ada Lovelace")
 
@@ -106,40 +146,50 @@ func TestEmailWelcomeThroughResend(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"name": "category", "value": "welcome"}}, r.body["tags"])
 
 	signUp(t, s, "u1", "ada@example.com", "Ada Lovelace")
-	f.none(t, 300*time.Millisecond) // an existing user gets no second welcome
+	jobs := welcomeJobs(t, s)
+	require.Len(t, jobs, 1, "an existing user gets no second welcome")
+	assert.Equal(t, "completed", jobs[0].State)
+	assert.Equal(t, 1, f.requests(), "one job, one attempt, one e-mail")
 }
 
 func TestEmailWelcomeWithPostgres(t *testing.T) {
 	t.Parallel()
 	_, dbURL := testenv.Schema(t)
 	f := newEmailFake(t)
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "DATABASE_URL": dbURL, "JOBS_BACKEND": "memory",
+	s := startServer(t, emailEnv(t, map[string]string{"DATABASE_URL": dbURL, "JOBS_BACKEND": "memory",
 		"EMAIL_PROVIDER": "resend", "RESEND_API_KEY": "re_e2e", "RESEND_BASE_URL": f.srv.URL}))
 	me := signUp(t, s, "pg1", "pat@example.com", "Pat")
 	r := f.next(t)
 	assert.Equal(t, "welcome/"+me["id"].(string), r.header.Get("Idempotency-Key"))
 	assert.Equal(t, []any{"pat@example.com"}, r.body["to"])
 	signUp(t, s, "pg1", "pat@example.com", "Pat")
-	f.none(t, 300*time.Millisecond)
+	jobs := welcomeJobs(t, s)
+	require.Len(t, jobs, 1, "an existing user gets no second welcome")
+	assert.Equal(t, "completed", jobs[0].State)
+	assert.Equal(t, 1, f.requests())
 }
 
 func TestEmailWelcomeFailureDoesNotFailTheRequest(t *testing.T) {
 	t.Parallel()
 	f := newEmailFake(t)
 	f.status = http.StatusUnprocessableEntity
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "EMAIL_PROVIDER": "resend",
+	s := startServer(t, emailEnv(t, map[string]string{"EMAIL_PROVIDER": "resend",
 		"RESEND_API_KEY": "re_e2e", "RESEND_BASE_URL": f.srv.URL}))
 	signUp(t, s, "u2", "bob@example.com", "")
 	f.next(t)
-	f.none(t, 300*time.Millisecond) // a rejection is permanent: not retried
-	require.Eventually(t, func() bool { return strings.Contains(s.logs.String(), "welcome e-mail failed") }, 5*time.Second, 10*time.Millisecond)
+	jobs := welcomeJobs(t, s)
+	require.Len(t, jobs, 1)
+	assert.Equal(t, "completed", jobs[0].State, "a rejection is permanent: the job ends")
+	assert.Equal(t, 1, jobs[0].Attempt, "not retried")
+	assert.Equal(t, 1, f.requests())
+	assert.Contains(t, s.logs.String(), "welcome e-mail failed")
 	assert.NotContains(t, s.logs.String(), "re_e2e", "the API key is never logged")
 }
 
 func TestEmailWelcomeThroughSendGrid(t *testing.T) {
 	t.Parallel()
 	f := newEmailFake(t)
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "EMAIL_PROVIDER": "sendgrid",
+	s := startServer(t, emailEnv(t, map[string]string{"EMAIL_PROVIDER": "sendgrid",
 		"SENDGRID_API_KEY": "SG.e2e", "SENDGRID_BASE_URL": f.srv.URL}))
 	signUp(t, s, "u3", "cy@example.com", "Cy")
 	r := f.next(t)
@@ -185,7 +235,7 @@ func TestEmailWelcomeThroughSMTP(t *testing.T) {
 		_ = srv.Close()
 		wg.Wait()
 	})
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "EMAIL_PROVIDER": "smtp",
+	s := startServer(t, emailEnv(t, map[string]string{"EMAIL_PROVIDER": "smtp",
 		"SMTP_URL": "smtp+insecure://" + ln.Addr().String()}))
 	signUp(t, s, "u4", "dee@example.com", "Dee")
 	select {
@@ -199,7 +249,7 @@ func TestEmailWelcomeThroughSMTP(t *testing.T) {
 
 func TestEmailConsoleIsTheDefault(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret}))
+	s := startServer(t, emailEnv(t, map[string]string{}))
 	signUp(t, s, "u5", "eve@example.com", "Eve")
 	require.Eventually(t, func() bool { return strings.Contains(s.logs.String(), "welcome e-mail sent") }, 5*time.Second, 10*time.Millisecond)
 	var rec map[string]any
@@ -243,18 +293,22 @@ func TestEmailRefusesBadSettings(t *testing.T) {
 
 func TestEmailShutdownWaitsForWelcomeInFlight(t *testing.T) {
 	t.Parallel()
-	arrived := make(chan struct{}, 1)
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
-		time.Sleep(500 * time.Millisecond)
+		<-release // answers only once the workers are stopping
 		io.WriteString(w, `{"id":"slow-1"}`)
 	}))
 	t.Cleanup(slow.Close)
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "EMAIL_PROVIDER": "resend",
+	s := startServer(t, emailEnv(t, map[string]string{"EMAIL_PROVIDER": "resend",
 		"RESEND_API_KEY": "re_e2e", "RESEND_BASE_URL": slow.URL}))
 	signUp(t, s, "u6", "fay@example.com", "Fay")
 	<-arrived
-	require.NoError(t, s.stop())
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stop() }()
+	require.Eventually(t, func() bool { return strings.Contains(s.logs.String(), "stopping job workers") }, 10*time.Second, 5*time.Millisecond)
+	close(release)
+	require.NoError(t, <-stopped)
 	assert.Contains(t, s.logs.String(), "welcome e-mail sent", "shutdown waited for the e-mail in flight")
 }
 
@@ -267,7 +321,7 @@ func TestEmailShutdownCancelsWelcomeAfterTimeout(t *testing.T) {
 		<-r.Context().Done() // never answers; the client gives up
 	}))
 	t.Cleanup(stuck.Close)
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "EMAIL_PROVIDER": "resend",
+	s := startServer(t, emailEnv(t, map[string]string{"EMAIL_PROVIDER": "resend",
 		"RESEND_API_KEY": "re_e2e", "RESEND_BASE_URL": stuck.URL, "SHUTDOWN_TIMEOUT": "300ms"}))
 	signUp(t, s, "u7", "gus@example.com", "Gus")
 	<-arrived
@@ -281,14 +335,16 @@ func TestEmailWelcomeAsRiverJob(t *testing.T) {
 	t.Parallel()
 	_, dbURL := testenv.Schema(t)
 	f := newEmailFake(t)
-	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "DATABASE_URL": dbURL, // JOBS_BACKEND: river
+	s := startServer(t, emailEnv(t, map[string]string{"DATABASE_URL": dbURL, // JOBS_BACKEND: river
 		"EMAIL_PROVIDER": "resend", "RESEND_API_KEY": "re_e2e", "RESEND_BASE_URL": f.srv.URL}))
 	me := signUp(t, s, "river1", "rio@example.com", "Rio")
 	r := f.next(t)
 	assert.Equal(t, "welcome/"+me["id"].(string), r.header.Get("Idempotency-Key"))
 	assert.Equal(t, []any{"rio@example.com"}, r.body["to"])
 	signUp(t, s, "river1", "rio@example.com", "Rio")
-	f.none(t, 300*time.Millisecond)
+	jobs := welcomeJobs(t, s)
+	require.Len(t, jobs, 1, "an existing user gets no second welcome")
+	assert.Equal(t, 1, f.requests())
 	// It went through the durable queue: River's table holds the job.
 	pool, err := pgxpool.New(t.Context(), dbURL)
 	require.NoError(t, err)

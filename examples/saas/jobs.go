@@ -5,47 +5,68 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/jobs/memory"
 	jobsriver "github.com/omnistack/omnistack/jobs/river"
 )
 
-// jobsWiring is the background jobs block: client registers kinds and
-// enqueues (Enqueue, EnqueueTx on river), backend serves the admin routes.
-type jobsWiring struct {
-	client  *jobs.Client
-	backend jobs.Backend
+// jobsConfig is the background jobs block's environment.
+type jobsConfig struct {
+	Backend string `env:"JOBS_BACKEND"` // default: river with DATABASE_URL, else memory
 }
 
-// setupJobs wires background jobs on JOBS_BACKEND (river on a.pool, else
-// memory), mounts /api/v1/admin/jobs and starts the worker, which
-// a.closers stops (before the pool closes: closers run last-opened-first).
-//
-// Later setups register kinds with registerJob and periodic jobs with
-// a.jobs.client.Periodic; both work on the running worker.
-func (a *app) setupJobs(ctx context.Context) error {
+func (c *jobsConfig) normalize(svc servicesConfig) []error {
+	if c.Backend == "" {
+		c.Backend = "memory"
+		if svc.DatabaseURL != "" {
+			c.Backend = "river"
+		}
+	}
+	if err := oneOf("JOBS_BACKEND", c.Backend, "memory", "river"); err != nil {
+		return []error{err}
+	}
+	if c.Backend == "river" && svc.DatabaseURL == "" {
+		return []error{errNeedsDatabase("JOBS_BACKEND=river")}
+	}
+	return nil
+}
+
+// jobsModule is the background jobs block: the client other blocks
+// register their kinds and schedules on, and the admin routes. Its workers
+// start only when start is called, after every block has registered.
+type jobsModule struct {
+	client *jobs.Client
+	routes routes
+	logger *slog.Logger
+}
+
+// newJobs builds the jobs client on JOBS_BACKEND: River on pool (its
+// tables migrated unless AUTO_MIGRATE=false), or memory.
+func newJobs(ctx context.Context, cfg jobsConfig, pool *pgxpool.Pool, autoMigrate bool, logger *slog.Logger) (*jobsModule, error) {
 	var backend jobs.Backend
-	if a.cfg.JobsBackend == "river" {
-		if a.cfg.AutoMigrate {
-			if err := jobsriver.Migrate(ctx, a.pool); err != nil {
-				return err
+	if cfg.Backend == "river" {
+		if autoMigrate {
+			if err := jobsriver.Migrate(ctx, pool); err != nil {
+				return nil, err
 			}
 		}
-		b, err := jobsriver.New(a.pool, jobsriver.Config{Logger: a.logger})
+		b, err := jobsriver.New(pool, jobsriver.Config{Logger: logger})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		backend = b
 	} else {
 		b, err := memory.New(memory.Config{})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		backend = b
 	}
 	client, err := jobs.New(backend, jobs.Config{
-		Logger: a.logger,
+		Logger: logger,
 		// The enqueuing request's ID follows the job into its logs.
 		Metadata: func(ctx context.Context) map[string]string {
 			if id := httpx.RequestIDFrom(ctx); id != "" {
@@ -55,64 +76,43 @@ func (a *app) setupJobs(ctx context.Context) error {
 		},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a.jobs = jobsWiring{client: client, backend: backend}
-
-	h := jobs.NewHandler(backend)
-	a.admin.HandleFunc("GET /api/v1/admin/jobs", h.List)
-	a.admin.HandleFunc("GET /api/v1/admin/jobs/{id}", h.Get)
-	a.admin.HandleFunc("POST /api/v1/admin/jobs/{id}/retry", h.Retry)
-	a.admin.HandleFunc("DELETE /api/v1/admin/jobs/{id}", h.Cancel)
-
-	// Graceful stop: running jobs get SHUTDOWN_TIMEOUT to finish, then
-	// their contexts are cancelled and they run again after a restart
-	// (river) or are dropped (memory).
-	if err := client.Start(ctx); err != nil {
-		return err
+	h, err := jobs.NewAdminHandler(client, jobs.AdminHandlerConfig{})
+	if err != nil {
+		return nil, err
 	}
-	a.closers = append(a.closers, func() {
-		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
-		defer cancel()
-		if err := a.jobs.client.Shutdown(sctx); err != nil {
-			a.logger.Warn("jobs: stopped with jobs cut short", slog.String("error", err.Error()))
-		}
-	})
-	return nil
+	return &jobsModule{client: client, logger: logger, routes: routes{admin: []route{
+		{"GET /api/v1/admin/jobs", h.List},
+		{"GET /api/v1/admin/jobs/{id}", h.Get},
+		{"POST /api/v1/admin/jobs/{id}/retry", h.Retry},
+		{"DELETE /api/v1/admin/jobs/{id}", h.Cancel},
+	}}}, nil
 }
 
-// registerJob registers fn as the handler of A's kind. Its context
-// carries the enqueuing request's ID, so its log lines carry it too.
-func registerJob[A jobs.Args](a *app, fn func(ctx context.Context, args A) error) error {
-	return jobs.Register(a.jobs.client, func(ctx context.Context, args A) error {
+// start runs the workers.
+func (m *jobsModule) start(ctx context.Context) error { return m.client.Start(ctx) }
+
+// shutdown stops the workers gracefully: running jobs get timeout to
+// finish, then their contexts are cancelled and they run again after a
+// restart (river) or are dropped (memory).
+func (m *jobsModule) shutdown(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	m.logger.Info("stopping job workers", slog.Duration("timeout", timeout))
+	if err := m.client.Shutdown(ctx); err != nil {
+		m.logger.Warn("jobs: stopped with jobs cut short", slog.String("error", err.Error()))
+	}
+}
+
+// registerJob registers fn as the handler of A's kind on client. Its
+// context carries the enqueuing request's ID, so its log lines carry it
+// too.
+func registerJob[A jobs.Args](client *jobs.Client, fn func(ctx context.Context, args A) error) error {
+	return jobs.Register(client, func(ctx context.Context, args A) error {
 		if id := jobs.MetadataFrom(ctx)["request_id"]; id != "" {
 			ctx = httpx.WithRequestID(ctx, id)
 		}
 		return fn(ctx, args)
 	})
-}
-
-// cleanupPendingUploads is the storage clean-up job: it removes uploads
-// never confirmed within pendingUploadAge (their URLs expired long ago).
-type cleanupPendingUploads struct{}
-
-func (cleanupPendingUploads) Kind() string { return "storage_cleanup_pending" }
-
-const pendingUploadAge = 24 * time.Hour
-
-// scheduleStorageCleanup makes cleanup (storage's Files.CleanupPending) an
-// hourly job; setupStorage calls it once the files service exists.
-func (a *app) scheduleStorageCleanup(cleanup func(ctx context.Context, olderThan time.Duration) (int, error)) error {
-	err := registerJob(a, func(ctx context.Context, _ cleanupPendingUploads) error {
-		n, err := cleanup(ctx, pendingUploadAge)
-		if n > 0 {
-			a.logger.InfoContext(ctx, "storage: removed pending uploads", slog.Int("count", n))
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return a.jobs.client.Periodic("storage_cleanup_pending", "@hourly", cleanupPendingUploads{},
-		&jobs.EnqueueOptions{MaxAttempts: 3, Timeout: 10 * time.Minute})
 }

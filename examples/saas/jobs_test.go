@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +28,7 @@ func jobsEnv(t *testing.T, extra map[string]string) map[string]string {
 }
 
 func jobsAdmin(t *testing.T) []string {
-	return bearer(authToken(t, jwt.MapClaims{"sub": "boss", "email": "boss@example.com"}))
+	return bearer(authToken(t, jwt.MapClaims{"sub": "boss", "email": "boss@example.com", "email_verified": true}))
 }
 
 type jobJSON struct {
@@ -42,6 +43,7 @@ type jobJSON struct {
 	CreatedAt   time.Time           `json:"created_at"`
 	FinishedAt  *time.Time          `json:"finished_at"`
 	Metadata    map[string]string   `json:"metadata"`
+	Args        map[string]any      `json:"args"`
 }
 
 type jobPage = httpx.PageResponse[jobJSON]
@@ -50,7 +52,7 @@ func TestJobsAdminGuardsAndValidation(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, jobsEnv(t, nil))
 	admin := jobsAdmin(t)
-	user := bearer(authToken(t, jwt.MapClaims{"sub": "u1", "email": "u1@example.com"}))
+	user := bearer(authToken(t, jwt.MapClaims{"sub": "u1", "email": "u1@example.com", "email_verified": true}))
 
 	resp := s.do(t, "GET", "/api/v1/admin/jobs", nil)
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
@@ -109,8 +111,9 @@ func TestJobsAdminRiver(t *testing.T) {
 	resp := s.do(t, "GET", "/api/v1/admin/jobs", nil, admin...)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	page := decode[jobPage](t, resp)
-	// The admin's own first request enqueued a welcome e-mail job too.
-	page.Items = slices.DeleteFunc(page.Items, func(j jobJSON) bool { return j.Kind == "email_welcome" })
+	// Other jobs share the queue (the admin's welcome e-mail, the hourly
+	// clean-ups): look at this test's kinds only.
+	page.Items = slices.DeleteFunc(page.Items, func(j jobJSON) bool { return !strings.HasPrefix(j.Kind, "e2e_") })
 	require.Len(t, page.Items, 2)
 	assert.Equal(t, now.ID, page.Items[0].ID, "newest first")
 	assert.Equal(t, "e2e_now", page.Items[0].Kind)
@@ -122,7 +125,7 @@ func TestJobsAdminRiver(t *testing.T) {
 	assert.NotNil(t, page.Items[1].Errors)
 	assert.WithinDuration(t, time.Now().Add(time.Hour), page.Items[1].ScheduledAt, time.Minute)
 
-	resp = s.do(t, "GET", "/api/v1/admin/jobs?state=scheduled", nil, admin...)
+	resp = s.do(t, "GET", "/api/v1/admin/jobs?state=scheduled&kind=e2e_later", nil, admin...)
 	page = decode[jobPage](t, resp)
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, later.ID, page.Items[0].ID)
@@ -156,7 +159,7 @@ func TestJobsAdminRiver(t *testing.T) {
 	require.NoError(t, err)
 	resp = s.do(t, "DELETE", "/api/v1/admin/jobs/"+now.ID, nil, admin...)
 	require.Equal(t, http.StatusConflict, resp.StatusCode, "a completed job cannot be cancelled")
-	resp = s.do(t, "GET", "/api/v1/admin/jobs?state=completed", nil, admin...)
+	resp = s.do(t, "GET", "/api/v1/admin/jobs?state=completed&kind=e2e_now", nil, admin...)
 	page = decode[jobPage](t, resp)
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, now.ID, page.Items[0].ID)
@@ -178,25 +181,31 @@ type e2eEcho struct {
 
 func (e2eEcho) Kind() string { return "e2e_echo" }
 
-// TestJobsRegisterJobCarriesRequestID wires the block as newApp does,
-// registers a kind afterwards as later setups do, and checks that a job
-// enqueued during a request logs with its request ID.
+// newTestJobs builds the jobs block on memory as newServer does, without
+// starting it.
+func newTestJobs(t *testing.T) *jobsModule {
+	t.Helper()
+	m, err := newJobs(t.Context(), jobsConfig{Backend: "memory"}, nil, false, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return m
+}
+
+// TestJobsRegisterJobCarriesRequestID checks that a job enqueued during a
+// request logs with its request ID.
 func TestJobsRegisterJobCarriesRequestID(t *testing.T) {
 	t.Parallel()
-	a := &app{cfg: config{JobsBackend: "memory", ShutdownTimeout: 5 * time.Second},
-		logger: slog.New(slog.DiscardHandler), admin: http.NewServeMux()}
-	require.NoError(t, a.setupJobs(t.Context()))
-	defer a.close()
-	// Registered after setupJobs started the worker, as later setups do.
+	m := newTestJobs(t)
 	type seen struct{ word, requestID string }
 	got := make(chan seen, 1)
-	require.NoError(t, registerJob(a, func(ctx context.Context, args e2eEcho) error {
+	require.NoError(t, registerJob(m.client, func(ctx context.Context, args e2eEcho) error {
 		got <- seen{args.Word, httpx.RequestIDFrom(ctx)}
 		return nil
 	}))
+	require.NoError(t, m.start(t.Context()))
+	defer m.shutdown(5 * time.Second)
 
 	ctx := httpx.WithRequestID(context.Background(), "req-e2e-1")
-	j, err := a.jobs.client.Enqueue(ctx, e2eEcho{Word: "hello"}, nil)
+	j, err := m.client.Enqueue(ctx, e2eEcho{Word: "hello"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "req-e2e-1", j.Metadata["request_id"])
 	select {
@@ -207,20 +216,32 @@ func TestJobsRegisterJobCarriesRequestID(t *testing.T) {
 	}
 }
 
-// TestJobsStorageCleanupIsAJob: the hourly storage clean-up, scheduled
-// after setupJobs as setupStorage would, runs as a job.
+// TestJobsRegistrationEndsAtStart: every block registers its kinds before
+// the workers start; a late registration is refused rather than lost.
+func TestJobsRegistrationEndsAtStart(t *testing.T) {
+	t.Parallel()
+	m := newTestJobs(t)
+	require.NoError(t, m.start(t.Context()))
+	defer m.shutdown(5 * time.Second)
+	err := registerJob(m.client, func(context.Context, e2eEcho) error { return nil })
+	require.ErrorIs(t, err, jobs.ErrStarted)
+}
+
+// TestJobsStorageCleanupIsAJob: the hourly storage clean-up runs as a job.
 func TestJobsStorageCleanupIsAJob(t *testing.T) {
 	t.Parallel()
-	a := &app{cfg: config{JobsBackend: "memory", ShutdownTimeout: 5 * time.Second},
-		logger: slog.New(slog.DiscardHandler), admin: http.NewServeMux()}
-	require.NoError(t, a.setupJobs(t.Context()))
-	defer a.close()
+	m := newTestJobs(t)
 	ages := make(chan time.Duration, 1)
-	require.NoError(t, a.scheduleStorageCleanup(func(_ context.Context, olderThan time.Duration) (int, error) {
+	require.NoError(t, scheduleStorageCleanup(m.client, func(_ context.Context, olderThan time.Duration) (int, error) {
 		ages <- olderThan
 		return 2, nil
-	}))
-	j, err := a.jobs.client.Enqueue(t.Context(), cleanupPendingUploads{}, nil)
+	}, slog.New(slog.DiscardHandler)))
+	dup := m.client.Periodic("storage_cleanup_pending", "@hourly", cleanupPendingUploads{}, nil)
+	require.ErrorIs(t, dup, jobs.ErrInvalid, "the schedule is registered once")
+	require.NoError(t, m.start(t.Context()))
+	defer m.shutdown(5 * time.Second)
+
+	j, err := m.client.Enqueue(t.Context(), cleanupPendingUploads{}, nil)
 	require.NoError(t, err)
 	select {
 	case age := <-ages:
@@ -229,9 +250,7 @@ func TestJobsStorageCleanupIsAJob(t *testing.T) {
 		t.Fatal("clean-up never ran")
 	}
 	require.Eventually(t, func() bool {
-		got, err := a.jobs.backend.Get(t.Context(), j.ID)
+		got, err := m.client.Get(t.Context(), j.ID)
 		return err == nil && got.State == jobs.StateCompleted
 	}, 5*time.Second, time.Millisecond)
-	dup := a.jobs.client.Periodic("storage_cleanup_pending", "@hourly", cleanupPendingUploads{}, nil)
-	require.ErrorIs(t, dup, jobs.ErrInvalid, "the schedule is registered once")
 }

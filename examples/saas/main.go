@@ -1,12 +1,18 @@
 // Command saas is OmniStack's reference backend: every building block wired
-// into one server that serves the API described in README.md.
+// into one server that serves the API described in docs/saas-api.md.
 //
 //	go run ./examples/saas
 //
 // With no environment it runs on embedded defaults: in-memory stores,
 // console e-mail, local-disk storage, an ephemeral development JWT secret
-// and a logged admin token. DATABASE_URL, REDIS_URL and provider keys switch
-// it to PostgreSQL, Redis and the real providers.
+// and a logged admin token, listening on 127.0.0.1:8000. DATABASE_URL,
+// REDIS_URL and provider keys switch it to PostgreSQL, Redis and the real
+// providers.
+//
+// Each file wires one block: a newX function takes the settings and the
+// values it needs from other blocks and returns its routes and what other
+// blocks need from it; server.go composes them. The files use public APIs
+// only, so any of them can be copied into another module.
 package main
 
 import (
@@ -35,14 +41,14 @@ func run(ctx context.Context, environ []string, logOut io.Writer, ready chan<- s
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(cfg, logOut)
+	logger, err := newLogger(cfg.Server, logOut)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, logger)
+	s, err := newServer(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	return a.serve(ctx, ready)
+	defer s.close()
+	return s.serve(ctx, ready)
 }

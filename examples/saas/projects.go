@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"net/http"
+	"embed"
+	"io/fs"
 	"strings"
-	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,30 +32,14 @@ var projectResource = crud.Resource[project]{
 	},
 }
 
-// projectMigrations is the projects table (goose format), with one keyset
-// index per sort over live rows.
-var projectMigrations = fstest.MapFS{"00001_projects.sql": {Data: []byte(`-- +goose Up
-CREATE TABLE IF NOT EXISTS projects (
-	id          uuid PRIMARY KEY,
-	owner_id    text NOT NULL,
-	name        text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 100),
-	description text NOT NULL DEFAULT '' CHECK (char_length(description) <= 1000),
-	created_at  timestamptz NOT NULL,
-	updated_at  timestamptz NOT NULL,
-	deleted_at  timestamptz,
-	version     bigint NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS projects_owner_created ON projects (owner_id, created_at, id) WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS projects_owner_updated ON projects (owner_id, updated_at, id) WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS projects_owner_name ON projects (owner_id, name COLLATE "C", id) WHERE deleted_at IS NULL;
+//go:embed migrations/projects/*.sql
+var projectSQL embed.FS
 
--- +goose Down
-DROP TABLE IF EXISTS projects;
-`)}}
-
-// migrateProjects creates or updates the projects table.
-func migrateProjects(ctx context.Context, pool *pgxpool.Pool) error {
-	return migrate.Up(ctx, pool, migrate.Source{Name: "projects", FS: projectMigrations})
+// projectMigrations is the projects table, with one keyset index per sort
+// over live rows.
+func projectMigrations() migrate.Source {
+	sub, _ := fs.Sub(projectSQL, "migrations/projects")
+	return migrate.Source{Name: "projects", FS: sub}
 }
 
 type createProject struct {
@@ -117,39 +101,44 @@ func toProjectJSON(p *project) projectJSON {
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
-// setupProjects serves /api/v1/app/projects on crud: PostgreSQL with
-// DATABASE_URL (migrated unless AUTO_MIGRATE=false), memory otherwise. The
-// owner is the signed-in user.
-func (a *app) setupProjects(ctx context.Context) error {
-	key := a.signingKey("projects cursor key")
+// projectsModule is the projects resource of the API.
+type projectsModule struct {
+	routes routes
+}
+
+// newProjects serves /api/v1/app/projects on crud: PostgreSQL on pool
+// (migrated unless autoMigrate is false), memory without one. cursorKey
+// signs keyset cursors (nil: a random key per process); userID names the
+// owner of every project.
+func newProjects(ctx context.Context, pool *pgxpool.Pool, autoMigrate bool, cursorKey []byte, userID httpx.UserIDFunc) (*projectsModule, error) {
 	var store crud.Store[project]
 	var err error
-	if a.pool != nil {
-		if a.cfg.AutoMigrate {
-			if err := migrateProjects(ctx, a.pool); err != nil {
-				return err
+	if pool != nil {
+		if autoMigrate {
+			if err := migrate.Up(ctx, pool, projectMigrations()); err != nil {
+				return nil, err
 			}
 		}
-		store, err = postgres.New(a.pool, projectResource, postgres.Config{CursorKey: key})
+		store, err = postgres.New(pool, projectResource, postgres.Config{CursorKey: cursorKey})
 	} else {
-		store, err = memory.New(projectResource, memory.Config{CursorKey: key})
+		store, err = memory.New(projectResource, memory.Config{CursorKey: cursorKey})
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h, err := crud.NewHandler[project, createProject, patchProject](store, crud.HandlerConfig[project, projectJSON]{
-		// Read a.userID per request: auth may set it after this setup ran.
-		Owner:    func(r *http.Request) (string, error) { return a.userID(r) },
+		UserID:   userID,
 		Response: toProjectJSON,
 		Name:     "project",
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a.app.HandleFunc("GET /api/v1/app/projects", h.List)
-	a.app.HandleFunc("POST /api/v1/app/projects", h.Create)
-	a.app.HandleFunc("GET /api/v1/app/projects/{id}", h.Get)
-	a.app.HandleFunc("PATCH /api/v1/app/projects/{id}", h.Patch)
-	a.app.HandleFunc("DELETE /api/v1/app/projects/{id}", h.Delete)
-	return nil
+	return &projectsModule{routes: routes{app: []route{
+		{"GET /api/v1/app/projects", h.List},
+		{"POST /api/v1/app/projects", h.Create},
+		{"GET /api/v1/app/projects/{id}", h.Get},
+		{"PATCH /api/v1/app/projects/{id}", h.Patch},
+		{"DELETE /api/v1/app/projects/{id}", h.Delete},
+	}}}, nil
 }

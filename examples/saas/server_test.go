@@ -115,7 +115,7 @@ func TestServerNotFoundAndMethodNotAllowed(t *testing.T) {
 
 func TestServerProductionHeaders(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, map[string]string{"ENVIRONMENT": "production", "JWT_SECRET": strings.Repeat("s", 32)})
+	s := startServer(t, map[string]string{"ENVIRONMENT": "production", "JWT_SECRET": productionTestSecret})
 	resp := s.do(t, "GET", "/api/v1/public/health", nil)
 	require.Equal(t, 200, resp.StatusCode)
 	assertCommonHeaders(t, resp, true)
@@ -123,23 +123,27 @@ func TestServerProductionHeaders(t *testing.T) {
 
 func TestServerGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	t.Parallel()
-	cfg, err := loadConfig([]string{"PORT=0", "HOST=127.0.0.1", "STORAGE_LOCAL_DIR=" + t.TempDir()})
+	cfg, err := loadConfig([]string{"PORT=0", "STORAGE_LOCAL_DIR=" + t.TempDir()})
 	require.NoError(t, err)
-	logger, err := newLogger(cfg, io.Discard)
+	logs := &syncBuffer{}
+	logger, err := newLogger(cfg.Server, logs)
 	require.NoError(t, err)
-	a, err := newApp(t.Context(), cfg, logger)
+	s, err := newServer(t.Context(), cfg, logger)
 	require.NoError(t, err)
-	defer a.close()
-	entered := make(chan struct{})
-	a.root.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+	defer s.close()
+	entered, release := make(chan struct{}), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.Handle("/", s.handler)
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
-		time.Sleep(300 * time.Millisecond)
+		<-release // answers only once shutdown has begun
 		_, _ = io.WriteString(w, "done")
 	})
+	s.handler = mux
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	served := make(chan error, 1)
-	go func() { served <- a.serve(ctx, ready) }()
+	go func() { served <- s.serve(ctx, ready) }()
 	addr := <-ready
 
 	got := make(chan string, 1)
@@ -155,6 +159,8 @@ func TestServerGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}()
 	<-entered
 	cancel() // SIGTERM
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "shutting down") }, 10*time.Second, 5*time.Millisecond)
+	close(release)
 	assert.Equal(t, "done", <-got, "the in-flight request finishes")
 	require.NoError(t, <-served, "a drained shutdown exits cleanly")
 	_, err = http.Get("http://" + addr + "/api/v1/public/health")

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
+	"log/slog"
+	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/omnistack/omnistack/httpx"
+	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/storage"
 	"github.com/omnistack/omnistack/storage/local"
 	"github.com/omnistack/omnistack/storage/memory"
@@ -13,102 +18,164 @@ import (
 	"github.com/omnistack/omnistack/storage/s3"
 )
 
+// storageConfig is the storage block's environment.
+type storageConfig struct {
+	Provider          string   `env:"STORAGE_PROVIDER" envDefault:"local"`
+	LocalDir          string   `env:"STORAGE_LOCAL_DIR" envDefault:"./data/uploads"`
+	MaxUploadBytes    int64    `env:"STORAGE_MAX_UPLOAD_BYTES" envDefault:"52428800"`
+	AllowedTypes      []string `env:"STORAGE_ALLOWED_TYPES" envSeparator:","`
+	AWSS3Bucket       string   `env:"AWS_S3_BUCKET"`
+	AWSRegion         string   `env:"AWS_REGION"`
+	AWSEndpointURLS3  string   `env:"AWS_ENDPOINT_URL_S3"`
+	S3ForcePathStyle  bool     `env:"S3_FORCE_PATH_STYLE"`
+	R2AccountID       string   `env:"R2_ACCOUNT_ID"`
+	R2AccessKeyID     string   `env:"R2_ACCESS_KEY_ID"`
+	R2SecretAccessKey string   `env:"R2_SECRET_ACCESS_KEY"`
+	R2Bucket          string   `env:"R2_BUCKET"`
+}
+
+func (c *storageConfig) normalize() []error {
+	c.AllowedTypes = normalizeList(c.AllowedTypes, strings.ToLower)
+	var errs []error
+	errs = appendErr(errs, oneOf("STORAGE_PROVIDER", c.Provider, "local", "s3", "r2"))
+	if c.MaxUploadBytes <= 0 {
+		errs = append(errs, fmt.Errorf("STORAGE_MAX_UPLOAD_BYTES must be positive, got %d", c.MaxUploadBytes))
+	}
+	switch c.Provider {
+	case "s3":
+		if c.AWSS3Bucket == "" {
+			errs = append(errs, fmt.Errorf("AWS_S3_BUCKET is required with STORAGE_PROVIDER=s3"))
+		}
+	case "r2":
+		for _, v := range [][2]string{{"R2_ACCOUNT_ID", c.R2AccountID}, {"R2_ACCESS_KEY_ID", c.R2AccessKeyID},
+			{"R2_SECRET_ACCESS_KEY", c.R2SecretAccessKey}, {"R2_BUCKET", c.R2Bucket}} {
+			if v[1] == "" {
+				errs = append(errs, fmt.Errorf("%s is required with STORAGE_PROVIDER=r2", v[0]))
+			}
+		}
+	}
+	return errs
+}
+
 // storagePublicPath is where the local provider's signed URLs are served.
 const storagePublicPath = "/api/v1/public/storage"
 
-// setupStorage wires the bucket of STORAGE_PROVIDER (local by default,
-// serving its signed URLs under PUBLIC_BASE_URL + /api/v1/public/storage),
-// the file records (PostgreSQL with DATABASE_URL, migrated unless
-// AUTO_MIGRATE=false; memory otherwise) and the files API on
-// /api/v1/app/files, and schedules the clean-up of pending uploads as a
-// job.
-func (a *app) setupStorage(ctx context.Context) error {
-	bucket, err := a.storageBucket(ctx)
-	if err != nil {
-		return err
-	}
-	var store storage.FileStore
-	if a.pool != nil {
-		if a.cfg.AutoMigrate {
-			if err := postgres.Migrate(ctx, a.pool); err != nil {
-				return err
-			}
-		}
-		if store, err = postgres.NewFileStore(a.pool); err != nil {
-			return err
-		}
-	} else {
-		store = memory.NewFileStore()
-	}
-	allowed := a.cfg.StorageAllowedTypes
-	if len(allowed) == 0 {
-		allowed = storage.DefaultAllowedTypes
-	}
-	files, err := storage.NewFiles(bucket, store, storage.FilesConfig{
-		MaxUploadBytes: a.cfg.StorageMaxUploadBytes,
-		AllowedTypes:   allowed,
-		Logger:         a.logger,
-	})
-	if err != nil {
-		return fmt.Errorf("STORAGE_ALLOWED_TYPES / STORAGE_MAX_UPLOAD_BYTES: %w", err)
-	}
-	h, err := storage.NewHandler(files, storage.HandlerConfig{
-		// Read a.userID per request: auth may set it after this setup ran.
-		Owner: func(r *http.Request) (string, error) { return a.userID(r) },
-	})
-	if err != nil {
-		return err
-	}
-	// Uploads never confirmed are removed by an hourly job.
-	if err := a.scheduleStorageCleanup(files.CleanupPending); err != nil {
-		return err
-	}
-	a.app.HandleFunc("POST /api/v1/app/files/upload-url", h.CreateUploadURL)
-	a.app.HandleFunc("POST /api/v1/app/files/confirm", h.Confirm)
-	a.app.HandleFunc("GET /api/v1/app/files", h.List)
-	a.app.HandleFunc("GET /api/v1/app/files/{id}", h.Get)
-	a.app.HandleFunc("GET /api/v1/app/files/{id}/download-url", h.DownloadURL)
-	a.app.HandleFunc("DELETE /api/v1/app/files/{id}", h.Delete)
-	return nil
+// storageModule is the files API and, with the local provider, the
+// handler of its signed URLs.
+type storageModule struct {
+	routes routes
+	close  func()
 }
 
-// storageBucket opens the bucket of STORAGE_PROVIDER.
-func (a *app) storageBucket(ctx context.Context) (storage.Bucket, error) {
-	c := a.cfg
-	switch c.StorageProvider {
-	case "s3":
-		if c.AWSS3Bucket == "" {
-			return nil, errors.New("AWS_S3_BUCKET is required with STORAGE_PROVIDER=s3")
+// newStorage wires the bucket of STORAGE_PROVIDER (local by default, its
+// signed URLs served under PUBLIC_BASE_URL + /api/v1/public/storage and
+// keyed by urlKey), the file records (PostgreSQL on pool, migrated unless
+// autoMigrate is false; memory otherwise) and the files API of the user
+// userID names, and registers the hourly clean-up of pending uploads on
+// client.
+func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *pgxpool.Pool, autoMigrate bool,
+	urlKey []byte, userID httpx.UserIDFunc, client *jobs.Client, logger *slog.Logger) (*storageModule, error) {
+	m := &storageModule{close: func() {}}
+	bucket, err := m.bucket(ctx, cfg, srv, urlKey, logger)
+	if err != nil {
+		return nil, err
+	}
+	var store storage.FileStore
+	if pool != nil {
+		if autoMigrate {
+			if err := postgres.Migrate(ctx, pool); err != nil {
+				return nil, err
+			}
 		}
+		if store, err = postgres.New(pool, postgres.Config{}); err != nil {
+			return nil, err
+		}
+	} else if store, err = memory.NewFileStore(memory.FileStoreConfig{}); err != nil {
+		return nil, err
+	}
+	allowed := cfg.AllowedTypes
+	if len(allowed) == 0 {
+		allowed = storage.DefaultAllowedTypes()
+	}
+	files, err := storage.NewFiles(bucket, store, storage.FilesConfig{
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		AllowedTypes:   allowed,
+		Logger:         logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("STORAGE_ALLOWED_TYPES / STORAGE_MAX_UPLOAD_BYTES: %w", err)
+	}
+	h, err := storage.NewHandler(files, storage.HandlerConfig{UserID: userID})
+	if err != nil {
+		return nil, err
+	}
+	if err := scheduleStorageCleanup(client, files.CleanupPending, logger); err != nil {
+		return nil, err
+	}
+	m.routes.app = []route{
+		{"POST /api/v1/app/files/upload-url", h.CreateUploadURL},
+		{"POST /api/v1/app/files/confirm", h.Confirm},
+		{"GET /api/v1/app/files", h.List},
+		{"GET /api/v1/app/files/{id}", h.Get},
+		{"GET /api/v1/app/files/{id}/download-url", h.DownloadURL},
+		{"DELETE /api/v1/app/files/{id}", h.Delete},
+	}
+	return m, nil
+}
+
+// bucket opens the bucket of STORAGE_PROVIDER; the local one adds the
+// route of its signed URLs and its closer to m.
+func (m *storageModule) bucket(ctx context.Context, c storageConfig, srv serverConfig, urlKey []byte, logger *slog.Logger) (storage.Bucket, error) {
+	switch c.Provider {
+	case "s3":
 		client, err := s3.NewClient(ctx, s3.ClientConfig{
 			Region: c.AWSRegion, Endpoint: c.AWSEndpointURLS3, UsePathStyle: c.S3ForcePathStyle,
 		})
 		if err != nil {
 			return nil, err
 		}
-		return s3.New(client, c.AWSS3Bucket, s3.Config{Logger: a.logger})
+		return s3.New(client, c.AWSS3Bucket, s3.Config{Logger: logger})
 	case "r2":
-		for name, v := range map[string]string{"R2_ACCOUNT_ID": c.R2AccountID, "R2_ACCESS_KEY_ID": c.R2AccessKeyID,
-			"R2_SECRET_ACCESS_KEY": c.R2SecretAccessKey, "R2_BUCKET": c.R2Bucket} {
-			if v == "" {
-				return nil, fmt.Errorf("%s is required with STORAGE_PROVIDER=r2", name)
-			}
-		}
 		client, err := s3.NewClient(ctx, s3.R2(c.R2AccountID, c.R2AccessKeyID, c.R2SecretAccessKey))
 		if err != nil {
 			return nil, err
 		}
-		return s3.New(client, c.R2Bucket, s3.Config{Logger: a.logger})
+		return s3.New(client, c.R2Bucket, s3.Config{Logger: logger})
 	}
-	b, err := local.New(c.StorageLocalDir, local.Config{
-		BaseURL: c.PublicBaseURL + storagePublicPath,
-		Secret:  a.signingKey("local storage URL key"),
-		Logger:  a.logger,
+	b, err := local.New(c.LocalDir, local.Config{
+		BaseURL: srv.PublicBaseURL + storagePublicPath,
+		Secret:  urlKey,
+		Logger:  logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("STORAGE_LOCAL_DIR: %w", err)
 	}
-	a.closers = append(a.closers, func() { _ = b.Close() })
-	a.public.Handle(storagePublicPath+"/", b)
+	m.close = func() { _ = b.Close() }
+	m.routes.public = append(m.routes.public, route{storagePublicPath + "/", b.ServeHTTP})
 	return b, nil
+}
+
+// cleanupPendingUploads is the storage clean-up job: it removes uploads
+// never confirmed within pendingUploadAge (their URLs expired long ago).
+type cleanupPendingUploads struct{}
+
+func (cleanupPendingUploads) Kind() string { return "storage_cleanup_pending" }
+
+const pendingUploadAge = 24 * time.Hour
+
+// scheduleStorageCleanup makes cleanup (storage's Files.CleanupPending) an
+// hourly job.
+func scheduleStorageCleanup(client *jobs.Client, cleanup func(ctx context.Context, olderThan time.Duration) (int, error), logger *slog.Logger) error {
+	err := registerJob(client, func(ctx context.Context, _ cleanupPendingUploads) error {
+		n, err := cleanup(ctx, pendingUploadAge)
+		if n > 0 {
+			logger.InfoContext(ctx, "storage: removed pending uploads", slog.Int("count", n))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return client.Periodic("storage_cleanup_pending", "@hourly", cleanupPendingUploads{},
+		&jobs.EnqueueOptions{MaxAttempts: 3, Timeout: 10 * time.Minute})
 }

@@ -4,58 +4,82 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/httpx"
+	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/clerk"
 	"github.com/omnistack/omnistack/webhooks/memory"
 	webhookspg "github.com/omnistack/omnistack/webhooks/postgres"
+	"github.com/omnistack/omnistack/webhooks/standard"
+	"github.com/omnistack/omnistack/webhooks/stripe"
+	"github.com/omnistack/omnistack/webhooks/supabase"
 )
 
-// webhookWiring is what setupWebhooks leaves for the blocks that handle
-// provider events.
-type webhookWiring struct {
-	// store is the event log: PostgreSQL with DATABASE_URL, else memory.
-	store webhooks.Store
-	// stripe receives /public/webhooks/stripe; nil without
-	// STRIPE_WEBHOOK_SECRET. Billing registers its event handlers on it
-	// (rcv.Handle("customer.subscription.updated", ...)); events without a
-	// handler are stored and acknowledged.
-	stripe *webhooks.Receiver
+// webhooksConfig is the webhooks block's environment. A secret variable may
+// hold several secrets separated by spaces while one rotates.
+type webhooksConfig struct {
+	StripeSecret   string `env:"STRIPE_WEBHOOK_SECRET"`
+	ClerkSecret    string `env:"CLERK_WEBHOOK_SECRET"`
+	SupabaseSecret string `env:"SUPABASE_WEBHOOK_SECRET"`
+	SupabaseHeader string `env:"SUPABASE_WEBHOOK_HEADER" envDefault:"X-Webhook-Secret"`
 }
 
-// setupWebhooks wires the receivers at /api/v1/public/webhooks/{stripe,
-// clerk,supabase} and /api/v1/admin/webhooks. A receiver whose secret is
-// not configured answers 503 SERVICE_UNAVAILABLE naming the variable, so
-// a provider keeps retrying until the operator sets it.
-func (a *app) setupWebhooks(ctx context.Context) error {
-	var store webhooks.Store = memory.New()
-	if a.pool != nil {
-		if a.cfg.AutoMigrate {
-			if err := webhookspg.Migrate(ctx, a.pool); err != nil {
-				return err
+func (c webhooksConfig) validate() []error { return nil }
+
+// webhooksModule is the webhook receivers and the event log's admin routes.
+type webhooksModule struct {
+	// stripe receives /public/webhooks/stripe (nil without
+	// STRIPE_WEBHOOK_SECRET); events without a handler are stored and
+	// acknowledged.
+	stripe *webhooks.Receiver
+	routes routes
+}
+
+// newWebhooks wires the receivers at /api/v1/public/webhooks/{stripe,clerk,
+// supabase} on the event log (PostgreSQL on pool, migrated unless
+// autoMigrate is false; memory otherwise), Clerk's and Supabase's user sync
+// onto users, the admin routes, and the daily retention job on client. A
+// receiver whose secret is not configured answers 503 naming the variable,
+// so the provider keeps retrying until the operator sets it.
+func newWebhooks(ctx context.Context, cfg webhooksConfig, pool *pgxpool.Pool, autoMigrate bool, users *auth.Users,
+	client *jobs.Client, logger *slog.Logger) (*webhooksModule, error) {
+	var store webhooks.Store
+	var err error
+	if pool != nil {
+		if autoMigrate {
+			if err := webhookspg.Migrate(ctx, pool); err != nil {
+				return nil, err
 			}
 		}
-		pg, err := webhookspg.New(a.pool)
-		if err != nil {
-			return err
-		}
-		store = pg
+		store, err = webhookspg.New(pool, webhookspg.Config{})
+	} else {
+		store, err = memory.New(memory.Config{})
 	}
-	a.webhooks.store = store
-	rcfg := webhooks.ReceiverConfig{Logger: a.logger}
+	if err != nil {
+		return nil, err
+	}
+	m := &webhooksModule{}
+	rcfg := webhooks.ReceiverConfig{Logger: logger}
 	var receivers []*webhooks.Receiver
+	// mount serves provider's receiver on v, or a 503 naming variable
+	// when v is nil.
 	mount := func(provider, variable string, v webhooks.Verifier, err error) (*webhooks.Receiver, error) {
 		pattern := "POST /api/v1/public/webhooks/" + provider
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", variable, err)
 		}
 		if v == nil {
-			a.public.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			m.routes.public = append(m.routes.public, route{pattern, func(w http.ResponseWriter, r *http.Request) {
 				httpx.WriteError(w, r, httpx.ServiceUnavailable(provider+" webhooks are not configured: set "+variable))
-			})
+			}})
 			return nil, nil
 		}
 		rcv, err := webhooks.NewReceiver(provider, v, store, rcfg)
@@ -63,109 +87,139 @@ func (a *app) setupWebhooks(ctx context.Context) error {
 			return nil, err
 		}
 		receivers = append(receivers, rcv)
-		a.public.Handle(pattern, rcv)
+		m.routes.public = append(m.routes.public, route{pattern, rcv.ServeHTTP})
 		return rcv, nil
 	}
 
-	stripeV, err := a.stripeVerifier()
-	if a.webhooks.stripe, err = mount("stripe", "STRIPE_WEBHOOK_SECRET", stripeV, err); err != nil {
-		return err
+	stripeV, err := stripeVerifier(cfg)
+	if m.stripe, err = mount("stripe", "STRIPE_WEBHOOK_SECRET", stripeV, err); err != nil {
+		return nil, err
 	}
-	clerkV, err := a.clerkVerifier()
-	clerk, err := mount("clerk", "CLERK_WEBHOOK_SECRET", clerkV, err)
+	clerkV, err := clerkVerifier(cfg)
+	clerkRcv, err := mount("clerk", "CLERK_WEBHOOK_SECRET", clerkV, err)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	supabaseV, err := a.supabaseVerifier()
-	supabase, err := mount("supabase", "SUPABASE_WEBHOOK_SECRET", supabaseV, err)
+	if clerkRcv != nil {
+		clerk.HandleUsers(clerkRcv, clerkUsers{users})
+	}
+	supabaseV, err := supabaseVerifier(cfg)
+	supabaseRcv, err := mount("supabase", "SUPABASE_WEBHOOK_SECRET", supabaseV, err)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if a.users != nil {
-		users := webhookUsers{a.users}
-		if clerk != nil {
-			webhooks.HandleClerkUsers(clerk, users)
-		}
-		if supabase != nil {
-			webhooks.HandleSupabaseUsers(supabase, users)
-		}
+	if supabaseRcv != nil {
+		supabase.HandleUsers(supabaseRcv, supabaseUsers{users})
 	}
 
-	adm, err := webhooks.NewAdmin(store, receivers...)
+	adm, err := webhooks.NewAdminHandler(store, webhooks.AdminHandlerConfig{Receivers: receivers})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a.admin.HandleFunc("GET /api/v1/admin/webhooks", adm.List)
-	a.admin.HandleFunc("GET /api/v1/admin/webhooks/{id}", adm.Get)
-	a.admin.HandleFunc("POST /api/v1/admin/webhooks/{id}/replay", adm.Replay)
+	m.routes.admin = []route{
+		{"GET /api/v1/admin/webhooks", adm.List},
+		{"GET /api/v1/admin/webhooks/{id}", adm.Get},
+		{"POST /api/v1/admin/webhooks/{id}/replay", adm.Replay},
+	}
 
-	// Keep the event log to 30 days of processed events.
-	ret, err := webhooks.NewRetention(store, webhooks.RetentionConfig{Logger: a.logger})
+	// Keep the event log to 30 days of processed events, pruned daily.
+	ret, err := webhooks.NewRetention(store, webhooks.RetentionConfig{})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = ret.Run(rctx)
-	}()
-	a.closers = append(a.closers, func() { cancel(); <-done })
-	return nil
+	if err := registerJob(client, func(ctx context.Context, _ pruneWebhookEvents) error {
+		n, err := ret.Prune(ctx)
+		if n > 0 {
+			logger.InfoContext(ctx, "webhooks: pruned old events", slog.Int("count", n))
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := client.Periodic("webhooks_prune", "@daily", pruneWebhookEvents{},
+		&jobs.EnqueueOptions{MaxAttempts: 3, Timeout: 30 * time.Minute}); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
+
+// pruneWebhookEvents is the retention job of the event log.
+type pruneWebhookEvents struct{}
+
+func (pruneWebhookEvents) Kind() string { return "webhooks_prune" }
 
 // stripeVerifier: the receiver ignores API-version mismatches, since
 // handlers re-read objects from the Stripe API (saas-api.md).
-func (a *app) stripeVerifier() (webhooks.Verifier, error) {
-	if a.cfg.StripeWebhookSecret == "" {
+func stripeVerifier(cfg webhooksConfig) (webhooks.Verifier, error) {
+	if cfg.StripeSecret == "" {
 		return nil, nil
 	}
-	return webhooks.NewStripe(strings.TrimSpace(a.cfg.StripeWebhookSecret), webhooks.StripeConfig{IgnoreAPIVersionMismatch: true})
+	return stripe.New(strings.TrimSpace(cfg.StripeSecret), stripe.Config{IgnoreAPIVersionMismatch: true})
 }
 
 // clerkVerifier: CLERK_WEBHOOK_SECRET is one whsec_ secret, or several
 // separated by spaces while a secret rotates.
-func (a *app) clerkVerifier() (webhooks.Verifier, error) {
-	secrets := strings.Fields(a.cfg.ClerkWebhookSecret)
+func clerkVerifier(cfg webhooksConfig) (webhooks.Verifier, error) {
+	secrets := strings.Fields(cfg.ClerkSecret)
 	if len(secrets) == 0 {
 		return nil, nil
 	}
-	return webhooks.NewStandard(secrets, webhooks.StandardConfig{})
+	return standard.New(secrets, standard.Config{})
 }
 
 // supabaseVerifier: SUPABASE_WEBHOOK_SECRET holding Standard Webhooks
 // secrets ("v1,whsec_..." or "whsec_...", several separated by spaces)
 // verifies signed deliveries; any other value is the shared secret that
 // unsigned Database Webhooks send in SUPABASE_WEBHOOK_HEADER.
-func (a *app) supabaseVerifier() (webhooks.Verifier, error) {
-	raw := strings.TrimSpace(a.cfg.SupabaseWebhookSecret)
+func supabaseVerifier(cfg webhooksConfig) (webhooks.Verifier, error) {
+	raw := strings.TrimSpace(cfg.SupabaseSecret)
 	if raw == "" {
 		return nil, nil
 	}
-	cfg := webhooks.SupabaseConfig{Header: a.cfg.SupabaseWebhookHeader}
+	scfg := supabase.Config{Header: cfg.SupabaseHeader}
 	secrets := strings.Fields(raw)
-	standard := true
+	signed := true
 	for _, s := range secrets {
-		standard = standard && webhooks.IsStandardSecret(s)
+		signed = signed && standard.IsSecret(s)
 	}
-	if standard {
-		cfg.Secrets = secrets
+	if signed {
+		scfg.Secrets = secrets
 	} else {
-		cfg.SharedSecret = raw
+		scfg.SharedSecret = raw
 	}
-	return webhooks.NewSupabase(cfg)
+	return supabase.New(scfg)
 }
 
-// webhookUsers adapts auth's users to webhooks.Users.
-type webhookUsers struct{ dir userDirectory }
+// clerkUsers keeps auth's users in step with Clerk's user events.
+type clerkUsers struct{ users *auth.Users }
 
-func (u webhookUsers) SyncIdentity(ctx context.Context, id webhooks.Identity) error {
-	_, _, err := u.dir.Sync(ctx, auth.Identity(id))
+func (u clerkUsers) SyncUser(ctx context.Context, cu clerk.User) error {
+	_, _, err := u.users.Sync(ctx, auth.Identity{Subject: cu.ID, Email: cu.Email, EmailVerified: cu.EmailVerified,
+		Name: cu.FullName(), AvatarURL: cu.ImageURL})
 	return err
 }
 
-func (u webhookUsers) DeactivateSubject(ctx context.Context, subject string) error {
-	_, err := u.dir.DeactivateSubject(ctx, subject)
+func (u clerkUsers) DeleteUser(ctx context.Context, id string) error {
+	return deactivate(ctx, u.users, id)
+}
+
+// supabaseUsers keeps auth's users in step with Supabase's auth.users rows.
+type supabaseUsers struct{ users *auth.Users }
+
+func (u supabaseUsers) SyncUser(ctx context.Context, su supabase.User) error {
+	_, _, err := u.users.Sync(ctx, auth.Identity{Subject: su.ID, Email: su.Email, EmailVerified: su.EmailVerified,
+		Name: su.FullName, AvatarURL: su.AvatarURL})
+	return err
+}
+
+func (u supabaseUsers) DeleteUser(ctx context.Context, id string) error {
+	return deactivate(ctx, u.users, id)
+}
+
+// deactivate deactivates the user of a deleted provider account; its data
+// is kept.
+func deactivate(ctx context.Context, users *auth.Users, subject string) error {
+	_, err := users.DeactivateSubject(ctx, subject)
 	if errors.Is(err, auth.ErrNotFound) {
 		return nil // never synced here: nothing to deactivate
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/internal/testenv"
-	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/standard"
+	"github.com/omnistack/omnistack/webhooks/stripe"
 )
 
 const (
@@ -37,7 +38,7 @@ func webhookEnv(extra map[string]string) map[string]string {
 // clerkHeaders signs body as Svix does for Clerk.
 func clerkHeaders(t *testing.T, msgID string, body []byte) []string {
 	t.Helper()
-	v, err := webhooks.NewStandard([]string{whClerkSecret}, webhooks.StandardConfig{})
+	v, err := standard.New([]string{whClerkSecret}, standard.Config{})
 	require.NoError(t, err)
 	now := time.Now()
 	return []string{"svix-id", msgID, "svix-timestamp", strconv.FormatInt(now.Unix(), 10), "svix-signature", v.Sign(msgID, now, body)}
@@ -72,7 +73,7 @@ func TestWebhooksStripe(t *testing.T) {
 	s := startServer(t, webhookEnv(nil))
 	admin := bearer(authToken(t, jwt.MapClaims{"sub": "admin", "role": "admin"}))
 	body := []byte(`{"id":"evt_e2e_1","object":"event","api_version":"2019-01-01","type":"customer.subscription.updated","created":1700000000,"data":{"object":{"id":"sub_1"}}}`)
-	sig := webhooks.SignStripe(whStripeSecret, time.Now(), body)
+	sig := stripe.Sign(whStripeSecret, time.Now(), body)
 
 	resp := s.do(t, "POST", "/api/v1/public/webhooks/stripe", body, "Stripe-Signature", sig)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "an old API version is accepted")
@@ -83,7 +84,7 @@ func TestWebhooksStripe(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, true, decode[map[string]any](t, resp)["duplicate"])
 
-	resp = s.do(t, "POST", "/api/v1/public/webhooks/stripe", body, "Stripe-Signature", webhooks.SignStripe("whsec_wrong", time.Now(), body))
+	resp = s.do(t, "POST", "/api/v1/public/webhooks/stripe", body, "Stripe-Signature", stripe.Sign("whsec_wrong", time.Now(), body))
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Equal(t, "BAD_REQUEST", decode[map[string]map[string]any](t, resp)["error"]["code"])
 	resp = s.do(t, "POST", "/api/v1/public/webhooks/stripe", body)

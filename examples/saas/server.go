@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/omnistack/omnistack/health"
+	"github.com/omnistack/omnistack/httpx"
+)
+
+// version is reported by the liveness endpoint.
+const version = "0.1.0"
+
+// route is one full pattern ("GET /api/v1/app/projects") and its handler.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes are what a block serves, by the guard they sit behind.
+type routes struct {
+	public []route // no guard: health, webhooks, signed storage URLs
+	app    []route // a signed-in, active user
+	admin  []route // a signed-in, active administrator
+}
+
+// guards are the middleware in front of /api/v1/app and /api/v1/admin,
+// run in this order: identify (reads a valid token into the context, never
+// rejects), limit (rate limit per user, else per client IP), requireUser
+// (401 without a valid token, 403 for a deactivated user) and, for /admin
+// only, requireAdmin (403 without the role).
+type guards struct {
+	identify, limit, requireUser, requireAdmin func(http.Handler) http.Handler
+}
+
+// server is the reference server: every block composed, its routes behind
+// their guards, and the job workers running.
+type server struct {
+	cfg     serverConfig
+	logger  *slog.Logger
+	handler http.Handler
+	close   func() // stops the workers, then closes what newServer opened
+}
+
+// newServer builds every block from the configuration, in the order their
+// dependencies give, passing each the values it needs from the others. The
+// job workers start last, once every block has registered its kinds and
+// schedules. On error, what was opened is closed again.
+func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server, err error) {
+	var closers closeStack
+	defer func() {
+		if err != nil {
+			closers.close()
+		}
+	}()
+	svc, err := connect(ctx, cfg.Services, logger)
+	if err != nil {
+		return nil, err
+	}
+	closers.push(svc.close)
+	if cfg.Server.SigningSecret == "" && cfg.Auth.JWTSecret == "" && !cfg.Server.development() {
+		logger.WarnContext(ctx, "neither SIGNING_SECRET nor JWT_SECRET is set: list cursors and local storage URLs "+
+			"are signed with a random key per process and fail on another instance")
+	}
+	migrate := cfg.Services.AutoMigrate
+
+	jobs, err := newJobs(ctx, cfg.Jobs, svc.pool, migrate, logger)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	mail, err := newEmail(ctx, cfg.Email, cfg.Server, jobs.client, logger)
+	if err != nil {
+		return nil, fmt.Errorf("email: %w", err)
+	}
+	plans, err := newPlans(ctx, svc.pool, migrate)
+	if err != nil {
+		return nil, fmt.Errorf("plans: %w", err)
+	}
+	auth, err := newAuth(ctx, cfg.Auth, cfg.Server, svc.pool, migrate, mail.welcome, logger)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	closers.push(auth.close)
+	users, err := newUsers(auth.users, plans)
+	if err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	limit, err := newRateLimit(cfg.RateLimit, svc.redis, auth.subject, logger)
+	if err != nil {
+		return nil, fmt.Errorf("ratelimit: %w", err)
+	}
+	closers.push(limit.close)
+	projects, err := newProjects(ctx, svc.pool, migrate, cfg.signingKey("projects cursor key"), auth.userID)
+	if err != nil {
+		return nil, fmt.Errorf("projects: %w", err)
+	}
+	files, err := newStorage(ctx, cfg.Storage, cfg.Server, svc.pool, migrate, cfg.signingKey("local storage URL key"),
+		auth.userID, jobs.client, logger)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	closers.push(files.close)
+	hooks, err := newWebhooks(ctx, cfg.Webhooks, svc.pool, migrate, auth.users, jobs.client, logger)
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
+	checks, err := newHealth(svc.checks, logger)
+	if err != nil {
+		return nil, fmt.Errorf("health: %w", err)
+	}
+
+	h, err := buildHandler(cfg.Server, logger,
+		guards{identify: auth.identify, limit: limit.middleware, requireUser: auth.requireUser, requireAdmin: auth.requireAdmin},
+		checks, users.routes, projects.routes, files.routes, hooks.routes, jobs.routes)
+	if err != nil {
+		return nil, err
+	}
+	// Last: every kind and schedule is registered by now.
+	if err := jobs.start(ctx); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	closers.push(func() { jobs.shutdown(cfg.Server.ShutdownTimeout) })
+	return &server{cfg: cfg.Server, logger: logger, handler: h, close: closers.close}, nil
+}
+
+// newHealth serves the liveness and readiness routes over the services'
+// checks.
+func newHealth(checks map[string]health.Check, logger *slog.Logger) (routes, error) {
+	hc, err := health.New(health.Config{Version: version, Logger: logger})
+	if err != nil {
+		return routes{}, err
+	}
+	for name, c := range checks {
+		hc.Add(name, c)
+	}
+	return routes{public: []route{
+		{"GET /api/v1/public/health", hc.Live},
+		{"GET /api/v1/public/health/ready", hc.Ready},
+	}}, nil
+}
+
+// buildHandler mounts every block's routes behind their guards and wraps
+// the whole server in the shared middleware chain.
+func buildHandler(cfg serverConfig, logger *slog.Logger, g guards, all ...routes) (http.Handler, error) {
+	public, app, admin := http.NewServeMux(), http.NewServeMux(), http.NewServeMux()
+	for _, rs := range all {
+		for _, r := range rs.public {
+			public.Handle(r.pattern, r.handler)
+		}
+		for _, r := range rs.app {
+			app.Handle(r.pattern, r.handler)
+		}
+		for _, r := range rs.admin {
+			admin.Handle(r.pattern, r.handler)
+		}
+	}
+	root := http.NewServeMux()
+	root.Handle("/api/v1/public/", public)
+	root.Handle("/api/v1/app/", httpx.Chain(httpx.RecordRoute(app), g.identify, g.limit, g.requireUser))
+	root.Handle("/api/v1/admin/", httpx.Chain(httpx.RecordRoute(admin), g.identify, g.limit, g.requireUser, g.requireAdmin))
+
+	cors, err := httpx.CORS(httpx.CORSConfig{AllowedOrigins: cfg.CORSOrigins})
+	if err != nil {
+		return nil, fmt.Errorf("CORS_ORIGINS: %w", err)
+	}
+	return httpx.Chain(root,
+		httpx.RequestID,
+		httpx.SecurityHeaders(httpx.SecurityConfig{HSTS: cfg.production()}),
+		httpx.Logger(logger),
+		httpx.Recover(logger),
+		cors,
+		httpx.MuxErrors,
+	), nil
+}
+
+// serve listens until ctx ends, then lets in-flight requests finish for up
+// to SHUTDOWN_TIMEOUT. ready, when not nil, receives the listening address.
+func (s *server) serve(ctx context.Context, ready chan<- string) error {
+	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute, // long enough for streamed answers
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.logger.InfoContext(ctx, "server listening", slog.String("addr", ln.Addr().String()),
+		slog.String("environment", s.cfg.Environment), slog.String("version", version))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.logger.Info("shutting down", slog.Duration("timeout", s.cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	s.logger.Info("stopped")
+	return nil
+}
+
+// signingKey derives the HMAC key for one purpose (label) from
+// SIGNING_SECRET, else JWT_SECRET, so every instance of a deployment
+// accepts the others' cursors and signed URLs. It returns nil when neither
+// is set: the block then draws a random key that lasts as long as the
+// process.
+func (c config) signingKey(label string) []byte {
+	secret := c.Server.SigningSecret
+	if secret == "" {
+		secret = c.Auth.JWTSecret
+	}
+	if secret == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("omnistack " + label))
+	return m.Sum(nil)
+}
+
+// closeStack closes what was opened, last opened first.
+type closeStack []func()
+
+func (s *closeStack) push(f func()) { *s = append(*s, f) }
+
+func (s *closeStack) close() {
+	for i := len(*s) - 1; i >= 0; i-- {
+		(*s)[i]()
+	}
+	*s = nil
+}
+
+// newLogger builds the server's logger from LOG_LEVEL and LOG_FORMAT; every
+// record logged with a request's context carries its request_id.
+func newLogger(cfg serverConfig, out io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel))); err != nil {
+		return nil, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(out, opts)
+	if cfg.LogFormat == "text" {
+		h = slog.NewTextHandler(out, opts)
+	}
+	return slog.New(httpx.NewContextHandler(h)), nil
+}
