@@ -81,6 +81,12 @@ func (e *Error) WithHeader(key, value string) *Error {
 	return &c
 }
 
+// WithRetryAfter returns a copy of e that sets Retry-After to d in whole
+// seconds, rounded up, at least 1: for a 429 or 503 whose end is known.
+func (e *Error) WithRetryAfter(d time.Duration) *Error {
+	return e.WithHeader("Retry-After", strconv.FormatInt(max(1, retryAfterSeconds(d)), 10))
+}
+
 // WithCause returns a copy of e carrying err as its cause.
 func (e *Error) WithCause(err error) *Error {
 	c := *e

@@ -110,6 +110,8 @@ func TestErrorMethods(t *testing.T) {
 	assert.Nil(t, base.Header)
 	assert.Equal(t, "1", h.Header.Get("X-A"))
 	assert.Equal(t, map[string]any{"retry_after": int64(0)}, httpx.RateLimited(-time.Second).Details)
+	assert.Equal(t, "3", base.WithRetryAfter(2100*time.Millisecond).Header.Get("Retry-After"), "rounded up")
+	assert.Equal(t, "1", base.WithRetryAfter(-time.Second).Header.Get("Retry-After"), "at least one second")
 }
 
 func TestWriteJSONUnmarshalableValue(t *testing.T) {
