@@ -97,7 +97,7 @@ func httpError(err error) error {
 	if qe, ok := errors.AsType[*QuotaError](err); ok {
 		e := httpx.QuotaExceeded("the AI token quota is used up")
 		if !qe.ResetsAt.IsZero() {
-			e = e.WithDetail("resets_at", qe.ResetsAt.UTC().Format(time.RFC3339))
+			e = e.WithDetail("resets_at", qe.ResetsAt.UTC().Format(time.RFC3339)).WithRetryAfter(time.Until(qe.ResetsAt))
 		}
 		return e
 	}
