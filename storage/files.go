@@ -86,6 +86,9 @@ type QuotaError struct {
 	// and Requested what the refused call asked for, in the quota's unit
 	// (uploads or bytes).
 	Limit, Used, Requested int64
+	// ResetsAt is when a periodic quota starts again; zero for limits
+	// that free up as uploads are confirmed or deleted.
+	ResetsAt time.Time
 }
 
 func (e *QuotaError) Error() string {

@@ -63,9 +63,13 @@ func httpError(err error) error {
 		return httpx.PayloadTooLarge("the file exceeds the size limit", se.Limit)
 	}
 	if qe, ok := errors.AsType[*QuotaError](err); ok {
-		return httpx.QuotaExceeded(quotaMessage(qe.Quota)).
+		e := httpx.QuotaExceeded(quotaMessage(qe.Quota)).
 			WithDetail("quota", qe.Quota).WithDetail("limit", qe.Limit).
 			WithDetail("used", qe.Used).WithDetail("requested", qe.Requested)
+		if !qe.ResetsAt.IsZero() {
+			e = e.WithDetail("resets_at", qe.ResetsAt.UTC()).WithRetryAfter(time.Until(qe.ResetsAt))
+		}
+		return e
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -88,4 +89,19 @@ func TestPendingLimitDetails(t *testing.T) {
 	u, err := a.files.Usage(t.Context(), "u")
 	require.NoError(t, err)
 	assert.Equal(t, 1, u.PendingUploads)
+}
+
+// TestPeriodicQuotaDetails: a hook's quota that renews answers with
+// details.resets_at and Retry-After, as a spent plan quota must.
+func TestPeriodicQuotaDetails(t *testing.T) {
+	t.Parallel()
+	resets := time.Now().Add(90 * time.Minute).UTC().Truncate(time.Second)
+	a := newAPI(t, storage.FilesConfig{Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) error {
+		return &storage.QuotaError{Quota: "storage_bytes", Limit: 10, Used: 10, Requested: size, ResetsAt: resets}
+	}})
+	code, body := a.do(t, "u", http.MethodPost, "/upload-url", map[string]any{"filename": "b.txt", "content_type": "text/plain", "size": 3})
+	require.Equal(t, http.StatusTooManyRequests, code)
+	details := body["error"].(map[string]any)["details"].(map[string]any)
+	assert.Equal(t, resets.Format(time.RFC3339), details["resets_at"])
+	assert.Equal(t, "storage_bytes", details["quota"])
 }
