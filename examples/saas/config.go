@@ -26,6 +26,8 @@ type config struct {
 	Storage   storageConfig
 	Jobs      jobsConfig
 	Webhooks  webhooksConfig
+	Billing   billingConfig
+	AI        aiConfig
 }
 
 // serverConfig is the listener, logging and what every block shares.
@@ -93,6 +95,8 @@ func loadConfig(environ []string) (config, error) {
 	errs = append(errs, cfg.Storage.normalize()...)
 	errs = append(errs, cfg.Jobs.normalize(cfg.Services)...)
 	errs = append(errs, cfg.Webhooks.validate()...)
+	errs = append(errs, cfg.Billing.validate()...)
+	errs = append(errs, cfg.AI.validate()...)
 	return cfg, errors.Join(errs...)
 }
 

@@ -82,16 +82,21 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server,
 	if err != nil {
 		return nil, fmt.Errorf("email: %w", err)
 	}
-	plans, err := newPlans(ctx, svc.pool, migrate)
+	// Billing before auth: its migrations take over the plans auth kept.
+	bill, err := newBilling(ctx, cfg.Billing, svc.pool, migrate, logger)
 	if err != nil {
-		return nil, fmt.Errorf("plans: %w", err)
+		return nil, fmt.Errorf("billing: %w", err)
 	}
 	auth, err := newAuth(ctx, cfg.Auth, cfg.Server, svc.pool, migrate, mail.welcome, logger)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	closers.push(auth.close)
-	users, err := newUsers(auth.users, plans)
+	features, err := newFeatures(ctx, svc.pool, svc.redis, migrate, bill.ent.Plan, userExists(auth.users), logger)
+	if err != nil {
+		return nil, fmt.Errorf("featureflags: %w", err)
+	}
+	users, err := newUsers(auth.users, entitlementPlans{ent: bill.ent, names: planNames(features.flags.Catalog())})
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
@@ -105,7 +110,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server,
 		return nil, fmt.Errorf("projects: %w", err)
 	}
 	files, err := newStorage(ctx, cfg.Storage, cfg.Server, svc.pool, migrate, cfg.signingKey("local storage URL key"),
-		auth.userID, jobs.client, logger)
+		auth.userID, features, jobs.client, logger)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
@@ -114,6 +119,11 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server,
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
+	bill.handleStripe(hooks.stripe)
+	aiRoutes, err := newAI(cfg.AI, features, logger)
+	if err != nil {
+		return nil, fmt.Errorf("ai: %w", err)
+	}
 	checks, err := newHealth(svc.checks, logger)
 	if err != nil {
 		return nil, fmt.Errorf("health: %w", err)
@@ -121,7 +131,8 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server,
 
 	h, err := buildHandler(cfg.Server, logger,
 		guards{identify: auth.identify, limit: limit.middleware, requireUser: auth.requireUser, requireAdmin: auth.requireAdmin},
-		checks, users.routes, projects.routes, files.routes, hooks.routes, jobs.routes)
+		checks, users.routes, projects.routes, files.routes, hooks.routes, jobs.routes,
+		bill.routes, features.routes, aiRoutes)
 	if err != nil {
 		return nil, err
 	}

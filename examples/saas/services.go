@@ -45,6 +45,9 @@ func connect(ctx context.Context, cfg servicesConfig, logger *slog.Logger) (*ser
 			// message on.
 			return nil, fmt.Errorf("REDIS_URL is not a valid Redis URL (redis://[user:password@]host:port/db), got %s", redactURL(cfg.RedisURL))
 		}
+		// Lets the blocks' short per-call deadlines (rate limits, quota
+		// counters) cut a slow Redis call instead of waiting for it.
+		opts.ContextTimeoutEnabled = true
 		client := redis.NewClient(opts)
 		s.redis = client
 		s.checks["redis"] = func(ctx context.Context) error { return client.Ping(ctx).Err() }

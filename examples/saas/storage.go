@@ -74,7 +74,7 @@ type storageModule struct {
 // userID names, and registers the hourly clean-up of pending uploads on
 // client.
 func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *pgxpool.Pool, autoMigrate bool,
-	urlKey []byte, userID httpx.UserIDFunc, client *jobs.Client, logger *slog.Logger) (*storageModule, error) {
+	urlKey []byte, userID httpx.UserIDFunc, features *featuresModule, client *jobs.Client, logger *slog.Logger) (*storageModule, error) {
 	m := &storageModule{close: func() {}}
 	bucket, err := m.bucket(ctx, cfg, srv, urlKey, logger)
 	if err != nil {
@@ -97,11 +97,15 @@ func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *
 	if len(allowed) == 0 {
 		allowed = storage.DefaultAllowedTypes()
 	}
-	files, err := storage.NewFiles(bucket, store, storage.FilesConfig{
-		MaxUploadBytes: cfg.MaxUploadBytes,
-		AllowedTypes:   allowed,
-		Logger:         logger,
-	})
+	fcfg := storage.FilesConfig{
+		MaxUploadBytes:    cfg.MaxUploadBytes,
+		AllowedTypes:      allowed,
+		MaxPendingUploads: storage.DefaultMaxPendingUploads,
+		MaxPendingBytes:   storage.DefaultPendingBytesFactor * cfg.MaxUploadBytes,
+		Logger:            logger,
+	}
+	fcfg.Quota = storageQuota(features.flags, fcfg)
+	files, err := storage.NewFiles(bucket, store, fcfg)
 	if err != nil {
 		return nil, fmt.Errorf("STORAGE_ALLOWED_TYPES / STORAGE_MAX_UPLOAD_BYTES: %w", err)
 	}
@@ -113,7 +117,7 @@ func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *
 		return nil, err
 	}
 	m.routes.app = []route{
-		{"POST /api/v1/app/files/upload-url", h.CreateUploadURL},
+		{"POST /api/v1/app/files/upload-url", features.require("file_uploads", h.CreateUploadURL)},
 		{"POST /api/v1/app/files/confirm", h.Confirm},
 		{"GET /api/v1/app/files", h.List},
 		{"GET /api/v1/app/files/{id}", h.Get},

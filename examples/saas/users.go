@@ -14,12 +14,22 @@ import (
 )
 
 // usersModule serves /app/users/me and /admin/users: auth's users with the
-// plan each is on, which auth does not own (the plan store, and billing's
-// entitlements once they exist).
+// plan each is on, which auth does not own (billing's entitlements).
 type usersModule struct {
 	users  *auth.Users
 	plans  planStore
 	routes routes
+}
+
+// planStore answers and sets users' plans: billing's entitlements, where an
+// administrator's plan is an override (entitlementPlans).
+type planStore interface {
+	// Plans returns the plan of each user ID.
+	Plans(ctx context.Context, userIDs ...string) (map[string]string, error)
+	// SetPlan gives a user a plan.
+	SetPlan(ctx context.Context, userID, plan string) error
+	// Names lists the plans an administrator may set.
+	Names() []string
 }
 
 func newUsers(users *auth.Users, plans planStore) (*usersModule, error) {
@@ -202,7 +212,7 @@ type adminPatch struct {
 	FullName *string `json:"full_name"`
 	Plan     *string `json:"plan"`
 
-	roles []string
+	roles, plans []string
 }
 
 func (p adminPatch) Validate() error {
@@ -211,7 +221,7 @@ func (p adminPatch) Validate() error {
 		errs.Check(slices.Contains(p.roles, *p.Role), "role", "must be one of "+strings.Join(p.roles, ", "))
 	}
 	if p.Plan != nil {
-		errs.Check(validPlan(*p.Plan), "plan", "must be one of "+strings.Join(planNames[:], ", "))
+		errs.Check(slices.Contains(p.plans, *p.Plan), "plan", "must be one of "+strings.Join(p.plans, ", "))
 	}
 	checkFullName(&errs, p.FullName)
 	return errs.Err()
@@ -223,7 +233,7 @@ func (m *usersModule) update(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, userError(auth.ErrNotFound))
 		return
 	}
-	in := adminPatch{roles: m.users.Roles()}
+	in := adminPatch{roles: m.users.Roles(), plans: m.plans.Names()}
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -249,4 +259,16 @@ func (m *usersModule) setActive(w http.ResponseWriter, r *http.Request, active b
 	actor, _ := auth.UserFrom(r.Context())
 	u, err := m.users.Update(r.Context(), actor.ID, id, auth.UserPatch{IsActive: &active})
 	m.answer(w, r, u, err)
+}
+
+// userExists reports whether users has the user id, for blocks that keep
+// data per user and answer 404 for unknown ones.
+func userExists(users *auth.Users) func(ctx context.Context, id string) (bool, error) {
+	return func(ctx context.Context, id string) (bool, error) {
+		_, err := users.Get(ctx, id)
+		if errors.Is(err, auth.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 }
