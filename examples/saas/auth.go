@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/omnistack/omnistack/auth"
@@ -94,10 +93,10 @@ type authModule struct {
 }
 
 // newAuth wires token verification (AUTH_PROVIDER) and the users (PostgreSQL
-// on pool, migrated unless autoMigrate is false; memory otherwise). welcome
+// on pool, memory otherwise). welcome
 // is called for each user whose address is verified, once it is: at
 // creation, or later when a token or a webhook verifies it.
-func newAuth(ctx context.Context, cfg authConfig, srv serverConfig, pool *pgxpool.Pool, autoMigrate bool,
+func newAuth(ctx context.Context, cfg authConfig, srv serverConfig, pool *pgxpool.Pool,
 	welcome func(context.Context, sendWelcome), logger *slog.Logger) (*authModule, error) {
 	vcfg, devSecret, err := verifierConfig(cfg, srv)
 	if err != nil {
@@ -121,11 +120,6 @@ func newAuth(ctx context.Context, cfg authConfig, srv serverConfig, pool *pgxpoo
 
 	var store auth.UserStore
 	if pool != nil {
-		if autoMigrate {
-			if err := authpg.Migrate(ctx, pool); err != nil {
-				return nil, err
-			}
-		}
 		if store, err = authpg.New(pool, authpg.Config{}); err != nil {
 			return nil, err
 		}
@@ -213,13 +207,6 @@ func verifierConfig(c authConfig, srv serverConfig) (cfg auth.Config, devSecret 
 
 // devAdminToken mints the development admin token, valid for a day.
 func devAdminToken(secret []byte, now time.Time) (string, error) {
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"sub":            "dev-admin",
-		"email":          "admin@localhost",
-		"email_verified": true,
-		"name":           "Development Admin",
-		"role":           "admin",
-		"iat":            now.Unix(),
-		"exp":            now.Add(24 * time.Hour).Unix(),
-	}).SignedString(secret)
+	return mintToken(secret, tokenClaims{Subject: "dev-admin", Email: "admin@localhost", Name: "Development Admin",
+		Role: "admin"}, now, 24*time.Hour)
 }

@@ -50,23 +50,13 @@ type billingModule struct {
 	routes routes
 }
 
-// newBilling keeps entitlements on PostgreSQL (migrated unless autoMigrate
-// is false) or in memory, and serves /app/billing. Without
+// newBilling keeps entitlements on PostgreSQL or in memory, and serves /app/billing. Without
 // STRIPE_SECRET_KEY the status route still answers (the free plan, or an
 // administrator's or a store's plan) and the Stripe routes answer 503.
-// It runs before auth: its migrations take over the plans auth kept.
-func newBilling(ctx context.Context, cfg billingConfig, pool *pgxpool.Pool, autoMigrate bool, logger *slog.Logger) (*billingModule, error) {
+func newBilling(ctx context.Context, cfg billingConfig, pool *pgxpool.Pool, logger *slog.Logger) (*billingModule, error) {
 	var store billing.Store
 	var err error
 	if pool != nil {
-		if autoMigrate {
-			if err := billingpg.Migrate(ctx, pool); err != nil {
-				return nil, err
-			}
-			if err := migrate.Up(ctx, pool, planMigrations()); err != nil {
-				return nil, err
-			}
-		}
 		store, err = billingpg.New(pool, billingpg.Config{})
 	} else {
 		store, err = billingmem.New(billingmem.Config{})

@@ -29,9 +29,9 @@ type featuresModule struct {
 
 // newFeatures counts quotas on Redis (with a memory fallback while it is
 // down: quotas then hold per instance) or in memory, and keeps overrides on
-// PostgreSQL (migrated unless autoMigrate is false) or in memory. planOf
+// PostgreSQL or in memory. planOf
 // answers each user's plan; userExists makes overrides of unknown users 404.
-func newFeatures(ctx context.Context, pool *pgxpool.Pool, rdb *goredis.Client, autoMigrate bool, planOf featureflags.PlanFunc,
+func newFeatures(ctx context.Context, pool *pgxpool.Pool, rdb *goredis.Client, planOf featureflags.PlanFunc,
 	userExists func(ctx context.Context, id string) (bool, error), logger *slog.Logger) (*featuresModule, error) {
 	local, err := flagsmem.New(flagsmem.Config{})
 	if err != nil {
@@ -46,11 +46,6 @@ func newFeatures(ctx context.Context, pool *pgxpool.Pool, rdb *goredis.Client, a
 		cfg.Fallback, cfg.OnError = local, featureflags.UseFallback
 	}
 	if pool != nil {
-		if autoMigrate {
-			if err := flagspg.Migrate(ctx, pool); err != nil {
-				return nil, err
-			}
-		}
 		if cfg.Overrides, err = flagspg.New(pool, flagspg.Config{}); err != nil {
 			return nil, err
 		}

@@ -43,16 +43,10 @@ type jobsModule struct {
 	logger *slog.Logger
 }
 
-// newJobs builds the jobs client on JOBS_BACKEND: River on pool (its
-// tables migrated unless AUTO_MIGRATE=false), or memory.
-func newJobs(ctx context.Context, cfg jobsConfig, pool *pgxpool.Pool, autoMigrate bool, logger *slog.Logger) (*jobsModule, error) {
+// newJobs builds the jobs client on JOBS_BACKEND: River on pool, or memory.
+func newJobs(ctx context.Context, cfg jobsConfig, pool *pgxpool.Pool, logger *slog.Logger) (*jobsModule, error) {
 	var backend jobs.Backend
 	if cfg.Backend == "river" {
-		if autoMigrate {
-			if err := jobsriver.Migrate(ctx, pool); err != nil {
-				return nil, err
-			}
-		}
 		b, err := jobsriver.New(pool, jobsriver.Config{Logger: logger})
 		if err != nil {
 			return nil, err

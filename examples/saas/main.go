@@ -1,7 +1,11 @@
 // Command saas is OmniStack's reference backend: every building block wired
 // into one server that serves the API described in docs/saas-api.md.
 //
-//	go run ./examples/saas
+//	go run ./examples/saas                # serve, on embedded defaults
+//	go run ./examples/saas worker         # job workers only (DATABASE_URL)
+//	go run ./examples/saas migrate status # up | status | sql
+//	go run ./examples/saas token --sub ada --role admin
+//	go run ./examples/saas help
 //
 // With no environment it runs on embedded defaults: in-memory stores,
 // console e-mail, local-disk storage, an ephemeral development JWT secret
@@ -11,12 +15,15 @@
 //
 // Each file wires one block: a newX function takes the settings and the
 // values it needs from other blocks and returns its routes and what other
-// blocks need from it; server.go composes them. The files use public APIs
-// only, so any of them can be copied into another module.
+// blocks need from it; server.go composes them, cli.go holds the commands.
+// The files use public APIs only, so any of them can be copied into another
+// module.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,16 +34,27 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Environ(), os.Stdout, nil); err != nil {
+	err := cli(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
 		fmt.Fprintln(os.Stderr, "saas:", err)
 		os.Exit(1)
 	}
 }
 
-// run starts the server and blocks until ctx ends, then shuts it down
-// gracefully. ready, when not nil, receives the listening address once the
-// server accepts connections (tests use it with PORT=0).
+// run serves the API and runs the job workers until ctx ends, then shuts
+// down gracefully: the serve command. ready, when not nil, receives the
+// listening address once the server accepts connections (tests use it with
+// PORT=0).
 func run(ctx context.Context, environ []string, logOut io.Writer, ready chan<- string) error {
+	return runMode(ctx, modeServe, environ, logOut, ready)
+}
+
+// runMode runs the server in mode m.
+func runMode(ctx context.Context, m mode, environ []string, logOut io.Writer, ready chan<- string) error {
 	cfg, err := loadConfig(environ)
 	if err != nil {
 		return err
@@ -45,7 +63,7 @@ func run(ctx context.Context, environ []string, logOut io.Writer, ready chan<- s
 	if err != nil {
 		return err
 	}
-	s, err := newServer(ctx, cfg, logger)
+	s, err := newServer(ctx, cfg, m, logger)
 	if err != nil {
 		return err
 	}

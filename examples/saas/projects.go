@@ -106,19 +106,13 @@ type projectsModule struct {
 	routes routes
 }
 
-// newProjects serves /api/v1/app/projects on crud: PostgreSQL on pool
-// (migrated unless autoMigrate is false), memory without one. cursorKey
+// newProjects serves /api/v1/app/projects on crud: PostgreSQL on pool, memory without one. cursorKey
 // signs keyset cursors (nil: a random key per process); userID names the
 // owner of every project.
-func newProjects(ctx context.Context, pool *pgxpool.Pool, autoMigrate bool, cursorKey []byte, userID httpx.UserIDFunc) (*projectsModule, error) {
+func newProjects(ctx context.Context, pool *pgxpool.Pool, cursorKey []byte, userID httpx.UserIDFunc) (*projectsModule, error) {
 	var store crud.Store[project]
 	var err error
 	if pool != nil {
-		if autoMigrate {
-			if err := migrate.Up(ctx, pool, projectMigrations()); err != nil {
-				return nil, err
-			}
-		}
 		store, err = postgres.New(pool, projectResource, postgres.Config{CursorKey: cursorKey})
 	} else {
 		store, err = memory.New(projectResource, memory.Config{CursorKey: cursorKey})

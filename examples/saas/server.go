@@ -43,6 +43,20 @@ type guards struct {
 	identify, limit, requireUser, requireAdmin func(http.Handler) http.Handler
 }
 
+// mode is what a process of the server runs.
+type mode int
+
+const (
+	// modeServe serves the API and runs the job workers (the default).
+	modeServe mode = iota
+	// modeAPI serves the API only; jobs are enqueued for workers elsewhere
+	// (serve --workers=false).
+	modeAPI
+	// modeWorker runs the job workers and serves only the health routes,
+	// for the orchestrator's probes (the worker command).
+	modeWorker
+)
+
 // server is the reference server: every block composed, its routes behind
 // their guards, and the job workers running.
 type server struct {
@@ -56,7 +70,10 @@ type server struct {
 // dependencies give, passing each the values it needs from the others. The
 // job workers start last, once every block has registered its kinds and
 // schedules. On error, what was opened is closed again.
-func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server, err error) {
+func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ *server, err error) {
+	if m != modeServe && cfg.Jobs.Backend != "river" {
+		return nil, errors.New("API and workers run apart only on a shared queue: set DATABASE_URL (JOBS_BACKEND=river)")
+	}
 	var closers closeStack
 	defer func() {
 		if err != nil {
@@ -72,9 +89,13 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server,
 		logger.WarnContext(ctx, "neither SIGNING_SECRET nor JWT_SECRET is set: list cursors and local storage URLs "+
 			"are signed with a random key per process and fail on another instance")
 	}
-	migrate := cfg.Services.AutoMigrate
+	if svc.pool != nil && cfg.Services.AutoMigrate {
+		if err := migrateUp(ctx, svc.pool); err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+	}
 
-	jobs, err := newJobs(ctx, cfg.Jobs, svc.pool, migrate, logger)
+	jobs, err := newJobs(ctx, cfg.Jobs, svc.pool, logger)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -82,17 +103,16 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server,
 	if err != nil {
 		return nil, fmt.Errorf("email: %w", err)
 	}
-	// Billing before auth: its migrations take over the plans auth kept.
-	bill, err := newBilling(ctx, cfg.Billing, svc.pool, migrate, logger)
+	bill, err := newBilling(ctx, cfg.Billing, svc.pool, logger)
 	if err != nil {
 		return nil, fmt.Errorf("billing: %w", err)
 	}
-	auth, err := newAuth(ctx, cfg.Auth, cfg.Server, svc.pool, migrate, mail.welcome, logger)
+	auth, err := newAuth(ctx, cfg.Auth, cfg.Server, svc.pool, mail.welcome, logger)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	closers.push(auth.close)
-	features, err := newFeatures(ctx, svc.pool, svc.redis, migrate, bill.ent.Plan, userExists(auth.users), logger)
+	features, err := newFeatures(ctx, svc.pool, svc.redis, bill.ent.Plan, userExists(auth.users), logger)
 	if err != nil {
 		return nil, fmt.Errorf("featureflags: %w", err)
 	}
@@ -105,17 +125,17 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server,
 		return nil, fmt.Errorf("ratelimit: %w", err)
 	}
 	closers.push(limit.close)
-	projects, err := newProjects(ctx, svc.pool, migrate, cfg.signingKey("projects cursor key"), auth.userID)
+	projects, err := newProjects(ctx, svc.pool, cfg.signingKey("projects cursor key"), auth.userID)
 	if err != nil {
 		return nil, fmt.Errorf("projects: %w", err)
 	}
-	files, err := newStorage(ctx, cfg.Storage, cfg.Server, svc.pool, migrate, cfg.signingKey("local storage URL key"),
+	files, err := newStorage(ctx, cfg.Storage, cfg.Server, svc.pool, cfg.signingKey("local storage URL key"),
 		auth.userID, features, jobs.client, logger)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	closers.push(files.close)
-	hooks, err := newWebhooks(ctx, cfg.Webhooks, svc.pool, migrate, auth.users, jobs.client, logger)
+	hooks, err := newWebhooks(ctx, cfg.Webhooks, svc.pool, auth.users, jobs.client, logger)
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
@@ -129,18 +149,24 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger) (_ *server,
 		return nil, fmt.Errorf("health: %w", err)
 	}
 
+	all := []routes{checks, users.routes, projects.routes, files.routes, hooks.routes, jobs.routes,
+		bill.routes, features.routes, aiRoutes}
+	if m == modeWorker {
+		all = []routes{checks}
+	}
 	h, err := buildHandler(cfg.Server, logger,
 		guards{identify: auth.identify, limit: limit.middleware, requireUser: auth.requireUser, requireAdmin: auth.requireAdmin},
-		checks, users.routes, projects.routes, files.routes, hooks.routes, jobs.routes,
-		bill.routes, features.routes, aiRoutes)
+		all...)
 	if err != nil {
 		return nil, err
 	}
 	// Last: every kind and schedule is registered by now.
-	if err := jobs.start(ctx); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
+	if m != modeAPI {
+		if err := jobs.start(ctx); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		closers.push(func() { jobs.shutdown(cfg.Server.ShutdownTimeout) })
 	}
-	closers.push(func() { jobs.shutdown(cfg.Server.ShutdownTimeout) })
 	return &server{cfg: cfg.Server, logger: logger, handler: h, close: closers.close}, nil
 }
 
@@ -164,6 +190,7 @@ func newHealth(checks map[string]health.Check, logger *slog.Logger) (routes, err
 // the whole server in the shared middleware chain.
 func buildHandler(cfg serverConfig, logger *slog.Logger, g guards, all ...routes) (http.Handler, error) {
 	public, app, admin := http.NewServeMux(), http.NewServeMux(), http.NewServeMux()
+	var apps, admins int
 	for _, rs := range all {
 		for _, r := range rs.public {
 			public.Handle(r.pattern, r.handler)
@@ -174,11 +201,16 @@ func buildHandler(cfg serverConfig, logger *slog.Logger, g guards, all ...routes
 		for _, r := range rs.admin {
 			admin.Handle(r.pattern, r.handler)
 		}
+		apps, admins = apps+len(rs.app), admins+len(rs.admin)
 	}
 	root := http.NewServeMux()
 	root.Handle("/api/v1/public/", public)
-	root.Handle("/api/v1/app/", httpx.Chain(httpx.RecordRoute(app), g.identify, g.limit, g.requireUser))
-	root.Handle("/api/v1/admin/", httpx.Chain(httpx.RecordRoute(admin), g.identify, g.limit, g.requireUser, g.requireAdmin))
+	if apps > 0 { // a worker serves only the public health routes
+		root.Handle("/api/v1/app/", httpx.Chain(httpx.RecordRoute(app), g.identify, g.limit, g.requireUser))
+	}
+	if admins > 0 {
+		root.Handle("/api/v1/admin/", httpx.Chain(httpx.RecordRoute(admin), g.identify, g.limit, g.requireUser, g.requireAdmin))
+	}
 
 	cors, err := httpx.CORS(httpx.CORSConfig{AllowedOrigins: cfg.CORSOrigins})
 	if err != nil {

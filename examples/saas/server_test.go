@@ -128,7 +128,7 @@ func TestServerGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	logs := &syncBuffer{}
 	logger, err := newLogger(cfg.Server, logs)
 	require.NoError(t, err)
-	s, err := newServer(t.Context(), cfg, logger)
+	s, err := newServer(t.Context(), cfg, modeServe, logger)
 	require.NoError(t, err)
 	defer s.close()
 	entered, release := make(chan struct{}), make(chan struct{})

@@ -69,11 +69,11 @@ type storageModule struct {
 
 // newStorage wires the bucket of STORAGE_PROVIDER (local by default, its
 // signed URLs served under PUBLIC_BASE_URL + /api/v1/public/storage and
-// keyed by urlKey), the file records (PostgreSQL on pool, migrated unless
-// autoMigrate is false; memory otherwise) and the files API of the user
+// keyed by urlKey), the file records (PostgreSQL on pool, memory
+// otherwise) and the files API of the user
 // userID names, and registers the hourly clean-up of pending uploads on
 // client.
-func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *pgxpool.Pool, autoMigrate bool,
+func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *pgxpool.Pool,
 	urlKey []byte, userID httpx.UserIDFunc, features *featuresModule, client *jobs.Client, logger *slog.Logger) (*storageModule, error) {
 	m := &storageModule{close: func() {}}
 	bucket, err := m.bucket(ctx, cfg, srv, urlKey, logger)
@@ -82,11 +82,6 @@ func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *
 	}
 	var store storage.FileStore
 	if pool != nil {
-		if autoMigrate {
-			if err := postgres.Migrate(ctx, pool); err != nil {
-				return nil, err
-			}
-		}
 		if store, err = postgres.New(pool, postgres.Config{}); err != nil {
 			return nil, err
 		}

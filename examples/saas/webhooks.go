@@ -44,21 +44,15 @@ type webhooksModule struct {
 }
 
 // newWebhooks wires the receivers at /api/v1/public/webhooks/{stripe,clerk,
-// supabase} on the event log (PostgreSQL on pool, migrated unless
-// autoMigrate is false; memory otherwise), Clerk's and Supabase's user sync
+// supabase} on the event log (PostgreSQL on pool, memory otherwise), Clerk's and Supabase's user sync
 // onto users, the admin routes, and the daily retention job on client. A
 // receiver whose secret is not configured answers 503 naming the variable,
 // so the provider keeps retrying until the operator sets it.
-func newWebhooks(ctx context.Context, cfg webhooksConfig, pool *pgxpool.Pool, autoMigrate bool, users *auth.Users,
+func newWebhooks(ctx context.Context, cfg webhooksConfig, pool *pgxpool.Pool, users *auth.Users,
 	client *jobs.Client, logger *slog.Logger) (*webhooksModule, error) {
 	var store webhooks.Store
 	var err error
 	if pool != nil {
-		if autoMigrate {
-			if err := webhookspg.Migrate(ctx, pool); err != nil {
-				return nil, err
-			}
-		}
 		store, err = webhookspg.New(pool, webhookspg.Config{})
 	} else {
 		store, err = memory.New(memory.Config{})
