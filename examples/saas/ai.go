@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/anthropic"
+	"github.com/omnistack/omnistack/ai/fake"
 	"github.com/omnistack/omnistack/ai/gemini"
 	"github.com/omnistack/omnistack/ai/openai"
 	"github.com/omnistack/omnistack/auth"
@@ -28,9 +30,12 @@ type aiConfig struct {
 	GeminiBaseURL    string `env:"GEMINI_BASE_URL"`
 }
 
-func (c aiConfig) validate() []error {
+func (c aiConfig) validate(srv serverConfig) []error {
 	errs := []error{}
-	errs = appendErr(errs, oneOf("AI_DEFAULT_PROVIDER", c.DefaultProvider, "openai", "anthropic", "gemini"))
+	errs = appendErr(errs, oneOf("AI_DEFAULT_PROVIDER", c.DefaultProvider, "openai", "anthropic", "gemini", "fake"))
+	if c.DefaultProvider == "fake" && srv.production() {
+		errs = append(errs, errors.New("AI_DEFAULT_PROVIDER=fake (a deterministic echo for trying the API) is refused in production"))
+	}
 	for name, v := range map[string]string{"OPENAI_BASE_URL": c.OpenAIBaseURL, "ANTHROPIC_BASE_URL": c.AnthropicBaseURL,
 		"GEMINI_BASE_URL": c.GeminiBaseURL} {
 		if v == "" {
@@ -75,6 +80,15 @@ func newAI(cfg aiConfig, features *featuresModule, logger *slog.Logger) (routes,
 		p, err := gemini.New(cfg.GoogleKey, gemini.Config{BaseURL: cfg.GeminiBaseURL, DefaultModel: cfg.model("gemini")})
 		if err != nil {
 			return routes{}, fmt.Errorf("GOOGLE_API_KEY: %w", err)
+		}
+		providers = append(providers, p)
+	}
+	if cfg.DefaultProvider == "fake" {
+		// Echoes the last user message, streamed word by word: the AI
+		// routes work in a fresh clone without any key.
+		p, err := fake.New(fake.Config{DefaultModel: cfg.model("fake")})
+		if err != nil {
+			return routes{}, err
 		}
 		providers = append(providers, p)
 	}

@@ -96,7 +96,7 @@ func loadConfig(environ []string) (config, error) {
 	errs = append(errs, cfg.Jobs.normalize(cfg.Services)...)
 	errs = append(errs, cfg.Webhooks.validate()...)
 	errs = append(errs, cfg.Billing.validate()...)
-	errs = append(errs, cfg.AI.validate()...)
+	errs = append(errs, cfg.AI.validate(cfg.Server)...)
 	return cfg, errors.Join(errs...)
 }
 

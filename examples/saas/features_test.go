@@ -170,3 +170,18 @@ func TestAIWithoutKeys(t *testing.T) {
 	resp = s.do(t, "POST", "/api/v1/app/ai/chat", map[string]any{"prompt": "hi"}, user...)
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 }
+
+// TestAIFakeProvider: AI_DEFAULT_PROVIDER=fake answers without any key
+// (for trying the API), and production refuses it.
+func TestAIFakeProvider(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "AI_DEFAULT_PROVIDER": "fake"}))
+	resp := s.do(t, "POST", "/api/v1/app/ai/chat", map[string]any{"prompt": "echo this"}, bearer(authToken(t, jwt.MapClaims{"sub": "tryer"}))...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	out := decode[map[string]any](t, resp)
+	assert.Equal(t, "fake", out["provider"])
+	assert.Contains(t, out["content"], "echo this")
+	_, err := loadConfig([]string{"ENVIRONMENT=production", "JWT_SECRET=" + productionTestSecret, "AI_DEFAULT_PROVIDER=fake"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "AI_DEFAULT_PROVIDER=fake")
+}
