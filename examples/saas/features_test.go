@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/ai/aitest"
+	"github.com/omnistack/omnistack/ai/fake"
 )
 
 // aiServer is a server whose OpenAI provider is an aitest upstream.
@@ -184,4 +185,49 @@ func TestAIFakeProvider(t *testing.T) {
 	_, err := loadConfig([]string{"ENVIRONMENT=production", "JWT_SECRET=" + productionTestSecret, "AI_DEFAULT_PROVIDER=fake"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "AI_DEFAULT_PROVIDER=fake")
+}
+
+// TestAIStreamFlushesThroughTheServer: the first delta reaches the client
+// while the upstream still holds the rest (no middleware buffers the
+// stream), and a client that goes away cancels the upstream call.
+func TestAIStreamFlushesThroughTheServer(t *testing.T) {
+	t.Parallel()
+	s, up := aiServer(t)
+	user := bearer(authToken(t, jwt.MapClaims{"sub": "streamer"}))
+
+	hold := make(chan struct{})
+	up.Push(fake.Reply{Chunks: []string{"first ", "second"}, Hold: hold, HoldAfter: 1})
+	resp := s.do(t, "POST", "/api/v1/app/ai/chat", map[string]any{"prompt": "go", "stream": true}, user...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	sc := bufio.NewScanner(resp.Body)
+	var first string
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			first = data
+			break
+		}
+	}
+	assert.Contains(t, first, "first", "the first delta arrives while the upstream holds the second")
+	close(hold)
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text())
+	}
+	require.NoError(t, resp.Body.Close())
+	assert.Contains(t, rest.String(), "second")
+	assert.Contains(t, rest.String(), `"done":true`)
+
+	cancelled := make(chan struct{})
+	up.Push(fake.Reply{Chunks: []string{"a ", "b"}, Hold: make(chan struct{}), HoldAfter: 1, OnCancel: func() { close(cancelled) }})
+	resp = s.do(t, "POST", "/api/v1/app/ai/chat", map[string]any{"prompt": "go", "stream": true}, user...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	sc = bufio.NewScanner(resp.Body)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "data: ") {
+	}
+	require.NoError(t, resp.Body.Close(), "the client goes away mid-stream")
+	select {
+	case <-cancelled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the upstream call was not cancelled when the client went away")
+	}
 }
