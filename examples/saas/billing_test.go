@@ -99,6 +99,12 @@ func TestBillingSubscriptionLifecycle(t *testing.T) {
 	status = decode[map[string]any](t, resp)
 	assert.Equal(t, "free", status["plan"], "a deleted subscription returns the user to free")
 
+	// A thin event (API v2) is acknowledged, not refused.
+	thin := fmt.Appendf(nil, `{"id":"evt_thin_1","object":"v2.core.event","type":"v1.billing.meter.error_report_triggered",`+
+		`"created":%q,"related_object":{"id":"mtr_1","type":"billing.meter"}}`, time.Now().UTC().Format(time.RFC3339))
+	resp = s.do(t, "POST", "/api/v1/public/webhooks/stripe", thin, stripe.HeaderSignature, stripe.Sign(whStripeSecret, time.Now(), thin))
+	require.Equal(t, http.StatusOK, resp.StatusCode, "thin events are acknowledged")
+
 	// An older event arriving late changes nothing.
 	proxy.PatchSubscription("sub_e2e", billingtest.SubscriptionState{Customer: "cus_e2e", UserID: userID, Status: "active",
 		PriceID: "price_monthly", PeriodStart: time.Now().Add(-time.Hour), PeriodEnd: end})

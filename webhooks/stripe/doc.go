@@ -17,7 +17,11 @@
 // it lies more than the tolerance (default 300 s) in the past or in the
 // future; stripe-go accepts any future time and reads the clock itself.
 // An event of another API version than the one stripe-go was built for is
-// refused unless [Config.IgnoreAPIVersionMismatch] is set.
+// refused unless [Config.IgnoreAPIVersionMismatch] is set. Thin event
+// notifications (object "v2.core.event", created as an RFC 3339 string, no
+// data), which stripe-go's ConstructEvent refuses, are verified by the same
+// signature scheme and passed on, so a receiver acknowledges them; their
+// handlers fetch the related object when they need it.
 //
 // # Errors
 //

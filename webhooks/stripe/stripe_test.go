@@ -110,10 +110,34 @@ func TestEnvelope(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	v := newVerifier(t, now, true)
-	for _, body := range []string{`not json`, `{"object":"event","type":"x"}`, `{"id":"evt_1","object":"v2.core.event","type":"x"}`} {
+	for _, body := range []string{`not json`, `{"object":"event","type":"x"}`, `{"object":"v2.core.event","type":"x"}`,
+		`{"id":"evt_1","object":"v2.core.event","type":"x","created":"yesterday"}`} {
 		_, err := v.Verify(t.Context(), signed(stripe.Sign(stripeSecret, now, []byte(body))), []byte(body))
 		require.ErrorIs(t, err, webhooks.ErrInvalidPayload, "body %s", body)
 	}
+}
+
+// TestThinEvents: thin event notifications (API v2), which stripe-go's
+// ConstructEvent refuses, pass with a valid signature so their handlers can
+// acknowledge them; their signature and timestamp are checked alike.
+func TestThinEvents(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	v := newVerifier(t, now, false)
+	body := []byte(`{"id":"evt_test_65R","object":"v2.core.event","type":"v1.billing.meter.error_report_triggered",` +
+		`"livemode":false,"created":"2027-01-15T08:00:00.123Z","related_object":{"id":"mtr_1","type":"billing.meter","url":"/v1/billing/meters/mtr_1"}}`)
+	ev, err := v.Verify(t.Context(), signed(stripe.Sign(stripeSecret, now, body)), body)
+	require.NoError(t, err)
+	assert.Equal(t, "evt_test_65R", ev.ID)
+	assert.Equal(t, "v1.billing.meter.error_report_triggered", ev.Type)
+	assert.True(t, ev.OccurredAt.Equal(time.Date(2027, 1, 15, 8, 0, 0, 123e6, time.UTC)), "%v", ev.OccurredAt)
+
+	_, err = v.Verify(t.Context(), signed(stripe.Sign("whsec_other", now, body)), body)
+	require.ErrorIs(t, err, webhooks.ErrInvalidSignature)
+	_, err = v.Verify(t.Context(), signed(stripe.Sign(stripeSecret, now.Add(-time.Hour), body)), body)
+	require.ErrorIs(t, err, webhooks.ErrTimestamp)
+	_, err = v.Verify(t.Context(), http.Header{}, body)
+	require.ErrorIs(t, err, webhooks.ErrMissingHeaders)
 }
 
 func TestNewErrors(t *testing.T) {
