@@ -183,3 +183,6 @@ func (c *AppleChain) Body(t testing.TB, notification any) []byte {
 	}
 	return b
 }
+
+// Roots returns the chain's root as the trusted roots of a verifier.
+func (c *AppleChain) Roots() []*x509.Certificate { return []*x509.Certificate{c.Root} }
