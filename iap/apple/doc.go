@@ -16,9 +16,9 @@
 //
 // # Root certificate
 //
-// No root is embedded: [New] takes the trusted roots. In production pass
-// Apple Root CA - G3 (AppleRootCA-G3.cer from Apple's certificate
-// authority page, SHA-256 fingerprint 63:34:3A:BF:…:3E:91:79), read with
+// [New] takes the trusted roots explicitly. In production pass [RootCAG3],
+// Apple Root CA - G3 embedded in the binary (SHA-256 fingerprint
+// 63:34:3A:BF:…:3E:91:79, pinned by a test), or a root read with
 // [ParseRoots], which accepts PEM or DER. Tests pass the root of an
 // iaptest.AppleChain.
 //
