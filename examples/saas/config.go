@@ -28,6 +28,7 @@ type config struct {
 	Webhooks  webhooksConfig
 	Billing   billingConfig
 	AI        aiConfig
+	IAP       iapConfig
 }
 
 // serverConfig is the listener, logging and what every block shares.
@@ -97,6 +98,7 @@ func loadConfig(environ []string) (config, error) {
 	errs = append(errs, cfg.Webhooks.validate()...)
 	errs = append(errs, cfg.Billing.validate()...)
 	errs = append(errs, cfg.AI.validate(cfg.Server)...)
+	errs = append(errs, cfg.IAP.normalize(cfg.Server)...)
 	return cfg, errors.Join(errs...)
 }
 

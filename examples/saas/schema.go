@@ -11,6 +11,7 @@ import (
 	authpg "github.com/omnistack/omnistack/auth/postgres"
 	billingpg "github.com/omnistack/omnistack/billing/postgres"
 	flagspg "github.com/omnistack/omnistack/featureflags/postgres"
+	iappg "github.com/omnistack/omnistack/iap/postgres"
 	jobsriver "github.com/omnistack/omnistack/jobs/river"
 	"github.com/omnistack/omnistack/migrate"
 	storagepg "github.com/omnistack/omnistack/storage/postgres"
@@ -30,6 +31,7 @@ func schema() []migrate.Source {
 		projectMigrations(),
 		storagepg.Migrations(),
 		webhookspg.Migrations(),
+		iappg.Migrations(),
 	}
 }
 

@@ -135,7 +135,12 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	closers.push(files.close)
-	hooks, err := newWebhooks(ctx, cfg.Webhooks, svc.pool, auth.users, jobs.client, logger)
+	stores, err := newIAP(cfg.IAP, svc.pool, bill.ent, planNames(features.flags.Catalog()), logger)
+	if err != nil {
+		return nil, fmt.Errorf("iap: %w", err)
+	}
+	closers.push(stores.close)
+	hooks, err := newWebhooks(ctx, cfg.Webhooks, svc.pool, auth.users, jobs.client, logger, stores.receivers...)
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}

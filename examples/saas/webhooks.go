@@ -34,6 +34,16 @@ type webhooksConfig struct {
 
 func (c webhooksConfig) validate() []error { return nil }
 
+// receiverSpec is a receiver another block asks for: the webhooks block
+// mounts it at /api/v1/public/webhooks/<provider> on the shared event log
+// (so the admin lists and replays its events) and hands it to handle.
+type receiverSpec struct {
+	provider string
+	variable string            // what to set when verifier is nil (503 until then)
+	verifier webhooks.Verifier // nil: not configured
+	handle   func(*webhooks.Receiver)
+}
+
 // webhooksModule is the webhook receivers and the event log's admin routes.
 type webhooksModule struct {
 	// stripe receives /public/webhooks/stripe (nil without
@@ -44,12 +54,13 @@ type webhooksModule struct {
 }
 
 // newWebhooks wires the receivers at /api/v1/public/webhooks/{stripe,clerk,
-// supabase} on the event log (PostgreSQL on pool, memory otherwise), Clerk's and Supabase's user sync
-// onto users, the admin routes, and the daily retention job on client. A
-// receiver whose secret is not configured answers 503 naming the variable,
-// so the provider keeps retrying until the operator sets it.
+// supabase} and those of others on the event log (PostgreSQL on pool,
+// memory otherwise), Clerk's and Supabase's user sync onto users, the admin
+// routes, and the daily retention job on client. A receiver whose secret is
+// not configured answers 503 naming the variable, so the provider keeps
+// retrying until the operator sets it.
 func newWebhooks(ctx context.Context, cfg webhooksConfig, pool *pgxpool.Pool, users *auth.Users,
-	client *jobs.Client, logger *slog.Logger) (*webhooksModule, error) {
+	client *jobs.Client, logger *slog.Logger, others ...receiverSpec) (*webhooksModule, error) {
 	var store webhooks.Store
 	var err error
 	if pool != nil {
@@ -104,6 +115,15 @@ func newWebhooks(ctx context.Context, cfg webhooksConfig, pool *pgxpool.Pool, us
 	}
 	if supabaseRcv != nil {
 		supabase.HandleUsers(supabaseRcv, supabaseUsers{users})
+	}
+	for _, spec := range others {
+		rcv, err := mount(spec.provider, spec.variable, spec.verifier, nil)
+		if err != nil {
+			return nil, err
+		}
+		if rcv != nil {
+			spec.handle(rcv)
+		}
 	}
 
 	adm, err := webhooks.NewAdminHandler(store, webhooks.AdminHandlerConfig{Receivers: receivers})
