@@ -56,8 +56,10 @@ const (
 	ReasonNotYet  = "token not yet valid"
 )
 
-// Principal is the verified identity of a token. It is read-only once
-// verified: share it, do not modify it.
+// Principal is the verified identity of a token. [JWTVerifier.Verify]
+// returns a principal of its own on every call, sharing nothing with
+// other requests (its cache keeps the original); treat it as read-only
+// all the same, since middleware and handlers of one request share it.
 type Principal struct {
 	// Subject is the token's sub claim: the user's ID at the issuer.
 	Subject string

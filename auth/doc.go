@@ -20,6 +20,28 @@
 //	v, err := auth.NewVerifier(auth.SupabaseConfig("https://abc.supabase.co", nil))
 //	defer v.Close()
 //
+// # Verified-token cache
+//
+// A client sends the same token on every request until it expires, and
+// checking its signature is most of the cost of a request (tens of
+// microseconds for RS256 and ES256). So [JWTVerifier.Verify] remembers
+// the tokens that verified, keyed by the SHA-256 of the whole token (the
+// token itself is not kept), and answers a repeated one with a copy of
+// its principal, without a signature check. An entry lives until the
+// earlier of the token's exp and [Config.CacheMaxAge] (default 1 minute);
+// a JWKS refresh that changes the key set drops every entry at once, so
+// a withdrawn key stops its tokens as soon as the verifier learns of it,
+// exactly as without the cache. Failures are never cached, so a token
+// refused while the JWKS endpoint was down verifies once it is back, and
+// a flood of garbage tokens adds nothing. The cache holds at most
+// [Config.CacheSize] tokens (default 10000), evicting the stale or
+// soonest-expiring of a random sample when full; -1 turns it off.
+//
+// The cache holds verdicts on tokens, never users: [Authenticator] with
+// [Users] still reads the local user on every request, so a deactivated
+// user gets 403 and a demoted one loses their role on their next request,
+// on every instance, whatever tokens they hold.
+//
 // # Roles
 //
 // Platform roles ([Principal.Roles]) come only from the claims named by
