@@ -152,8 +152,11 @@ func (p *Principal) clone() *Principal {
 // scalars (string, float64, bool, nil, json.Number) are values already.
 func cloneJSONObject(m map[string]any) map[string]any {
 	out := maps.Clone(m)
-	for k, v := range out {
-		out[k] = cloneJSON(v)
+	for k, v := range m {
+		switch v.(type) {
+		case map[string]any, []any:
+			out[k] = cloneJSON(v)
+		}
 	}
 	return out
 }
