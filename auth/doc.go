@@ -94,16 +94,23 @@
 //
 // Tokens without email_verified leave the address unverified: such users
 // are not promoted and get no mail until a webhook or a later token
-// reports the address verified. Clerk's default session token carries no
-// e-mail at all; its user.created / user.updated webhooks report the
-// primary address and its verification, or the session token can carry
-// both, customized in the Clerk Dashboard as {"email":
-// "{{user.primary_email_address}}", "email_verified":
-// "{{user.email_verified}}"}. Supabase's access token carries email, but
-// the email_verified in its user_metadata is editable by the user and is
-// never read: the auth.users webhook's email_confirmed_at reports the
-// verification (or a custom access token hook adds a top-level
-// email_verified claim).
+// reports the address verified.
+//
+// Clerk's default session token carries no e-mail at all. With
+// [UsersConfig.LookupIdentity] set to auth/clerk's Client.Identity, the
+// first request of such a token fetches the user from Clerk's Backend API
+// and creates it with the primary address and Clerk's verification of it
+// (so OnCreated and AdminEmails see them); a failed fetch creates the
+// user without an e-mail and is retried on later requests, a bounded
+// number of times. No other request calls Clerk. The call is avoided
+// altogether by customising the session token in the Clerk Dashboard as
+// {"email": "{{user.primary_email_address}}", "email_verified":
+// "{{user.email_verified}}"}; Clerk's user.created / user.updated
+// webhooks ([Users.Sync]) report the same. Supabase's access token
+// carries email, so nothing is fetched; but the email_verified in its
+// user_metadata is editable by the user and is never read: the
+// auth.users webhook's email_confirmed_at reports the verification (or a
+// custom access token hook adds a top-level email_verified claim).
 //
 // # Errors
 //
