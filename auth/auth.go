@@ -13,6 +13,10 @@ var (
 	// ErrNoToken reports a request without a bearer token in its
 	// Authorization header.
 	ErrNoToken = errors.New("auth: no bearer token")
+	// ErrNotBearer reports an Authorization header of another scheme
+	// ("Basic ...", "Token ...", a bare token): the client must send
+	// "Bearer <token>".
+	ErrNotBearer = errors.New("auth: authorization header is not a bearer token")
 	// ErrInvalidToken matches every [*TokenError].
 	ErrInvalidToken = errors.New("auth: invalid token")
 	// ErrNotFound reports a user that does not exist.

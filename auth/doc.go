@@ -61,7 +61,9 @@
 // An [Authenticator] reads the token from the Authorization header only.
 // [Authenticator.Authenticate] answers 401 UNAUTHORIZED with an RFC 6750
 // WWW-Authenticate challenge and a safe reason ("token expired", "invalid
-// token") when it is missing or bad, and 403 for a deactivated user;
+// token") when it is missing or bad (an Authorization header of another
+// scheme, such as Basic, gets the bare challenge and a message saying a
+// Bearer token is expected), and 403 for a deactivated user;
 // [Authenticator.Optional] never rejects; [RequireRole] answers 403
 // without the role. [PrincipalFrom], [UserFrom] and [UserID] read the
 // context. UserID is an httpx.UserIDFunc: it is the function other blocks
