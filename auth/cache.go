@@ -32,6 +32,11 @@ type tokenCache struct {
 
 	mu sync.RWMutex
 	m  map[[sha256.Size]byte]cacheEntry
+
+	// bufs holds *[]byte scratch space for digests: hashing a string
+	// needs its bytes, and a conversion per request would allocate a
+	// token-sized slice (tokens are at most maxTokenBytes).
+	bufs sync.Pool
 }
 
 type cacheEntry struct {
@@ -42,6 +47,18 @@ type cacheEntry struct {
 
 func newTokenCache(size int, maxAge time.Duration) *tokenCache {
 	return &tokenCache{size: size, maxAge: maxAge, m: make(map[[sha256.Size]byte]cacheEntry, min(size, 1024))}
+}
+
+// digest is the cache key of a token: the SHA-256 of all of it.
+func (c *tokenCache) digest(raw string) [sha256.Size]byte {
+	bp, _ := c.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	*bp = append((*bp)[:0], raw...)
+	sum := sha256.Sum256(*bp)
+	c.bufs.Put(bp)
+	return sum
 }
 
 // generation is the value to pass to put for a token verified from now on.

@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -362,7 +361,7 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error
 	if v.cache == nil {
 		return v.verify(raw)
 	}
-	key := sha256.Sum256([]byte(raw))
+	key := v.cache.digest(raw)
 	now := v.cfg.Now()
 	if p, ok := v.cache.get(key, now); ok {
 		return p, nil
