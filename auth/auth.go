@@ -13,6 +13,10 @@ var (
 	// ErrNoToken reports a request without a bearer token in its
 	// Authorization header.
 	ErrNoToken = errors.New("auth: no bearer token")
+	// ErrNotBearer reports an Authorization header of another scheme
+	// ("Basic ...", "Token ...", a bare token): the client must send
+	// "Bearer <token>".
+	ErrNotBearer = errors.New("auth: authorization header is not a bearer token")
 	// ErrInvalidToken matches every [*TokenError].
 	ErrInvalidToken = errors.New("auth: invalid token")
 	// ErrNotFound reports a user that does not exist.
@@ -56,8 +60,10 @@ const (
 	ReasonNotYet  = "token not yet valid"
 )
 
-// Principal is the verified identity of a token. It is read-only once
-// verified: share it, do not modify it.
+// Principal is the verified identity of a token. [JWTVerifier.Verify]
+// returns a principal of its own on every call, sharing nothing with
+// other requests (its cache keeps the original); treat it as read-only
+// all the same, since middleware and handlers of one request share it.
 type Principal struct {
 	// Subject is the token's sub claim: the user's ID at the issuer.
 	Subject string

@@ -20,6 +20,28 @@
 //	v, err := auth.NewVerifier(auth.SupabaseConfig("https://abc.supabase.co", nil))
 //	defer v.Close()
 //
+// # Verified-token cache
+//
+// A client sends the same token on every request until it expires, and
+// checking its signature is most of the cost of a request (tens of
+// microseconds for RS256 and ES256). So [JWTVerifier.Verify] remembers
+// the tokens that verified, keyed by the SHA-256 of the whole token (the
+// token itself is not kept), and answers a repeated one with a copy of
+// its principal, without a signature check. An entry lives until the
+// earlier of the token's exp and [Config.CacheMaxAge] (default 1 minute);
+// a JWKS refresh that changes the key set drops every entry at once, so
+// a withdrawn key stops its tokens as soon as the verifier learns of it,
+// exactly as without the cache. Failures are never cached, so a token
+// refused while the JWKS endpoint was down verifies once it is back, and
+// a flood of garbage tokens adds nothing. The cache holds at most
+// [Config.CacheSize] tokens (default 10000), evicting the stale or
+// soonest-expiring of a random sample when full; -1 turns it off.
+//
+// The cache holds verdicts on tokens, never users: [Authenticator] with
+// [Users] still reads the local user on every request, so a deactivated
+// user gets 403 and a demoted one loses their role on their next request,
+// on every instance, whatever tokens they hold.
+//
 // # Roles
 //
 // Platform roles ([Principal.Roles]) come only from the claims named by
@@ -39,7 +61,9 @@
 // An [Authenticator] reads the token from the Authorization header only.
 // [Authenticator.Authenticate] answers 401 UNAUTHORIZED with an RFC 6750
 // WWW-Authenticate challenge and a safe reason ("token expired", "invalid
-// token") when it is missing or bad, and 403 for a deactivated user;
+// token") when it is missing or bad (an Authorization header of another
+// scheme, such as Basic, gets the bare challenge and a message saying a
+// Bearer token is expected), and 403 for a deactivated user;
 // [Authenticator.Optional] never rejects; [RequireRole] answers 403
 // without the role. [PrincipalFrom], [UserFrom] and [UserID] read the
 // context. UserID is an httpx.UserIDFunc: it is the function other blocks
@@ -72,16 +96,23 @@
 //
 // Tokens without email_verified leave the address unverified: such users
 // are not promoted and get no mail until a webhook or a later token
-// reports the address verified. Clerk's default session token carries no
-// e-mail at all; its user.created / user.updated webhooks report the
-// primary address and its verification, or the session token can carry
-// both, customized in the Clerk Dashboard as {"email":
-// "{{user.primary_email_address}}", "email_verified":
-// "{{user.email_verified}}"}. Supabase's access token carries email, but
-// the email_verified in its user_metadata is editable by the user and is
-// never read: the auth.users webhook's email_confirmed_at reports the
-// verification (or a custom access token hook adds a top-level
-// email_verified claim).
+// reports the address verified.
+//
+// Clerk's default session token carries no e-mail at all. With
+// [UsersConfig.LookupIdentity] set to auth/clerk's Client.Identity, the
+// first request of such a token fetches the user from Clerk's Backend API
+// and creates it with the primary address and Clerk's verification of it
+// (so OnCreated and AdminEmails see them); a failed fetch creates the
+// user without an e-mail and is retried on later requests, a bounded
+// number of times. No other request calls Clerk. The call is avoided
+// altogether by customising the session token in the Clerk Dashboard as
+// {"email": "{{user.primary_email_address}}", "email_verified":
+// "{{user.email_verified}}"}; Clerk's user.created / user.updated
+// webhooks ([Users.Sync]) report the same. Supabase's access token
+// carries email, so nothing is fetched; but the email_verified in its
+// user_metadata is editable by the user and is never read: the
+// auth.users webhook's email_confirmed_at reports the verification (or a
+// custom access token hook adds a top-level email_verified claim).
 //
 // # Errors
 //

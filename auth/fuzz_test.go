@@ -2,6 +2,8 @@ package auth_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -50,6 +52,45 @@ func FuzzVerify(f *testing.F) {
 		}
 		if p.Subject != "user-1" || !p.HasRole("admin") {
 			t.Fatalf("unexpected principal %+v", p)
+		}
+	})
+}
+
+// FuzzAuthorizationHeader feeds arbitrary Authorization headers to the
+// Authenticator: it must never panic, must answer ErrNoToken,
+// ErrNotBearer or a *TokenError for anything it refuses, and may accept
+// only the Bearer scheme (in any case) with a token our issuer minted.
+func FuzzAuthorizationHeader(f *testing.F) {
+	iss := authtest.NewIssuer(f, authtest.Options{Now: newClock().Now})
+	cfg := iss.Config()
+	cfg.Now = newClock().Now
+	cfg.UnknownKIDInterval = 1 << 62
+	v, err := auth.NewVerifier(cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = v.Close() })
+	authn, err := auth.NewAuthenticator(v, auth.AuthenticatorConfig{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	good := iss.Token(f, "HS256", nil)
+	for _, h := range []string{"Bearer " + good, "bearer " + good, "Basic dXNlcjpwYXNz", "Token x", good, "Bearer", " bearer ", "Bearer  " + good, ""} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header["Authorization"] = []string{h}
+		p, err := authn.Identify(r)
+		if err != nil {
+			_, isToken := errors.AsType[*auth.TokenError](err)
+			if !isToken && !errors.Is(err, auth.ErrNoToken) && !errors.Is(err, auth.ErrNotBearer) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if !strings.EqualFold(h[:7], "bearer ") || strings.TrimSpace(h[7:]) != good || p.Subject != "user-1" {
+			t.Fatalf("accepted %q", h)
 		}
 	})
 }

@@ -15,6 +15,11 @@ func httpError(err error) error {
 	switch {
 	case errors.Is(err, ErrNoToken):
 		return httpx.Unauthorized("missing bearer token").WithHeader("WWW-Authenticate", `Bearer realm="api"`)
+	case errors.Is(err, ErrNotBearer):
+		// RFC 6750 3.1: another authentication scheme gets the bare
+		// challenge, without an error code.
+		return httpx.Unauthorized(`a Bearer token is expected: "Authorization: Bearer <token>"`).
+			WithHeader("WWW-Authenticate", `Bearer realm="api"`)
 	case errors.Is(err, ErrInvalidToken):
 		reason := ReasonInvalid
 		if te, ok := errors.AsType[*TokenError](err); ok {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/authtest"
@@ -205,6 +206,10 @@ func TestConstructorsValidate(t *testing.T) {
 	require.Error(t, err)
 	_, err = auth.NewUsers(memoryStore(), auth.UsersConfig{AdminRole: "x", DefaultRole: "x"})
 	require.ErrorContains(t, err, "AdminRole")
+	_, err = auth.NewUsers(memoryStore(), auth.UsersConfig{LookupRetry: -time.Second})
+	require.ErrorContains(t, err, "UsersConfig.LookupRetry")
+	_, err = auth.NewUsers(memoryStore(), auth.UsersConfig{LookupAttempts: -1})
+	require.ErrorContains(t, err, "UsersConfig.LookupAttempts")
 }
 
 func memoryStore() auth.UserStore {

@@ -57,7 +57,8 @@ func bearer(h string) string {
 }
 
 // Identify verifies the request's bearer token. It returns [ErrNoToken]
-// without one and a [*TokenError] for a bad one. Middleware that already
+// without an Authorization header, [ErrNotBearer] for one of another
+// scheme and a [*TokenError] for a bad token. Middleware that already
 // ran on the request (Optional) is reused, so a token is verified once.
 func (a *Authenticator) Identify(r *http.Request) (*Principal, error) {
 	return a.identifyWith(r, stateFrom(r.Context()))
@@ -78,7 +79,11 @@ func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
 	}
 	tok := bearer(h)
 	if tok == "" {
-		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("authorization header is not a bearer token")}
+		scheme, _, _ := strings.Cut(strings.TrimSpace(h), " ")
+		if !strings.EqualFold(scheme, "bearer") {
+			return nil, ErrNotBearer
+		}
+		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("bearer scheme without a token")}
 	}
 	p, err := a.verifier.Verify(r.Context(), tok)
 	if err == nil && (p == nil || p.Subject == "") {
@@ -96,7 +101,8 @@ func (a *Authenticator) identify(r *http.Request) (*Principal, error) {
 
 // Check is the decision of [Authenticator.Authenticate]: it identifies
 // the caller and, with Users, loads (or creates) the local user. Its
-// errors are [ErrNoToken], [*TokenError], [ErrInactive] or a store error.
+// errors are [ErrNoToken], [ErrNotBearer], [*TokenError], [ErrInactive]
+// or a store error.
 func (a *Authenticator) Check(r *http.Request) (*Principal, *User, error) {
 	return a.check(r, stateFrom(r.Context()))
 }
@@ -120,8 +126,11 @@ func (a *Authenticator) check(r *http.Request, s *requestAuth) (*Principal, *Use
 }
 
 // Authenticate requires a valid token: without one it answers 401
-// UNAUTHORIZED with a WWW-Authenticate challenge (RFC 6750), for a
-// deactivated user 403 FORBIDDEN.
+// UNAUTHORIZED with a WWW-Authenticate challenge (RFC 6750: Bearer
+// realm="api", with error="invalid_token" and the safe reason for a bad
+// token, without an error code when no token or another scheme was sent,
+// whose message then says a Bearer token is expected), for a deactivated
+// user 403 FORBIDDEN.
 func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, u, err := a.check(r, stateFrom(r.Context()))

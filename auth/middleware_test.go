@@ -79,6 +79,10 @@ func errorCode(t *testing.T, w *httptest.ResponseRecorder) (code, message string
 	return env.Error.Code, env.Error.Message
 }
 
+// notBearer is the message of a 401 for an Authorization header of
+// another scheme.
+const notBearer = `a Bearer token is expected: "Authorization: Bearer <token>"`
+
 func TestAuthenticateHeaders(t *testing.T) {
 	t.Parallel()
 	b := setupMiddleware(t, auth.UsersConfig{})
@@ -105,8 +109,11 @@ func TestAuthenticateHeaders(t *testing.T) {
 		{"empty header", []string{"Authorization", ""}, "/", `Bearer realm="api"`, "missing bearer token"},
 		{"scheme only", []string{"Authorization", "Bearer"}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
 		{"scheme and space", []string{"Authorization", "Bearer "}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
-		{"basic scheme", []string{"Authorization", "Basic dXNlcjpwYXNz"}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
-		{"raw token without scheme", []string{"Authorization", good}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
+		{"basic scheme", []string{"Authorization", "Basic dXNlcjpwYXNz"}, "/", `Bearer realm="api"`, notBearer},
+		{"token scheme", []string{"Authorization", "Token x"}, "/", `Bearer realm="api"`, notBearer},
+		{"bearer misspelt", []string{"Authorization", "Bearer: " + good}, "/", `Bearer realm="api"`, notBearer},
+		{"raw token without scheme", []string{"Authorization", good}, "/", `Bearer realm="api"`, notBearer},
+		{"scheme only, padded", []string{"Authorization", " bearer "}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
 		{"garbage", []string{"Authorization", "Bearer \x01\x02garbage"}, "/", `Bearer realm="api", error="invalid_token", error_description="invalid token"`, "invalid token"},
 		{"expired", []string{"Authorization", "Bearer " + b.iss.Token(t, "ES256", authtest.Claims{"exp": testNow.Add(-time.Hour).Unix()})}, "/",
 			`Bearer realm="api", error="invalid_token", error_description="token expired"`, "token expired"},

@@ -139,8 +139,29 @@ type UsersConfig struct {
 	// webhooks racing for one user may call it more than once: make what
 	// it starts idempotent (a job unique per user).
 	OnEmailVerified func(ctx context.Context, u User)
+	// LookupIdentity, when set, asks the identity provider for a subject's
+	// profile when a token carries no e-mail (Clerk's default session
+	// token; auth/clerk's Client.Identity fits): once, when the token's
+	// first request creates the user, whose e-mail, its verification and
+	// (when the token has none) name and avatar then come from the
+	// answer, so OnCreated sees them. A failed lookup never fails the
+	// request: the user is created without an e-mail, a warning is
+	// logged, and a later request of that user asks again while the
+	// stored user has no e-mail, no sooner than LookupRetry after the
+	// failure (doubling each time) and at most LookupAttempts times per
+	// process. A successful answer is final, with or without an e-mail
+	// (phone-only users). Default: nil, no lookups.
+	LookupIdentity func(ctx context.Context, subject string) (Identity, error)
+	// LookupRetry is the wait before the first retry of a failed lookup.
+	// Default: 1 minute.
+	LookupRetry time.Duration
+	// LookupAttempts bounds the lookups of one subject per process.
+	// Default: 5.
+	LookupAttempts int
+	// Now reports the current time (lookup retries). Default: time.Now.
+	Now func() time.Time
 	// Logger receives a debug record per created user and per address
-	// verified. Default: discard.
+	// verified, and a warning per failed lookup. Default: discard.
 	Logger *slog.Logger
 }
 
@@ -148,9 +169,10 @@ type UsersConfig struct {
 // and provider webhooks, grants the admin role and (de)activates them.
 // It is safe for concurrent use.
 type Users struct {
-	store  UserStore
-	cfg    UsersConfig
-	admins map[string]bool
+	store   UserStore
+	cfg     UsersConfig
+	admins  map[string]bool
+	lookups *lookups // nil without LookupIdentity
 }
 
 // NewUsers returns a users service on store.
@@ -167,10 +189,24 @@ func NewUsers(store UserStore, cfg UsersConfig) (*Users, error) {
 		cfg.Roles = []string{cfg.DefaultRole, cfg.AdminRole}
 	}
 	cfg.Roles = slices.Clone(cfg.Roles)
+	if cfg.LookupRetry < 0 {
+		return nil, fmt.Errorf("auth: UsersConfig.LookupRetry must not be negative, got %s", cfg.LookupRetry)
+	}
+	if cfg.LookupAttempts < 0 {
+		return nil, fmt.Errorf("auth: UsersConfig.LookupAttempts must not be negative, got %d", cfg.LookupAttempts)
+	}
+	cfg.LookupRetry = cmp.Or(cfg.LookupRetry, time.Minute)
+	cfg.LookupAttempts = cmp.Or(cfg.LookupAttempts, 5)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	u := &Users{store: store, cfg: cfg, admins: make(map[string]bool, len(cfg.AdminEmails))}
+	if cfg.LookupIdentity != nil {
+		u.lookups = newLookups(cfg.LookupIdentity, cfg.LookupRetry, cfg.LookupAttempts, cfg.Now, cfg.Logger)
+	}
 	for _, e := range cfg.AdminEmails {
 		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
 			u.admins[e] = true
@@ -252,6 +288,11 @@ func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		id := Identity{Subject: p.Subject, Email: p.Email, EmailVerified: p.EmailVerified, Name: p.Name, AvatarURL: p.AvatarURL}
+		if id.Email == "" && s.lookups != nil {
+			if found, ok := s.lookups.get(ctx, p.Subject, true); ok {
+				id = withProfile(id, found)
+			}
+		}
 		var created bool
 		u, created, err = s.store.Insert(ctx, s.newUser(id, s.seedRole(p)))
 		if err == nil && created {
@@ -261,6 +302,12 @@ func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
 		yes := true
 		u, err = s.store.Update(ctx, u.ID, UserPatch{EmailVerified: &yes})
 		verified = true
+	case err == nil && u.Email == "" && p.Email == "" && s.lookups != nil:
+		// Created while the lookup failed: ask again, when its turn has come.
+		if found, ok := s.lookups.get(ctx, p.Subject, false); ok && found.Email != "" {
+			u, err = s.store.Update(ctx, u.ID, profilePatch(u, found))
+			verified = err == nil && u.EmailVerified
+		}
 	}
 	if err == nil {
 		u, err = s.promote(ctx, u)
@@ -275,6 +322,30 @@ func (s *Users) Ensure(ctx context.Context, p *Principal) (User, error) {
 		return u, ErrInactive
 	}
 	return u, nil
+}
+
+// withProfile is id, a token's identity without an e-mail, completed by
+// found, the provider's answer: its e-mail and verification always, its
+// name and avatar where the token has none.
+func withProfile(id, found Identity) Identity {
+	id.Email, id.EmailVerified = found.Email, found.EmailVerified && found.Email != ""
+	id.Name = cmp.Or(id.Name, found.Name)
+	id.AvatarURL = cmp.Or(id.AvatarURL, found.AvatarURL)
+	return id
+}
+
+// profilePatch sets the e-mail of found on u, a stored user without one,
+// and its name and avatar where u has none.
+func profilePatch(u User, found Identity) UserPatch {
+	verified := found.EmailVerified
+	p := UserPatch{Email: &found.Email, EmailVerified: &verified}
+	if u.FullName == "" && found.Name != "" {
+		p.FullName = &found.Name
+	}
+	if u.AvatarURL == "" && found.AvatarURL != "" {
+		p.AvatarURL = &found.AvatarURL
+	}
+	return p
 }
 
 // Sync creates or updates the user of an external identity atomically,

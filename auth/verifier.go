@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/time/rate"
@@ -74,6 +75,23 @@ type Config struct {
 	UnknownKIDInterval time.Duration
 	// FetchTimeout bounds one JWKS request. Default: 10s.
 	FetchTimeout time.Duration
+	// CacheSize bounds the verified-token cache: a token verified before
+	// is not verified again until its entry ends (see CacheMaxAge). It
+	// holds at most this many tokens, evicting when full; only tokens
+	// that verified are kept, so garbage never enters it. An entry costs
+	// about as much as its principal (around 1 KB for usual claims).
+	// Default: 10000; -1 disables the cache.
+	CacheSize int
+	// CacheMaxAge is the longest a verified token is served from the
+	// cache before its signature is checked again; an entry ends earlier
+	// at the token's exp, and every entry ends when a JWKS refresh
+	// changes the key set. The cache changes no verdict (a token's
+	// verdict depends only on the token, the keys and the clock, and all
+	// three are honoured), so this bounds how long a principal stays in
+	// memory after its last check and the reach of a wrong entry; a
+	// shorter age costs one more signature check per token per age.
+	// Default: 1 minute.
+	CacheMaxAge time.Duration
 	// HTTPClient fetches the JWKS. Default: a client with FetchTimeout.
 	HTTPClient *http.Client
 	// Now reports the current time. Default: time.Now.
@@ -138,6 +156,7 @@ type JWTVerifier struct {
 	cancel  context.CancelFunc
 	ownHTTP bool        // HTTPClient was made here: Close drops its connections
 	kf      jwt.Keyfunc // built once: no closure per call
+	cache   *tokenCache // nil: CacheSize -1
 	azp     map[string]bool
 	hasAzp  bool
 	hasJWKS bool
@@ -167,10 +186,13 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	if cfg.Leeway < 0 || cfg.Leeway > 5*time.Minute {
 		return nil, fmt.Errorf("auth: Config.Leeway must be between 0 and 5m, got %s", cfg.Leeway)
 	}
+	if cfg.CacheSize < -1 {
+		return nil, fmt.Errorf("auth: Config.CacheSize must be positive, 0 (default) or -1 (no cache), got %d", cfg.CacheSize)
+	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"RefreshInterval", cfg.RefreshInterval}, {"UnknownKIDInterval", cfg.UnknownKIDInterval}, {"FetchTimeout", cfg.FetchTimeout}} {
+	}{{"RefreshInterval", cfg.RefreshInterval}, {"UnknownKIDInterval", cfg.UnknownKIDInterval}, {"FetchTimeout", cfg.FetchTimeout}, {"CacheMaxAge", cfg.CacheMaxAge}} {
 		if d.v < 0 {
 			return nil, fmt.Errorf("auth: Config.%s must not be negative, got %s", d.name, d.v)
 		}
@@ -199,6 +221,11 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	cfg.RefreshInterval = cmp.Or(cfg.RefreshInterval, 10*time.Minute)
 	cfg.UnknownKIDInterval = cmp.Or(cfg.UnknownKIDInterval, time.Minute)
 	cfg.FetchTimeout = cmp.Or(cfg.FetchTimeout, 10*time.Second)
+	cfg.CacheSize = cmp.Or(cfg.CacheSize, 10000)
+	cfg.CacheMaxAge = cmp.Or(cfg.CacheMaxAge, time.Minute)
+	if cfg.CacheSize > 0 {
+		v.cache = newTokenCache(cfg.CacheSize, cfg.CacheMaxAge)
+	}
 	ownHTTP := cfg.HTTPClient == nil
 	if ownHTTP {
 		cfg.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
@@ -252,23 +279,7 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 
 	if cfg.JWKSURL != "" {
 		ctx, cancel := context.WithCancel(context.Background())
-		logger := cfg.Logger
-		kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{cfg.JWKSURL}, keyfunc.Override{
-			Client:          cfg.HTTPClient,
-			HTTPTimeout:     cfg.FetchTimeout,
-			RefreshInterval: cfg.RefreshInterval,
-			// Also bounds the refetch itself. A token with an unknown kid
-			// is refused at once while the limiter would make it wait
-			// longer than this (most of UnknownKIDInterval).
-			RateLimitWaitMax: cfg.FetchTimeout,
-			RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
-				return func(ctx context.Context, err error) {
-					logger.WarnContext(ctx, "auth: JWKS refresh failed; keeping the cached keys",
-						slog.String("url", u), slog.String("error", err.Error()))
-				}
-			},
-			RefreshUnknownKID: rate.NewLimiter(rate.Every(cfg.UnknownKIDInterval), 1),
-		})
+		kf, err := v.newKeyfunc(ctx)
 		if err != nil {
 			cancel()
 			return nil, fmt.Errorf("auth: JWKS %s: %w", cfg.JWKSURL, err)
@@ -277,6 +288,46 @@ func NewVerifier(cfg Config) (*JWTVerifier, error) {
 	}
 	v.kf = v.keyfunc
 	return v, nil
+}
+
+// newKeyfunc builds the JWKS client as keyfunc.NewDefaultOverrideCtx
+// would, but on a [keyStore], so that a refresh that changes the key set
+// empties the token cache. ctx ends the background refresh.
+func (v *JWTVerifier) newKeyfunc(ctx context.Context) (keyfunc.Keyfunc, error) {
+	cfg := v.cfg
+	onChange := func() {}
+	if v.cache != nil {
+		onChange = v.cache.invalidate
+	}
+	store, err := jwkset.NewStorageFromHTTP(cfg.JWKSURL, jwkset.HTTPClientStorageOptions{
+		Client:      cfg.HTTPClient,
+		Ctx:         ctx,
+		HTTPTimeout: cfg.FetchTimeout,
+		// A failed first fetch is logged; keys are fetched again on the
+		// first token.
+		NoErrorReturnFirstHTTPReq: true,
+		RefreshErrorHandler: func(ctx context.Context, err error) {
+			cfg.Logger.WarnContext(ctx, "auth: JWKS refresh failed; keeping the cached keys",
+				slog.String("url", cfg.JWKSURL), slog.String("error", err.Error()))
+		},
+		RefreshInterval: cfg.RefreshInterval,
+		Storage:         newKeyStore(onChange),
+	})
+	if err != nil {
+		return nil, err
+	}
+	client, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs: map[string]jwkset.Storage{cfg.JWKSURL: store},
+		// Also bounds the refetch itself. A token with an unknown kid is
+		// refused at once while the limiter would make it wait longer
+		// than this (most of UnknownKIDInterval).
+		RateLimitWaitMax:  cfg.FetchTimeout,
+		RefreshUnknownKID: rate.NewLimiter(rate.Every(cfg.UnknownKIDInterval), 1),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: client})
 }
 
 // Close stops the background JWKS refresh and closes the idle
@@ -296,6 +347,11 @@ func (v *JWTVerifier) Close() error {
 // required; nbf and iat with the leeway; issuer and audience when
 // configured); Verify then checks the subject, RequireClaims and the
 // authorized party. Errors are [*TokenError] values.
+//
+// A token that verified is remembered (see [Config.CacheSize]): until
+// its entry ends, the same token gets a copy of the same principal
+// without a signature check. Failures are never remembered. Every call
+// returns a principal of its own.
 func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	if raw == "" {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("empty token")}
@@ -303,6 +359,25 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (*Principal, error
 	if len(raw) > maxTokenBytes {
 		return nil, &TokenError{Reason: ReasonInvalid, Err: errors.New("token is too long")}
 	}
+	if v.cache == nil {
+		return v.verify(raw)
+	}
+	key := v.cache.digest(raw)
+	now := v.cfg.Now()
+	if p, ok := v.cache.get(key, now); ok {
+		return p, nil
+	}
+	gen := v.cache.generation()
+	p, err := v.verify(raw)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(key, p, gen, now)
+	return p.clone(), nil
+}
+
+// verify is Verify without the cache.
+func (v *JWTVerifier) verify(raw string) (*Principal, error) {
 	claims := jwt.MapClaims{}
 	if _, err := v.parser.ParseWithClaims(raw, claims, v.kf); err != nil {
 		return nil, tokenError(err)

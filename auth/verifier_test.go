@@ -312,6 +312,8 @@ func TestNewVerifierValidates(t *testing.T) {
 		{"none algorithm", auth.Config{JWKSURL: "https://x.example/jwks", Algorithms: []string{"none"}}, "Config.Algorithms"},
 		{"huge leeway", auth.Config{Secret: make([]byte, 32), Leeway: time.Hour}, "Config.Leeway"},
 		{"negative interval", auth.Config{Secret: make([]byte, 32), RefreshInterval: -1}, "Config.RefreshInterval"},
+		{"cache size below -1", auth.Config{Secret: make([]byte, 32), CacheSize: -2}, "Config.CacheSize"},
+		{"negative cache age", auth.Config{Secret: make([]byte, 32), CacheMaxAge: -time.Second}, "Config.CacheMaxAge"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 // Package auth_test compares auth.Authenticate with a bare golang-jwt
-// parse of the same token (the signature check the middleware cannot
-// avoid), for HS256, ES256 and RS256, and measures a request with a
-// PostgreSQL user lookup.
+// parse of the same token (the signature check a middleware without a
+// cache cannot avoid), for HS256, ES256 and RS256, with the verifier's
+// token cache (the default: a repeated token is not checked again) and
+// without it (CacheSize -1: every request checks the signature), and
+// measures a request with a PostgreSQL user lookup.
 //
 //	cd bench && go test -run '^$' -bench . -benchtime 2s ./auth/
 package auth_test
@@ -50,8 +52,12 @@ func BenchmarkBareParse(b *testing.B) {
 	}
 }
 
-func verifier(b *testing.B, iss *authtest.Issuer) *auth.JWTVerifier {
-	v, err := auth.NewVerifier(iss.Config())
+// verifier returns a verifier of iss; cacheSize is its Config.CacheSize
+// (0: the default cache, -1: none).
+func verifier(b *testing.B, iss *authtest.Issuer, cacheSize int) *auth.JWTVerifier {
+	cfg := iss.Config()
+	cfg.CacheSize = cacheSize
+	v, err := auth.NewVerifier(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,11 +65,18 @@ func verifier(b *testing.B, iss *authtest.Issuer) *auth.JWTVerifier {
 	return v
 }
 
-// BenchmarkVerify is auth.JWTVerifier.Verify: key lookup in the JWKS
-// cache, all claim checks and the Principal.
-func BenchmarkVerify(b *testing.B) {
+// BenchmarkVerify is auth.JWTVerifier.Verify of a repeated token: the
+// token cache's digest, lookup and copy of the Principal.
+func BenchmarkVerify(b *testing.B) { benchVerify(b, 0) }
+
+// BenchmarkVerifyNoCache is auth.JWTVerifier.Verify without the token
+// cache: key lookup in the JWKS cache, the signature, all claim checks
+// and the Principal.
+func BenchmarkVerifyNoCache(b *testing.B) { benchVerify(b, -1) }
+
+func benchVerify(b *testing.B, cacheSize int) {
 	iss := authtest.NewIssuer(b, authtest.Options{})
-	v := verifier(b, iss)
+	v := verifier(b, iss, cacheSize)
 	for _, alg := range algs {
 		b.Run(alg, func(b *testing.B) {
 			tok := iss.Token(b, alg, nil)
@@ -99,11 +112,18 @@ func serveLoop(b *testing.B, h http.Handler, tok string) {
 	}
 }
 
-// BenchmarkAuthenticate is the middleware per request: header, Verify,
+// BenchmarkAuthenticate is the middleware per request for a repeated
+// token (every client's case): header, Verify served by the token cache,
 // context. No user store.
-func BenchmarkAuthenticate(b *testing.B) {
+func BenchmarkAuthenticate(b *testing.B) { benchAuthenticate(b, 0) }
+
+// BenchmarkAuthenticateNoCache is BenchmarkAuthenticate with every token
+// verified: the cost of a token's first request.
+func BenchmarkAuthenticateNoCache(b *testing.B) { benchAuthenticate(b, -1) }
+
+func benchAuthenticate(b *testing.B, cacheSize int) {
 	iss := authtest.NewIssuer(b, authtest.Options{})
-	authn, err := auth.NewAuthenticator(verifier(b, iss), auth.AuthenticatorConfig{})
+	authn, err := auth.NewAuthenticator(verifier(b, iss, cacheSize), auth.AuthenticatorConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -117,7 +137,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 // after the first request): in memory and on PostgreSQL.
 func BenchmarkAuthenticateUsers(b *testing.B) {
 	iss := authtest.NewIssuer(b, authtest.Options{})
-	v := verifier(b, iss)
+	v := verifier(b, iss, 0)
 	stores := []struct {
 		name string
 		new  func(b *testing.B) auth.UserStore
@@ -176,9 +196,11 @@ func threadCPU() time.Duration {
 // bare parse and over a hand-written middleware (parse, then
 // r.WithContext). (Garbage collection on other threads is not counted:
 // compare allocs/op of BenchmarkBareParse and BenchmarkAuthenticate too.)
+// The verifier has no token cache: this is the overhead on a token's
+// first request, when the signature must be checked.
 func BenchmarkOverhead(b *testing.B) {
 	iss := authtest.NewIssuer(b, authtest.Options{})
-	v := verifier(b, iss)
+	v := verifier(b, iss, -1)
 	authn, err := auth.NewAuthenticator(v, auth.AuthenticatorConfig{})
 	if err != nil {
 		b.Fatal(err)
@@ -242,6 +264,64 @@ func BenchmarkOverhead(b *testing.B) {
 			b.ReportMetric(float64(hand.Nanoseconds())/float64(n), "handwritten-cpu-ns/req")
 			b.ReportMetric(100*(float64(mw)/float64(bare)-1), "overhead-%")
 			b.ReportMetric(100*(float64(mw)/float64(hand)-1), "overhead-vs-handwritten-%")
+		})
+	}
+}
+
+// BenchmarkCache interleaves, in chunks of 32 requests on one locked OS
+// thread timed by its CPU time (as BenchmarkOverhead), the bare golang-jwt
+// parse, Authenticate on a verifier without the token cache and
+// Authenticate with it, all on the same repeated token. It reports each
+// one's CPU time per request and the cached request's share of the bare
+// parse and of the uncached request.
+func BenchmarkCache(b *testing.B) {
+	iss := authtest.NewIssuer(b, authtest.Options{})
+	middleware := func(cacheSize int) http.Handler {
+		authn, err := auth.NewAuthenticator(verifier(b, iss, cacheSize), auth.AuthenticatorConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return authn.Authenticate(ok)
+	}
+	cached, uncached := middleware(0), middleware(-1)
+	for _, alg := range algs {
+		b.Run(alg, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			tok, k := iss.Token(b, alg, nil), key(iss, alg)
+			kf := func(*jwt.Token) (any, error) { return k, nil }
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			w := &discard{h: http.Header{}}
+			const chunk = 32
+			var bare, without, with time.Duration
+			n := 0
+			for b.Loop() {
+				t0 := threadCPU()
+				for range chunk {
+					if _, err := jwt.Parse(tok, kf, jwt.WithValidMethods([]string{alg}), jwt.WithExpirationRequired()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				t1 := threadCPU()
+				for range chunk {
+					uncached.ServeHTTP(w, req)
+				}
+				t2 := threadCPU()
+				for range chunk {
+					cached.ServeHTTP(w, req)
+				}
+				t3 := threadCPU()
+				bare += t1 - t0
+				without += t2 - t1
+				with += t3 - t2
+				n += chunk
+			}
+			b.ReportMetric(float64(bare.Nanoseconds())/float64(n), "bare-cpu-ns/req")
+			b.ReportMetric(float64(without.Nanoseconds())/float64(n), "nocache-cpu-ns/req")
+			b.ReportMetric(float64(with.Nanoseconds())/float64(n), "cached-cpu-ns/req")
+			b.ReportMetric(float64(with)/float64(bare), "cached/bare")
+			b.ReportMetric(float64(with)/float64(without), "cached/nocache")
 		})
 	}
 }
