@@ -215,7 +215,10 @@ func (l *Limiter) Allow(ctx context.Context, key string, limit Limit) (Result, e
 // FailClosed, ErrUnavailable.
 func (l *Limiter) AllowN(ctx context.Context, key string, limit Limit, n int) (Result, error) {
 	if l.tel != nil {
-		return l.tel.decide(ctx, limit, n, func(ctx context.Context) (Result, error) { return l.allowN(ctx, key, limit, n) })
+		ctx, span := l.tel.begin(ctx, limit, n)
+		res, err := l.allowN(ctx, key, limit, n)
+		l.tel.end(ctx, span, res, err)
+		return res, err
 	}
 	return l.allowN(ctx, key, limit, n)
 }

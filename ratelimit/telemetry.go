@@ -64,14 +64,17 @@ func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) (*telemetry,
 	return t, nil
 }
 
-// decide wraps one decision in a span and counts its outcome.
-func (t *telemetry) decide(ctx context.Context, limit Limit, n int, fn func(context.Context) (Result, error)) (Result, error) {
-	var span trace.Span
-	if t.tracer != nil {
-		ctx, span = t.tracer.Start(ctx, "ratelimit allow", trace.WithAttributes(
-			attribute.String("ratelimit.limit", limit.String()), attribute.Int("ratelimit.cost", n)))
+// begin starts a decision's span when tracing is on.
+func (t *telemetry) begin(ctx context.Context, limit Limit, n int) (context.Context, trace.Span) {
+	if t.tracer == nil {
+		return ctx, nil
 	}
-	res, err := fn(ctx)
+	return t.tracer.Start(ctx, "ratelimit allow", trace.WithAttributes(
+		attribute.String("ratelimit.limit", limit.String()), attribute.Int("ratelimit.cost", n)))
+}
+
+// end records a decision's outcome on its span and counter.
+func (t *telemetry) end(ctx context.Context, span trace.Span, res Result, err error) {
 	d := decisionAllowed
 	switch {
 	case err != nil:
@@ -93,5 +96,4 @@ func (t *telemetry) decide(ctx context.Context, limit Limit, n int, fn func(cont
 		}
 		t.decisions.Add(ctx, 1, t.sets[d][g])
 	}
-	return res, err
 }

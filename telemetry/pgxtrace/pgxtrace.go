@@ -168,8 +168,8 @@ func Operation(sql string) string {
 		}
 		end++
 	}
-	if end == 0 || end == 16 {
-		return "QUERY"
+	if end == 0 || end == 16 || end < len(sql) && (sql[end] == '_' || sql[end] >= '0' && sql[end] <= '9') {
+		return "QUERY" // no keyword: a prepared statement's name, say
 	}
 	return strings.ToUpper(sql[:end])
 }
