@@ -39,17 +39,17 @@ func points(t *testing.T, reader *sdkmetric.ManualReader, name, key string) map[
 			case metricdata.Sum[int64]:
 				for _, dp := range d.DataPoints {
 					v, _ := dp.Attributes.Value(jobsAttr(key))
-					out[v.Emit()] += float64(dp.Value)
+					out[v.String()] += float64(dp.Value)
 				}
 			case metricdata.Gauge[int64]:
 				for _, dp := range d.DataPoints {
 					v, _ := dp.Attributes.Value(jobsAttr(key))
-					out[v.Emit()] += float64(dp.Value)
+					out[v.String()] += float64(dp.Value)
 				}
 			case metricdata.Histogram[float64]:
 				for _, dp := range d.DataPoints {
 					v, _ := dp.Attributes.Value(jobsAttr(key))
-					out[v.Emit()] += float64(dp.Count)
+					out[v.String()] += float64(dp.Count)
 				}
 			}
 		}

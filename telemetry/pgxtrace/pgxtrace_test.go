@@ -45,7 +45,7 @@ func TestQuerySpansCarryStatementNotValues(t *testing.T) {
 	assert.Contains(t, query.Attributes, attribute.String("db.system.name", "postgresql"))
 	assert.Contains(t, query.Attributes, attribute.String("db.query.text", "SELECT length($1::text)"))
 	for _, kv := range query.Attributes {
-		assert.NotContains(t, kv.Value.Emit(), "secret-value", "argument values are never recorded")
+		assert.NotContains(t, kv.Value.String(), "secret-value", "argument values are never recorded")
 	}
 }
 
