@@ -150,10 +150,10 @@ func (r *Receiver) Receive(ctx context.Context, h http.Header, body []byte) (res
 	var eventType string
 	if r.tel != nil {
 		var span trace.Span
-		ctx, span = r.tel.span(ctx, "webhook receive", AttrProvider.String(r.provider))
+		ctx, span = r.tel.span(ctx, "webhook receive", r.provider, "", "")
 		defer func() { r.tel.delivery(ctx, span, r.provider, eventType, res, err) }()
 	}
-	vctx, span := r.tel.span(ctx, "webhook verify", AttrProvider.String(r.provider))
+	vctx, span := r.tel.span(ctx, "webhook verify", r.provider, "", "")
 	ev, err := r.verifier.Verify(vctx, h, body)
 	endSpan(span, err)
 	if err != nil {
@@ -169,8 +169,7 @@ func (r *Receiver) Receive(ctx context.Context, h http.Header, body []byte) (res
 	}
 	now := r.cfg.Now()
 	handle, ok := r.handler(ev.Type)
-	sctx, span := r.tel.span(ctx, "webhook store", AttrProvider.String(r.provider),
-		AttrEventType.String(ev.Type), AttrEventID.String(ev.ID))
+	sctx, span := r.tel.span(ctx, "webhook store", r.provider, ev.Type, ev.ID)
 	if !ok {
 		rec, created, err := r.store.Put(sctx, ev, now)
 		endSpan(span, err)
@@ -236,8 +235,7 @@ func (r *Receiver) Advance(ctx context.Context, object string, at time.Time) (bo
 func (r *Receiver) run(ctx context.Context, rec Record, handle Handler) (Record, error) {
 	base := context.WithoutCancel(ctx)
 	hctx, cancel := context.WithTimeout(base, r.cfg.Lease)
-	hctx, span := r.tel.span(hctx, "webhook handle", AttrProvider.String(r.provider),
-		AttrEventType.String(rec.Type), AttrEventID.String(rec.EventID))
+	hctx, span := r.tel.span(hctx, "webhook handle", r.provider, rec.Type, rec.EventID)
 	start := r.cfg.Now()
 	herr := call(hctx, handle, rec.Event())
 	r.tel.handled(hctx, r.provider, rec.Type, r.cfg.Now().Sub(start), herr)
@@ -251,7 +249,7 @@ func (r *Receiver) run(ctx context.Context, rec Record, handle Handler) (Record,
 	defer cancel()
 	now := r.cfg.Now()
 	fin := rec.Finished(now, failure)
-	fctx, span = r.tel.span(fctx, "webhook finish", AttrProvider.String(r.provider))
+	fctx, span = r.tel.span(fctx, "webhook finish", r.provider, "", "")
 	err := r.store.Finish(fctx, rec.ID, rec.Attempts, now, failure)
 	endSpan(span, err)
 	switch {

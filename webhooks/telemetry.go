@@ -62,10 +62,19 @@ func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) (*telemetry,
 }
 
 // span starts a child span of ctx when tracing is on; end it with
-// endSpan.
-func (t *telemetry) span(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+// endSpan. Empty eventType and eventID are left out. Nothing is built
+// when tracing is off.
+func (t *telemetry) span(ctx context.Context, name, provider, eventType, eventID string) (context.Context, trace.Span) {
 	if t == nil || t.tracer == nil {
 		return ctx, nil
+	}
+	attrs := make([]attribute.KeyValue, 1, 3)
+	attrs[0] = AttrProvider.String(provider)
+	if eventType != "" {
+		attrs = append(attrs, AttrEventType.String(eventType))
+	}
+	if eventID != "" {
+		attrs = append(attrs, AttrEventID.String(eventID))
 	}
 	return t.tracer.Start(ctx, name, trace.WithAttributes(attrs...))
 }
