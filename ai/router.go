@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/omnistack/omnistack/resilience"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Complexity names a route of the [Router].
@@ -120,6 +122,14 @@ type RouterConfig struct {
 	// Logger receives fallbacks, breaker changes and recorder failures.
 	// Default: discard.
 	Logger *slog.Logger
+	// TracerProvider, when set, gives every call a client span following
+	// the GenAI conventions ("chat {model}", gen_ai.provider.name,
+	// gen_ai.request.model, gen_ai.response.model,
+	// gen_ai.usage.input_tokens and output_tokens). Default: nil, no spans.
+	TracerProvider trace.TracerProvider
+	// MeterProvider, when set, records gen_ai.client.token.usage and
+	// gen_ai.client.operation.duration. Default: nil, no metrics.
+	MeterProvider metric.MeterProvider
 }
 
 // CallOptions says how the [Router] serves one call.
@@ -150,7 +160,8 @@ type Router struct {
 	policies  map[string]*resilience.Policy
 	breakers  map[string]*resilience.Breaker
 	routes    map[Complexity][]Target
-	prefixes  []string // price keys, longest first
+	prefixes  []string   // price keys, longest first
+	tel       *telemetry // nil without providers
 }
 
 // NewRouter returns a router over providers, which must have distinct
@@ -271,6 +282,11 @@ func NewRouter(providers []Provider, cfg RouterConfig) (*Router, error) {
 		}
 		r.policies[name] = p
 	}
+	tel, err := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
+	r.tel = tel
 	r.cfg = cfg
 	return r, nil
 }
@@ -412,7 +428,8 @@ func (r *Router) price(model, target string) (Price, bool) {
 	return Price{}, false
 }
 
-func (r *Router) record(ctx context.Context, rec UsageRecord, target string) {
+func (r *Router) record(ctx context.Context, span trace.Span, rec UsageRecord, target string) {
+	r.tel.finish(ctx, span, &rec, target)
 	if r.cfg.Recorder == nil {
 		return
 	}
@@ -442,6 +459,7 @@ func (r *Router) Complete(ctx context.Context, req Request, opts CallOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	ctx, span := r.tel.start(ctx, false)
 	ctx, cancel := context.WithTimeout(ctx, r.timeout(&opts))
 	defer cancel()
 	start := r.cfg.Now()
@@ -469,7 +487,7 @@ func (r *Router) Complete(ctx context.Context, req Request, opts CallOptions) (*
 				resp.Usage.TotalTokens = resp.Usage.PromptTokens + resp.Usage.CompletionTokens
 			}
 			r.settle(ctx, settle, resp.Usage.TotalTokens)
-			r.record(ctx, UsageRecord{
+			r.record(ctx, span, UsageRecord{
 				UserID: opts.UserID, Provider: t.Provider, Model: resp.Model, Route: opts.Route,
 				Usage: resp.Usage, Start: start, Duration: r.cfg.Now().Sub(start),
 			}, t.Model)
@@ -482,7 +500,7 @@ func (r *Router) Complete(ctx context.Context, req Request, opts CallOptions) (*
 		r.logFallback(ctx, t, targets[i+1], err)
 	}
 	err = r.callError(ctx, err)
-	r.record(ctx, UsageRecord{
+	r.record(ctx, span, UsageRecord{
 		UserID: opts.UserID, Provider: last.Provider, Model: last.Model, Route: opts.Route,
 		Err: err, Start: start, Duration: r.cfg.Now().Sub(start),
 	}, last.Model)

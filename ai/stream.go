@@ -5,6 +5,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Stream answers req as a stream through the provider or route opts
@@ -22,6 +24,7 @@ func (r *Router) Stream(ctx context.Context, req Request, opts CallOptions) (*Ro
 	if err != nil {
 		return nil, err
 	}
+	ctx, span := r.tel.start(ctx, true)
 	ctx, cancel := context.WithTimeout(ctx, r.timeout(&opts))
 	start := r.cfg.Now()
 	asked := req.MaxTokens
@@ -60,7 +63,7 @@ func (r *Router) Stream(ctx context.Context, req Request, opts CallOptions) (*Ro
 		})
 		if err == nil {
 			return &RoutedStream{
-				r: r, s: s, ctx: ctx, cancel: cancel, opts: opts, target: t, req: treq,
+				r: r, s: s, ctx: ctx, cancel: cancel, span: span, opts: opts, target: t, req: treq,
 				settleFn: settle, start: start, first: first, hasFirst: true,
 			}, nil
 		}
@@ -71,7 +74,7 @@ func (r *Router) Stream(ctx context.Context, req Request, opts CallOptions) (*Ro
 		r.logFallback(ctx, t, targets[i+1], err)
 	}
 	err = r.callError(ctx, err)
-	r.record(ctx, UsageRecord{
+	r.record(ctx, span, UsageRecord{
 		UserID: opts.UserID, Provider: last.Provider, Model: last.Model, Route: opts.Route,
 		Streamed: true, Err: err, Start: start, Duration: r.cfg.Now().Sub(start),
 	}, last.Model)
@@ -88,6 +91,7 @@ type RoutedStream struct {
 	s        Stream
 	ctx      context.Context
 	cancel   context.CancelFunc
+	span     trace.Span // nil without tracing
 	opts     CallOptions
 	target   Target
 	req      Request
@@ -206,7 +210,7 @@ func (s *RoutedStream) end() {
 		if !s.done {
 			err = s.err
 		}
-		s.r.record(s.ctx, UsageRecord{
+		s.r.record(s.ctx, s.span, UsageRecord{
 			UserID: s.opts.UserID, Provider: s.target.Provider, Model: s.Model(), Route: s.opts.Route,
 			Usage: u, Estimated: estimated, Streamed: true, Err: err,
 			Start: s.start, Duration: s.r.cfg.Now().Sub(s.start),

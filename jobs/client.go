@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config tunes a Client. The zero value is ready to use.
@@ -36,6 +38,17 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives errors of periodic enqueues. Default: discard.
 	Logger *slog.Logger
+	// TracerProvider, when set, traces enqueues (producer spans) and
+	// attempts (consumer spans). The enqueuing context's span travels in
+	// the job's metadata ("traceparent", "tracestate"), so the attempt's
+	// span joins the trace of the request that enqueued the job. Default:
+	// nil, no spans and no trace metadata.
+	TracerProvider trace.TracerProvider
+	// MeterProvider, when set, records messaging.client.sent.messages
+	// (jobs enqueued), messaging.process.duration (attempts, by kind,
+	// queue and outcome) and, for a backend that is a [DepthCounter],
+	// omnistack.jobs.queue.depth. Default: nil, no metrics.
+	MeterProvider metric.MeterProvider
 }
 
 // Client registers typed handlers, enqueues jobs and runs the worker of
@@ -44,6 +57,9 @@ type Config struct {
 type Client struct {
 	backend Backend
 	cfg     Config
+	tel     *telemetry // nil without providers
+
+	depthReg metric.Registration // the queue depth callback while started
 
 	mu       sync.Mutex
 	handlers map[string]handler // written only before Start
@@ -89,7 +105,11 @@ func New(backend Backend, cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{backend: backend, cfg: cfg, handlers: make(map[string]handler)}, nil
+	tel, err := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{backend: backend, cfg: cfg, tel: tel, handlers: make(map[string]handler)}, nil
 }
 
 // DefaultQueue is the queue of jobs enqueued without one.
@@ -156,20 +176,50 @@ type Request struct {
 // Enqueue stores a job; opts may be nil. When opts.UniqueKey matches a
 // kept job, that job is returned with Duplicate set and nothing is
 // inserted.
-func (c *Client) Enqueue(ctx context.Context, args Args, opts *EnqueueOptions) (*Job, error) {
-	p, err := c.Prepare(ctx, args, opts)
-	if err != nil {
-		return nil, err
+func (c *Client) Enqueue(ctx context.Context, args Args, opts *EnqueueOptions) (_ *Job, err error) {
+	if c.tel != nil {
+		var (
+			span trace.Span
+			jobs []*Job
+		)
+		kind := ""
+		if args != nil {
+			kind = args.Kind()
+		}
+		ctx, span = c.tel.startEnqueue(ctx, kind, 1)
+		defer func() { c.tel.endEnqueue(ctx, span, jobs, err) }()
+		jobs, err = c.enqueue(ctx, args, opts)
+		if err != nil {
+			return nil, err
+		}
+		return jobs[0], nil
 	}
-	jobs, err := c.backend.Insert(ctx, []*InsertParams{p})
+	jobs, err := c.enqueue(ctx, args, opts)
 	if err != nil {
 		return nil, err
 	}
 	return jobs[0], nil
 }
 
+func (c *Client) enqueue(ctx context.Context, args Args, opts *EnqueueOptions) ([]*Job, error) {
+	p, err := c.Prepare(ctx, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.backend.Insert(ctx, []*InsertParams{p})
+}
+
 // EnqueueMany stores several jobs in one backend call, in order.
-func (c *Client) EnqueueMany(ctx context.Context, reqs []Request) ([]*Job, error) {
+func (c *Client) EnqueueMany(ctx context.Context, reqs []Request) (jobs []*Job, err error) {
+	if c.tel != nil && len(reqs) > 0 {
+		kind := ""
+		if reqs[0].Args != nil {
+			kind = reqs[0].Args.Kind()
+		}
+		var span trace.Span
+		ctx, span = c.tel.startEnqueue(ctx, kind, len(reqs))
+		defer func() { c.tel.endEnqueue(ctx, span, jobs, err) }()
+	}
 	ps := make([]*InsertParams, len(reqs))
 	all := make([]InsertParams, len(reqs)) // one allocation for the batch
 	for i, r := range reqs {
@@ -237,6 +287,7 @@ func (c *Client) fillParams(ctx context.Context, p *InsertParams, args Args, opt
 	if c.cfg.Metadata != nil {
 		p.Metadata = c.cfg.Metadata(ctx)
 	}
+	owned := false
 	if len(o.Metadata) > 0 {
 		if p.Metadata == nil {
 			p.Metadata = make(map[string]string, len(o.Metadata))
@@ -244,7 +295,9 @@ func (c *Client) fillParams(ctx context.Context, p *InsertParams, args Args, opt
 			p.Metadata = maps.Clone(p.Metadata)
 		}
 		maps.Copy(p.Metadata, o.Metadata)
+		owned = true
 	}
+	p.Metadata = c.tel.inject(ctx, p.Metadata, owned)
 	return nil
 }
 
@@ -358,9 +411,22 @@ func (c *Client) Start(ctx context.Context) error {
 		Queues:  maps.Clone(c.cfg.Queues),
 		Backoff: c.cfg.Backoff,
 	}
+	if tel := c.tel; tel != nil {
+		rt.Work = func(ctx context.Context, job *Job) error {
+			return tel.work(ctx, job, c.cfg.Now, func(ctx context.Context) error { return work(ctx, hs, job) })
+		}
+	}
+	reg, err := c.tel.registerDepth(c.backend)
+	if err != nil {
+		return fmt.Errorf("jobs: Config.MeterProvider: %w", err)
+	}
 	if err := c.backend.Start(ctx, rt); err != nil {
+		if reg != nil {
+			_ = reg.Unregister()
+		}
 		return err
 	}
+	c.depthReg = reg
 	c.started = true
 	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	c.stop = stop
@@ -379,9 +445,14 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	c.mu.Lock()
 	stop := c.stop
 	c.stop = nil
+	reg := c.depthReg
+	c.depthReg = nil
 	c.mu.Unlock()
 	if stop == nil {
 		return nil
+	}
+	if reg != nil {
+		_ = reg.Unregister()
 	}
 	stop()
 	c.wg.Wait()

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 var (
@@ -134,6 +137,14 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the warnings. Default: discard.
 	Logger *slog.Logger
+	// TracerProvider, when set, wraps each decision in a "ratelimit
+	// allow" span (the store's own calls nest below it). Default: nil, no
+	// spans.
+	TracerProvider trace.TracerProvider
+	// MeterProvider, when set, counts decisions in
+	// omnistack.ratelimit.decisions by ratelimit.decision (allowed,
+	// limited, error) and ratelimit.degraded. Default: nil, no metrics.
+	MeterProvider metric.MeterProvider
 }
 
 // Limiter decides rate limits on a [Store] and keeps serving when the
@@ -141,6 +152,7 @@ type Config struct {
 type Limiter struct {
 	store Store
 	cfg   Config
+	tel   *telemetry // nil without providers
 	// downUntil is zero while the store is healthy; otherwise the Unix
 	// nanosecond time after which one decision tries the store again.
 	downUntil atomic.Int64
@@ -184,7 +196,11 @@ func New(store Store, cfg Config) (*Limiter, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Limiter{store: store, cfg: cfg}, nil
+	tel, err := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
+	return &Limiter{store: store, cfg: cfg, tel: tel}, nil
 }
 
 // Allow decides one request for key: AllowN(ctx, key, limit, 1).
@@ -198,6 +214,16 @@ func (l *Limiter) Allow(ctx context.Context, key string, limit Limit) (Result, e
 // (ErrInvalidLimit, ErrExceedsBurst), the caller's cancelled ctx, or, under
 // FailClosed, ErrUnavailable.
 func (l *Limiter) AllowN(ctx context.Context, key string, limit Limit, n int) (Result, error) {
+	if l.tel != nil {
+		ctx, span := l.tel.begin(ctx, limit, n)
+		res, err := l.allowN(ctx, key, limit, n)
+		l.tel.end(ctx, span, res, err)
+		return res, err
+	}
+	return l.allowN(ctx, key, limit, n)
+}
+
+func (l *Limiter) allowN(ctx context.Context, key string, limit Limit, n int) (Result, error) {
 	down := l.downUntil.Load()
 	if down != 0 {
 		now := l.cfg.Now().UnixNano()

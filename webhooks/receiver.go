@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of [ReceiverConfig].
@@ -35,6 +38,15 @@ type ReceiverConfig struct {
 	// Logger receives what cannot be returned (a lost lease). Default:
 	// discard.
 	Logger *slog.Logger
+	// TracerProvider, when set, traces each delivery: a "webhook receive"
+	// span with children "webhook verify", "webhook store", "webhook
+	// handle" (the handler's context carries it, so work it starts joins
+	// the trace) and "webhook finish". Default: nil, no spans.
+	TracerProvider trace.TracerProvider
+	// MeterProvider, when set, records omnistack.webhooks.deliveries by
+	// provider, event type and outcome, and
+	// omnistack.webhooks.handle.duration. Default: nil, no metrics.
+	MeterProvider metric.MeterProvider
 }
 
 // Receiver receives the webhooks of one provider: it verifies a delivery,
@@ -63,6 +75,7 @@ type Receiver struct {
 	verifier Verifier
 	store    Store
 	cfg      ReceiverConfig
+	tel      *telemetry // nil without providers
 
 	mu       sync.RWMutex
 	handlers map[string]Handler
@@ -92,7 +105,11 @@ func NewReceiver(provider string, v Verifier, store Store, cfg ReceiverConfig) (
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Receiver{provider: provider, verifier: v, store: store, cfg: cfg, handlers: map[string]Handler{}}, nil
+	tel, err := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
+	return &Receiver{provider: provider, verifier: v, store: store, cfg: cfg, tel: tel, handlers: map[string]Handler{}}, nil
 }
 
 // Provider returns the provider name the Receiver stores events under.
@@ -129,11 +146,20 @@ type Result struct {
 // and body, records the event and runs its handler. Its errors wrap the
 // verification errors, [ErrInProgress] or [ErrHandler] (the event is
 // stored as failed), or the store's error.
-func (r *Receiver) Receive(ctx context.Context, h http.Header, body []byte) (Result, error) {
-	ev, err := r.verifier.Verify(ctx, h, body)
+func (r *Receiver) Receive(ctx context.Context, h http.Header, body []byte) (res Result, err error) {
+	var eventType string
+	if r.tel != nil {
+		var span trace.Span
+		ctx, span = r.tel.span(ctx, "webhook receive", r.provider, "", "")
+		defer func() { r.tel.delivery(ctx, span, r.provider, eventType, res, err) }()
+	}
+	vctx, span := r.tel.span(ctx, "webhook verify", r.provider, "", "")
+	ev, err := r.verifier.Verify(vctx, h, body)
+	endSpan(span, err)
 	if err != nil {
 		return Result{}, err
 	}
+	eventType = ev.Type
 	if ev.ID == "" || len(ev.ID) > MaxEventIDLen || ev.Type == "" {
 		return Result{}, fmt.Errorf("%w: event ID must have 1 to %d bytes and type must be set", ErrInvalidPayload, MaxEventIDLen)
 	}
@@ -143,14 +169,17 @@ func (r *Receiver) Receive(ctx context.Context, h http.Header, body []byte) (Res
 	}
 	now := r.cfg.Now()
 	handle, ok := r.handler(ev.Type)
+	sctx, span := r.tel.span(ctx, "webhook store", r.provider, ev.Type, ev.ID)
 	if !ok {
-		rec, created, err := r.store.Put(ctx, ev, now)
+		rec, created, err := r.store.Put(sctx, ev, now)
+		endSpan(span, err)
 		if err != nil {
 			return Result{}, err
 		}
 		return Result{Record: rec, Duplicate: !created}, nil
 	}
-	rec, claimed, err := r.store.Claim(ctx, ev, now, r.cfg.Lease)
+	rec, claimed, err := r.store.Claim(sctx, ev, now, r.cfg.Lease)
+	endSpan(span, err)
 	if err != nil {
 		return Result{}, err
 	}
@@ -206,7 +235,11 @@ func (r *Receiver) Advance(ctx context.Context, object string, at time.Time) (bo
 func (r *Receiver) run(ctx context.Context, rec Record, handle Handler) (Record, error) {
 	base := context.WithoutCancel(ctx)
 	hctx, cancel := context.WithTimeout(base, r.cfg.Lease)
+	hctx, span := r.tel.span(hctx, "webhook handle", r.provider, rec.Type, rec.EventID)
+	start := r.cfg.Now()
 	herr := call(hctx, handle, rec.Event())
+	r.tel.handled(hctx, r.provider, rec.Type, r.cfg.Now().Sub(start), herr)
+	endSpan(span, herr)
 	cancel()
 	failure := ""
 	if herr != nil {
@@ -216,7 +249,9 @@ func (r *Receiver) run(ctx context.Context, rec Record, handle Handler) (Record,
 	defer cancel()
 	now := r.cfg.Now()
 	fin := rec.Finished(now, failure)
+	fctx, span = r.tel.span(fctx, "webhook finish", r.provider, "", "")
 	err := r.store.Finish(fctx, rec.ID, rec.Attempts, now, failure)
+	endSpan(span, err)
 	switch {
 	case errors.Is(err, ErrLeaseLost):
 		// Another delivery reclaimed the event after our lease ended; its

@@ -45,7 +45,10 @@ type Backend struct {
 	wg       sync.WaitGroup
 }
 
-var _ jobs.Backend = (*Backend)(nil)
+var (
+	_ jobs.Backend      = (*Backend)(nil)
+	_ jobs.DepthCounter = (*Backend)(nil)
+)
 
 type entry struct {
 	id        int64
@@ -481,4 +484,29 @@ func (h *itemHeap) Pop() any {
 	it := h.items[n]
 	h.items = h.items[:n]
 	return it
+}
+
+// Depth counts the unfinished jobs by kind, queue and state; see
+// [jobs.DepthCounter].
+func (b *Backend) Depth(_ context.Context) ([]jobs.Depth, error) {
+	type key struct {
+		kind, queue string
+		state       jobs.State
+	}
+	counts := make(map[key]int)
+	b.mu.Lock()
+	for _, e := range b.jobs {
+		if !e.job.State.Finalized() {
+			counts[key{e.job.Kind, e.job.Queue, e.job.State}]++
+		}
+	}
+	b.mu.Unlock()
+	out := make([]jobs.Depth, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, jobs.Depth{Kind: k.kind, Queue: k.queue, State: k.state, Count: n})
+	}
+	slices.SortFunc(out, func(a, b jobs.Depth) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Queue, b.Queue), cmp.Compare(a.State, b.State))
+	})
+	return out, nil
 }

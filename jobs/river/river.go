@@ -86,7 +86,10 @@ type Backend struct {
 	started bool
 }
 
-var _ jobs.Backend = (*Backend)(nil)
+var (
+	_ jobs.Backend      = (*Backend)(nil)
+	_ jobs.DepthCounter = (*Backend)(nil)
+)
 
 // New returns a Backend on pool. Its tables must exist ([Migrate]).
 func New(pool *pgxpool.Pool, cfg Config) (*Backend, error) {
@@ -525,6 +528,36 @@ func (b *Backend) Cancel(ctx context.Context, id string) (*jobs.Job, error) {
 		return nil, fmt.Errorf("%w: cancel %s", jobs.ErrFinalized, id)
 	}
 	return fromRow(row), nil
+}
+
+// Depth counts the unfinished jobs by kind, queue and state in one query;
+// see [jobs.DepthCounter].
+func (b *Backend) Depth(ctx context.Context) ([]jobs.Depth, error) {
+	table := "river_job"
+	if b.cfg.Schema != "" {
+		table = pgx.Identifier{b.cfg.Schema, "river_job"}.Sanitize()
+	}
+	// River's pending state counts as scheduled, as in List.
+	rows, err := b.pool.Query(ctx, `SELECT kind, queue,
+		CASE WHEN state = 'pending' THEN 'scheduled' ELSE state::text END AS st, count(*)
+		FROM `+table+` WHERE state IN ('available', 'scheduled', 'pending', 'running', 'retryable')
+		GROUP BY kind, queue, st ORDER BY kind, queue, st`)
+	if err != nil {
+		return nil, fmt.Errorf("jobs/river: queue depth: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (jobs.Depth, error) {
+		var (
+			d  jobs.Depth
+			st string
+		)
+		err := row.Scan(&d.Kind, &d.Queue, &st, &d.Count)
+		d.State = jobs.State(st)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs/river: queue depth: %w", err)
+	}
+	return out, nil
 }
 
 // List returns jobs newest first; see [jobs.Backend]. River's own listing
