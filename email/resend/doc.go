@@ -1,5 +1,5 @@
 // Package resend is an [email.Sender] over the Resend API
-// (https://resend.com) through github.com/resend/resend-go/v2.
+// (https://resend.com) through github.com/resend/resend-go/v3.
 //
 // It sends through POST /emails (with the message's IdempotencyKey as the
 // Idempotency-Key header) and implements [email.BatchSender] over POST

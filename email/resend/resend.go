@@ -14,7 +14,7 @@ import (
 
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/internal/wire"
-	resendsdk "github.com/resend/resend-go/v2"
+	resendsdk "github.com/resend/resend-go/v3"
 )
 
 // DefaultBaseURL is the Resend API.
