@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -194,4 +195,64 @@ func TestMuxErrorsRedirectsOfTheMux(t *testing.T) {
 			assert.Equal(t, loc, rec.Header().Get("Location"), path)
 		}
 	})
+}
+
+// syncBuffer is a log sink that the server goroutine writes while the
+// test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
+
+func TestClientThatCancelsIsLogged499(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	started, logged := make(chan struct{}), make(chan struct{})
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-r.Context().Done() // a slow query, cut by the client leaving
+		httpx.WriteError(w, r, fmt.Errorf("crud/postgres: list: %w", r.Context().Err()))
+	})
+	srv := httptest.NewServer(httpx.Chain(handler,
+		func(next http.Handler) http.Handler { // outermost: the line is written when it returns
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				next.ServeHTTP(w, r)
+				close(logged)
+			})
+		},
+		httpx.RequestID, httpx.Logger(slog.New(slog.NewJSONHandler(logs, nil)))))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	req, err := http.NewRequestWithContext(ctx, "GET", srv.URL+"/slow", nil)
+	require.NoError(t, err)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := srv.Client().Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		errc <- err
+	}()
+	<-started
+	cancel()
+	require.ErrorIs(t, <-errc, context.Canceled)
+	<-logged
+
+	var line map[string]any
+	require.NoError(t, json.Unmarshal(logs.Bytes(), &line))
+	assert.Equal(t, "INFO", line["level"], "a client leaving is not a server error")
+	assert.EqualValues(t, 499, line["status"])
+	assert.Contains(t, line["error"], "context canceled")
 }
