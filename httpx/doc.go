@@ -13,7 +13,11 @@
 //
 // Any error that is not an *Error becomes 500 INTERNAL_ERROR whose body
 // carries only the request ID; the cause is handed to the access log
-// ([Logger]) and never reaches the client.
+// ([Logger]) and never reaches the client. Two kinds are told apart first:
+// a dependency that cannot be reached ([Unavailable]: a refused or cut
+// connection, PostgreSQL shutting down, [ErrUnavailable]) is 503
+// SERVICE_UNAVAILABLE with Retry-After, and the cancellation of a request
+// whose client went away is logged as 499 at INFO, not as a server error.
 //
 // # Request bodies
 //

@@ -1,12 +1,17 @@
 package httpx
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -226,17 +231,101 @@ type envelopeBody struct {
 	Details map[string]any `json:"details,omitempty"`
 }
 
+// StatusClientClosedRequest (499, nginx's convention) is the status the
+// access log records for a request whose client went away before it was
+// answered. No client ever receives it.
+const StatusClientClosedRequest = 499
+
+// ErrUnavailable marks an error as "a service the request needs cannot be
+// reached right now": [WriteError] answers it with 503 SERVICE_UNAVAILABLE
+// and Retry-After instead of 500. Stores wrap it around connection
+// failures (fmt.Errorf("%w: %w", httpx.ErrUnavailable, err)) when the
+// automatic recognition of [Unavailable] does not see them.
+var ErrUnavailable = errors.New("httpx: service unavailable")
+
+// UnavailableRetryAfter is the Retry-After that [WriteError] sends with a
+// 503 for an unavailable dependency.
+const UnavailableRetryAfter = 5 * time.Second
+
+// Unavailable reports whether err means that a service the request needs
+// (a database, a cache, an API) cannot be reached, rather than that the
+// request or the code is wrong. It recognises, anywhere in err's chain:
+//
+//   - [ErrUnavailable];
+//   - a network failure: a *net.OpError (a refused or reset connection, a
+//     failed dial or DNS lookup) or a net.Error that timed out;
+//   - a connection cut mid-answer (io.ErrUnexpectedEOF);
+//   - an error with a PostgreSQL SQLSTATE (the SQLState() string method of
+//     pgx's *pgconn.PgError) of class 08 (connection exception), 57P01–
+//     57P03 (the server is shutting down or starting) or 53300 (too many
+//     connections).
+//
+// It imports no driver: the checks are on the standard library's types and
+// on method sets.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[*net.DNSError](err); ok {
+		return true
+	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		return true
+	}
+	if se, ok := errors.AsType[interface {
+		error
+		SQLState() string
+	}](err); ok {
+		code := se.SQLState()
+		switch {
+		case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03", code == "53300":
+			return true
+		}
+	}
+	return false
+}
+
+// clientGone reports whether r's client went away (its context was
+// cancelled) and err is that cancellation: the answer reaches nobody.
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && errors.Is(err, context.Canceled)
+}
+
 // WriteError writes err as the JSON error envelope.
 //
 // An *Error anywhere in err's chain is written with its status, code,
-// message, details and headers. Any other error becomes 500 INTERNAL_ERROR
-// whose details carry only the request ID. For 5xx responses the error is
-// recorded for the access log ([Logger]), which logs the cause; the cause
-// is never written to the client.
+// message, details and headers. Any other error is classified:
+//
+//   - when the request's client has gone away (its context is cancelled)
+//     and err is that cancellation, nothing is sent: the status 499
+//     ([StatusClientClosedRequest]) is recorded for the access log, which
+//     logs it at INFO, not as a server error;
+//   - when [Unavailable] recognises err, 503 SERVICE_UNAVAILABLE with
+//     Retry-After ([UnavailableRetryAfter]);
+//   - otherwise 500 INTERNAL_ERROR.
+//
+// A 5xx body carries only the request ID in its details. For 5xx (and 499)
+// answers the error is recorded for the access log ([Logger]), which logs
+// the cause; the cause is never written to the client.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := errors.AsType[*Error](err)
 	if !ok {
-		e = Internal(err)
+		switch {
+		case clientGone(r, err):
+			recordError(r, err)
+			w.WriteHeader(StatusClientClosedRequest)
+			return
+		case Unavailable(err):
+			e = unavailableError(err)
+		default:
+			e = Internal(err)
+		}
 	}
 	if e.Status >= 500 {
 		recordError(r, err)
@@ -256,12 +345,24 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, e.Status, envelope{Error: body})
 }
 
-// WriteJSON writes v as JSON with the given status.
+// unavailableError is the answer for an unavailable dependency.
+func unavailableError(cause error) *Error {
+	e := ServiceUnavailable("a service this request needs is unavailable; retry later")
+	e.Header = http.Header{"Retry-After": {strconv.FormatInt(retryAfterSeconds(UnavailableRetryAfter), 10)}}
+	e.Err = cause
+	return e
+}
+
+// WriteJSON writes v as JSON with the given status. HTML characters are
+// not escaped: a URL reads "?a=1&b=2", not "?a=1\u0026b=2".
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType[:1:1]
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer putJSONBuffer(buf)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // Encode ends the value with '\n'
 		// A value that cannot be marshalled is a programming error; answer
 		// with a fixed envelope rather than half a body.
 		w.WriteHeader(http.StatusInternalServerError)
@@ -269,8 +370,21 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	w.WriteHeader(status)
-	b = append(b, '\n')
-	_, _ = w.Write(b)
+	_, _ = w.Write(buf.Bytes())
 }
 
 var jsonContentType = []string{"application/json; charset=utf-8"}
+
+// jsonBuffers holds the encoding buffers of WriteJSON, so that a response
+// costs no buffer of its own. It is a cache, not state: any buffer will do.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putJSONBuffer returns buf to the pool unless it grew beyond 64 KiB,
+// which a few large answers would otherwise keep alive.
+func putJSONBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > 64<<10 {
+		return
+	}
+	buf.Reset()
+	jsonBuffers.Put(buf)
+}

@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -192,7 +194,10 @@ func SecurityHeaders(cfg SecurityConfig) func(http.Handler) http.Handler {
 // Logger writes one access log line per request through logger: method,
 // route (the ServeMux pattern that matched, when one did), path, status,
 // bytes, duration and request ID. 5xx responses log at ERROR with the cause
-// recorded by [WriteError]; the rest at INFO. A nil logger discards.
+// recorded by [WriteError]; the rest at INFO. A request whose client went
+// away before the answer (its context cancelled, the error recorded being
+// that cancellation) logs status 499 at INFO with the error, not as a 500.
+// A nil logger discards.
 func Logger(logger *slog.Logger) func(http.Handler) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -206,6 +211,9 @@ func Logger(logger *slog.Logger) func(http.Handler) http.Handler {
 			status := rw.status
 			if status == 0 {
 				status = http.StatusOK
+			}
+			if status >= 500 && s.err != nil && clientGone(r, s.err) {
+				status = StatusClientClosedRequest // nobody was there to answer
 			}
 			level := slog.LevelInfo
 			if status >= 500 {
@@ -341,9 +349,13 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 // MuxErrors rewrites the plain-text 404 and 405 answers of an
 // http.ServeMux (and of http.NotFound / http.Error with those codes) into
-// the JSON envelope, keeping the Allow header. Mount it around the
-// outermost mux so unknown routes and methods answer like every other
-// error.
+// the JSON envelope, keeping the Allow header. The redirects a ServeMux
+// makes on its own, to the cleaned path ("//a", "/a/./b", "/a/../b") or to
+// a subtree's trailing slash ("/api" to "/api/"), become 404 NOT_FOUND in
+// the envelope too: an API has one spelling of each path, and a redirect
+// would turn a POST into a GET in many clients. Redirects a handler makes
+// to anywhere else pass through. Mount it around the outermost mux so
+// unknown routes and methods answer like every other error.
 func MuxErrors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Reuse the request's state when an outer middleware made one:
@@ -371,20 +383,52 @@ func (w *muxErrorWriter) WriteHeader(code int) {
 		return
 	}
 	w.wroteHeader = true
-	if (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) && isPlainText(w.Header().Get("Content-Type")) {
-		w.swallow = true
-		h := w.Header()
-		h.Del("Content-Length")
-		var e *Error
+	var e *Error
+	switch {
+	case (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) && isPlainText(w.Header().Get("Content-Type")):
 		if code == http.StatusNotFound {
 			e = NotFound("no route matches " + w.r.URL.Path)
 		} else {
 			e = MethodNotAllowed()
 		}
-		WriteError(w.ResponseWriter, w.r, e)
+	case (code == http.StatusMovedPermanently || code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect) &&
+		isMuxRedirect(w.r.URL.Path, w.Header().Get("Location")):
+		w.Header().Del("Location")
+		e = NotFound("no route matches " + w.r.URL.Path)
+	default:
+		w.ResponseWriter.WriteHeader(code)
 		return
 	}
-	w.ResponseWriter.WriteHeader(code)
+	w.swallow = true
+	w.Header().Del("Content-Length")
+	WriteError(w.ResponseWriter, w.r, e)
+}
+
+// isMuxRedirect reports whether a redirect of a request for p to location
+// is one an http.ServeMux makes by itself: to p cleaned, or to p with a
+// trailing slash.
+func isMuxRedirect(p, location string) bool {
+	target, _, _ := strings.Cut(location, "?")
+	if target == p+"/" {
+		return true
+	}
+	return target != p && target == cleanPath(p)
+}
+
+// cleanPath is path.Clean keeping a trailing slash, as http.ServeMux
+// cleans request paths.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 func isPlainText(ct string) bool {

@@ -48,6 +48,9 @@ type serverConfig struct {
 	SigningSecret string   `env:"SIGNING_SECRET"`
 	CORSOrigins   []string `env:"CORS_ORIGINS" envSeparator:","`
 	PublicBaseURL string   `env:"PUBLIC_BASE_URL"` // default: http://localhost:$PORT
+	// PprofAddr, when set, serves net/http/pprof on a listener of its own
+	// at this address (never the public one). Default: off.
+	PprofAddr string `env:"PPROF_ADDR"`
 }
 
 func (c serverConfig) production() bool  { return c.Environment == "production" }

@@ -249,6 +249,14 @@ func (s *server) serve(ctx context.Context, ready chan<- string) error {
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	if s.cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(ctx, s.cfg.PprofAddr, s.logger)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stopPprof()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.logger.InfoContext(ctx, "server listening", slog.String("addr", ln.Addr().String()),

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -99,4 +102,31 @@ func waitForPostgres(ctx context.Context, dbURL string, wait time.Duration, logg
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// servePprof serves net/http/pprof on addr (PPROF_ADDR), a listener of its
+// own that the public one never reaches, until the returned function is
+// called.
+func servePprof(ctx context.Context, addr string, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("PPROF_ADDR: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	logger.WarnContext(ctx, "pprof listening: keep this address private", slog.String("addr", ln.Addr().String()))
+	return func() {
+		_ = srv.Close()
+		<-done
+	}, nil
 }
