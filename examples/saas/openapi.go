@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -121,15 +120,17 @@ type requestBody struct {
 }
 
 type response struct {
-	Description string               `json:"description"`
+	Ref         string               `json:"$ref,omitempty"`
+	Description string               `json:"description,omitempty"`
 	Headers     map[string]header    `json:"headers,omitempty"`
 	Content     map[string]mediaType `json:"content,omitempty"`
 }
 
 type header struct {
-	Description string  `json:"description"`
+	Ref         string  `json:"$ref,omitempty"`
+	Description string  `json:"description,omitempty"`
 	Required    bool    `json:"required,omitempty"`
-	Schema      *schema `json:"schema"`
+	Schema      *schema `json:"schema,omitempty"`
 }
 
 type mediaType struct {
@@ -138,6 +139,8 @@ type mediaType struct {
 
 type openAPIComponents struct {
 	Schemas         map[string]*schema        `json:"schemas"`
+	Responses       map[string]response       `json:"responses"`
+	Headers         map[string]header         `json:"headers"`
 	SecuritySchemes map[string]securityScheme `json:"securitySchemes"`
 }
 
@@ -324,6 +327,12 @@ var pageParams = []parameter{
 
 // ---- statuses ----
 
+// errorResponseName names the shared response of each error status in
+// components.responses.
+func errorResponseName(status int) string {
+	return "Error" + strconv.Itoa(status)
+}
+
 // errorStatus describes each status of the error envelope and its code.
 var errorStatus = map[int]string{
 	400: "BAD_REQUEST: malformed JSON or trailing data.",
@@ -379,7 +388,9 @@ func buildOpenAPI(served []string) *openAPIDoc {
 		},
 		Paths: map[string]pathItem{},
 		Components: openAPIComponents{
-			Schemas: schemas(),
+			Schemas:   schemas(),
+			Responses: errorResponses(),
+			Headers:   sharedHeaders(),
 			SecuritySchemes: map[string]securityScheme{"bearerAuth": {
 				Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 				Description: "A JWT from the configured issuer (HS256 with JWT_SECRET, a JWKS, Supabase or Clerk). " +
@@ -500,7 +511,7 @@ func (o op) operation(planned bool) *operation {
 			}
 		}
 	}
-	rateLimited := map[string]header{}
+	var rateLimited []string
 	switch o.access {
 	case signedIn, adminOnly:
 		out.Security = []map[string][]string{{"bearerAuth": {}}}
@@ -510,21 +521,10 @@ func (o op) operation(planned bool) *operation {
 		if o.access == adminOnly {
 			out.Role = "admin"
 		}
-		rateLimited = map[string]header{
-			"X-RateLimit-Limit":     {Description: "Requests allowed per window.", Schema: integer("")},
-			"X-RateLimit-Remaining": {Description: "Requests left in the window.", Schema: integer("")},
-			"X-RateLimit-Reset":     {Description: "When the window resets, in Unix seconds.", Schema: integer("")},
-		}
-	}
-	requestID := header{Description: "The request's ID, the client's when it sent a sane one.", Required: true, Schema: str("")}
-	headers := func(extra map[string]header) map[string]header {
-		h := map[string]header{"X-Request-ID": requestID}
-		maps.Copy(h, rateLimited)
-		maps.Copy(h, extra)
-		return h
+		rateLimited = []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
 	}
 	for _, r := range o.ok {
-		resp := response{Description: r.description, Headers: headers(nil)}
+		resp := response{Description: r.description, Headers: headerRefs(append([]string{"X-Request-ID"}, rateLimited...)...)}
 		for name, d := range r.headers {
 			resp.Headers[name] = header{Description: d, Schema: str("")}
 		}
@@ -537,18 +537,53 @@ func (o op) operation(planned bool) *operation {
 		out.Responses[strconv.Itoa(r.status)] = resp
 	}
 	errs[500] = true
-	envelope := map[string]mediaType{"application/json": {Schema: ref("Error")}}
 	for s := range errs {
-		var extra map[string]header
-		switch s {
-		case 401:
-			extra = map[string]header{"WWW-Authenticate": {Description: "`Bearer`, with the error when a token was sent (RFC 6750).", Schema: str("")}}
-		case 429, 503:
-			extra = map[string]header{"Retry-After": {Description: "Seconds to wait before trying again.", Schema: integer("")}}
+		if _, ok := out.Responses[strconv.Itoa(s)]; !ok {
+			out.Responses[strconv.Itoa(s)] = response{Ref: "#/components/responses/" + errorResponseName(s)}
 		}
-		out.Responses[strconv.Itoa(s)] = response{Description: errorStatus[s], Headers: headers(extra), Content: envelope}
 	}
-	out.Responses["default"] = response{Description: "Any other error, in the envelope.", Headers: headers(nil), Content: envelope}
+	out.Responses["default"] = response{Ref: "#/components/responses/Error"}
+	return out
+}
+
+// headerRefs refers to the shared headers named.
+func headerRefs(names ...string) map[string]header {
+	h := make(map[string]header, len(names))
+	for _, n := range names {
+		h[n] = header{Ref: "#/components/headers/" + n}
+	}
+	return h
+}
+
+// sharedHeaders are the headers of components.headers.
+func sharedHeaders() map[string]header {
+	return map[string]header{
+		"X-Request-ID":          {Description: "The request's ID, the client's when it sent a sane one.", Required: true, Schema: str("")},
+		"X-RateLimit-Limit":     {Description: "Requests allowed per window.", Schema: integer("")},
+		"X-RateLimit-Remaining": {Description: "Requests left in the window.", Schema: integer("")},
+		"X-RateLimit-Reset":     {Description: "When the full budget is back, in Unix seconds.", Schema: integer("")},
+		"Retry-After":           {Description: "Seconds to wait before trying again.", Schema: integer("")},
+		"WWW-Authenticate":      {Description: "`Bearer`, with the error when a token was sent (RFC 6750).", Schema: str("")},
+	}
+}
+
+// errorResponses are the error answers of components.responses: one per
+// status, and Error for any other.
+func errorResponses() map[string]response {
+	envelope := map[string]mediaType{"application/json": {Schema: ref("Error")}}
+	out := map[string]response{
+		"Error": {Description: "Any other error, in the envelope.", Headers: headerRefs("X-Request-ID"), Content: envelope},
+	}
+	for status, description := range errorStatus {
+		names := []string{"X-Request-ID"}
+		switch status {
+		case 401:
+			names = append(names, "WWW-Authenticate")
+		case 429, 503:
+			names = append(names, "Retry-After")
+		}
+		out[errorResponseName(status)] = response{Description: description, Headers: headerRefs(names...), Content: envelope}
+	}
 	return out
 }
 
