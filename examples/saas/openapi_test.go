@@ -330,7 +330,7 @@ func responseProblems(req *http.Request, resp *http.Response) []string {
 	for _, e := range errs {
 		msg := e.Message
 		for _, f := range e.SchemaValidationErrors {
-			msg += fmt.Sprintf("; %s at %s", f.Reason, f.FieldPath)
+			msg += fmt.Sprintf("; %s at /%s", f.Reason, strings.Join(f.InstancePath, "/"))
 		}
 		out = append(out, msg)
 	}
