@@ -96,6 +96,7 @@ func (s *testServer) do(t *testing.T, method, path string, body any, headers ...
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = resp.Body.Close() })
+	checkResponse(t, req, resp) // every answer matches the OpenAPI document (openapi_test.go)
 	return resp
 }
 

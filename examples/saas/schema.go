@@ -18,11 +18,11 @@ import (
 	webhookspg "github.com/omnistack/omnistack/webhooks/postgres"
 )
 
-// schema lists the server's migration sources in the order they apply.
+// migrationSources lists the server's migration sources in the order they apply.
 // River's tables come first, through River's own migrator. Billing comes
 // before saas_plans, which copies the plans auth kept into billing's
 // overrides, and both before auth, whose migrations drop them.
-func schema() []migrate.Source {
+func migrationSources() []migrate.Source {
 	return []migrate.Source{
 		billingpg.Migrations(),
 		planMigrations(),
@@ -42,7 +42,7 @@ func migrateUp(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := jobsriver.Migrate(ctx, pool); err != nil {
 		return err
 	}
-	return migrate.Up(ctx, pool, schema()...)
+	return migrate.Up(ctx, pool, migrationSources()...)
 }
 
 // migrateStatus writes every migration, applied or pending, as a table.
@@ -51,7 +51,7 @@ func migrateStatus(ctx context.Context, pool *pgxpool.Pool, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rest, err := migrate.Status(ctx, pool, schema()...)
+	rest, err := migrate.Status(ctx, pool, migrationSources()...)
 	if err != nil {
 		return err
 	}
@@ -83,5 +83,5 @@ func migrateSQL(w io.Writer) error {
 	if err := jobsriver.WriteMigrationSQL(w); err != nil {
 		return err
 	}
-	return migrate.WriteSQL(w, schema()...)
+	return migrate.WriteSQL(w, migrationSources()...)
 }

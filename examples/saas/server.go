@@ -29,6 +29,7 @@ type route struct {
 
 // routes are what a block serves, by the guard they sit behind.
 type routes struct {
+	root   []route // no guard, outside /api/v1/{public,app,admin}: the OpenAPI document, /docs
 	public []route // no guard: health, webhooks, signed storage URLs
 	app    []route // a signed-in, active user
 	admin  []route // a signed-in, active administrator
@@ -60,10 +61,11 @@ const (
 // server is the reference server: every block composed, its routes behind
 // their guards, and the job workers running.
 type server struct {
-	cfg     serverConfig
-	logger  *slog.Logger
-	handler http.Handler
-	close   func() // stops the workers, then closes what newServer opened
+	cfg      serverConfig
+	logger   *slog.Logger
+	handler  http.Handler
+	patterns []string // every route served, for the OpenAPI tests
+	close    func()   // stops the workers, then closes what newServer opened
 }
 
 // newServer builds every block from the configuration, in the order their
@@ -158,6 +160,12 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		bill.routes, features.routes, aiRoutes}
 	if m == modeWorker {
 		all = []routes{checks}
+	} else {
+		docs, err := newDocs(all...) // last: documents what the others serve
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, docs.routes)
 	}
 	h, err := buildHandler(cfg.Server, logger,
 		guards{identify: auth.identify, limit: limit.middleware, requireUser: auth.requireUser, requireAdmin: auth.requireAdmin},
@@ -172,7 +180,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		}
 		closers.push(func() { jobs.shutdown(cfg.Server.ShutdownTimeout) })
 	}
-	return &server{cfg: cfg.Server, logger: logger, handler: h, close: closers.close}, nil
+	return &server{cfg: cfg.Server, logger: logger, handler: h, patterns: servedPatterns(all...), close: closers.close}, nil
 }
 
 // newHealth serves the liveness and readiness routes over the services'
@@ -209,6 +217,11 @@ func buildHandler(cfg serverConfig, logger *slog.Logger, g guards, all ...routes
 		apps, admins = apps+len(rs.app), admins+len(rs.admin)
 	}
 	root := http.NewServeMux()
+	for _, rs := range all {
+		for _, r := range rs.root {
+			root.Handle(r.pattern, r.handler)
+		}
+	}
 	root.Handle("/api/v1/public/", public)
 	if apps > 0 { // a worker serves only the public health routes
 		root.Handle("/api/v1/app/", httpx.Chain(httpx.RecordRoute(app), g.identify, g.limit, g.requireUser))
