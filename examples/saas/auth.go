@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/auth/clerk"
 	"github.com/omnistack/omnistack/auth/memory"
 	authpg "github.com/omnistack/omnistack/auth/postgres"
 	"github.com/omnistack/omnistack/httpx"
@@ -31,7 +32,11 @@ type authConfig struct {
 	// ClerkAuthorizedParties are the origins Clerk's azp claim may name.
 	// Default: CORS_ORIGINS (without "*"). Required in production.
 	ClerkAuthorizedParties []string `env:"CLERK_AUTHORIZED_PARTIES" envSeparator:","`
-	AdminEmails            []string `env:"ADMIN_EMAILS" envSeparator:","`
+	// ClerkSecretKey lets the server read a user's e-mail from Clerk's
+	// Backend API when the session token carries none (Clerk's default).
+	ClerkSecretKey string   `env:"CLERK_SECRET_KEY"`
+	ClerkAPIURL    string   `env:"CLERK_API_URL"`
+	AdminEmails    []string `env:"ADMIN_EMAILS" envSeparator:","`
 }
 
 // normalize fills the defaults that depend on the server's settings and
@@ -68,7 +73,8 @@ func (c *authConfig) normalize(srv serverConfig) []error {
 		if c.JWTSecret != "" {
 			errs = appendErr(errs, checkSecret("JWT_SECRET", c.JWTSecret))
 		}
-		for _, v := range [][2]string{{"JWKS_URL", c.JWKSURL}, {"SUPABASE_PROJECT_URL", c.SupabaseProjectURL}, {"CLERK_ISSUER", c.ClerkIssuer}} {
+		for _, v := range [][2]string{{"JWKS_URL", c.JWKSURL}, {"SUPABASE_PROJECT_URL", c.SupabaseProjectURL},
+			{"CLERK_ISSUER", c.ClerkIssuer}, {"CLERK_API_URL", c.ClerkAPIURL}} {
 			if v[1] != "" && !strings.HasPrefix(v[1], "https://") {
 				errs = append(errs, fmt.Errorf("%s must use https in production, got %q", v[0], v[1]))
 			}
@@ -131,8 +137,19 @@ func newAuth(ctx context.Context, cfg authConfig, srv serverConfig, pool *pgxpoo
 			welcome(ctx, sendWelcome{UserID: u.ID, Email: u.Email, Name: u.FullName})
 		}
 	}
+	// Clerk's default session token has no e-mail: read it once from the
+	// Backend API when a token without one creates its user.
+	var lookup func(context.Context, string) (auth.Identity, error)
+	if cfg.Provider == "clerk" && cfg.ClerkSecretKey != "" {
+		api, err := clerk.New(cfg.ClerkSecretKey, clerk.Config{BaseURL: cfg.ClerkAPIURL})
+		if err != nil {
+			return nil, fmt.Errorf("CLERK_SECRET_KEY: %w", err)
+		}
+		lookup = api.Identity
+	}
 	users, err := auth.NewUsers(store, auth.UsersConfig{
-		AdminEmails: cfg.AdminEmails,
+		AdminEmails:    cfg.AdminEmails,
+		LookupIdentity: lookup,
 		// Every preset's role claims are ones only the deployment's own
 		// backend sets (custom: your issuer; Supabase: app_metadata; Clerk:
 		// public metadata), so a role claim may seed the role of a new

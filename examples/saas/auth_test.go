@@ -7,9 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,6 +68,7 @@ func TestAuthUnauthorized(t *testing.T) {
 		headers []string
 	}{
 		{"missing", "/api/v1/app/users/me", nil},
+		{"basic scheme", "/api/v1/app/users/me", []string{"Authorization", "Basic dXNlcjpwYXNz"}},
 		{"malformed", "/api/v1/app/users/me", bearer("garbage")},
 		{"expired", "/api/v1/app/users/me", bearer(authToken(t, jwt.MapClaims{"sub": "u1", "exp": time.Now().Add(-time.Hour).Unix()}))},
 		{"no exp", "/api/v1/app/users/me", bearer(authToken(t, jwt.MapClaims{"sub": "u1", "exp": nil}))},
@@ -78,7 +81,13 @@ func TestAuthUnauthorized(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := s.do(t, "GET", tt.path, nil, tt.headers...)
 			require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-			assert.True(t, strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer"))
+			challenge := resp.Header.Get("WWW-Authenticate")
+			if tt.headers == nil || tt.name == "basic scheme" {
+				// No token was sent: the bare challenge (RFC 6750 §3.1).
+				assert.Equal(t, `Bearer realm="api"`, challenge)
+			} else {
+				assert.True(t, strings.HasPrefix(challenge, `Bearer realm="api", error="invalid_token"`), challenge)
+			}
 			assert.NotEmpty(t, resp.Header.Get("X-Request-ID"))
 			body := decode[map[string]map[string]any](t, resp)
 			assert.Equal(t, "UNAUTHORIZED", body["error"]["code"])
@@ -255,6 +264,59 @@ func TestAuthSupabaseProvider(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "user_metadata is user-editable and never grants roles")
 	resp = s.do(t, "GET", "/api/v1/app/users/me", nil, bearer(iss.Token(t, "ES256", authtest.Claims{"aud": "authenticated", "role": "anon"}))...)
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}
+
+// TestAuthClerkEmailFromBackendAPI: a Clerk session token without an
+// e-mail (Clerk's default) creates a user whose e-mail the server read
+// once from the Backend API with CLERK_SECRET_KEY; an unverified address
+// there never makes an ADMIN_EMAILS administrator.
+func TestAuthClerkEmailFromBackendAPI(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.Header.Get("Authorization") != "Bearer sk_test_e2e_clerk" || r.Method != http.MethodGet {
+			http.Error(w, `{"errors":[{"code":"authentication_invalid"}]}`, http.StatusUnauthorized)
+			return
+		}
+		id := strings.TrimPrefix(r.URL.Path, "/v1/users/")
+		verified := map[string]string{"user_ada": "verified", "user_eve": "unverified"}[id]
+		if verified == "" {
+			http.Error(w, `{"errors":[{"code":"resource_not_found"}]}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "object": "user",
+			"first_name": "Ada", "last_name": "Lovelace", "image_url": "https://img.clerk.com/ada",
+			"primary_email_address_id": "idn_1", "email_addresses": []any{map[string]any{"id": "idn_1",
+				"email_address": strings.TrimPrefix(id, "user_") + "@example.com", "verification": map[string]any{"status": verified}}}})
+	}))
+	t.Cleanup(api.Close)
+	iss := authtest.NewIssuer(t, authtest.Options{})
+	s := startServer(t, authEnv(t, map[string]string{"AUTH_PROVIDER": "clerk", "CLERK_ISSUER": iss.URL(),
+		"CORS_ORIGINS": "http://localhost:3000", "CLERK_SECRET_KEY": "sk_test_e2e_clerk", "CLERK_API_URL": api.URL,
+		"ADMIN_EMAILS": "ada@example.com,eve@example.com"}))
+	session := func(sub string) []string {
+		return bearer(iss.Token(t, "RS256", authtest.Claims{"sub": sub, "azp": "http://localhost:3000"}))
+	}
+
+	for range 2 {
+		resp := s.do(t, "GET", "/api/v1/app/users/me", nil, session("user_ada")...)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		me := decode[map[string]any](t, resp)
+		assert.Equal(t, "ada@example.com", me["email"])
+		assert.Equal(t, "Ada Lovelace", me["full_name"])
+		assert.Equal(t, "admin", me["role"], "a verified ADMIN_EMAILS address")
+	}
+	assert.Equal(t, int32(1), calls.Load(), "looked up once, when the user was created")
+
+	resp := s.do(t, "GET", "/api/v1/app/users/me", nil, session("user_eve")...)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	me := decode[map[string]any](t, resp)
+	assert.Equal(t, "eve@example.com", me["email"])
+	assert.Equal(t, "user", me["role"], "an unverified address grants nothing")
+	resp = s.do(t, "GET", "/api/v1/admin/users", nil, session("user_eve")...)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 }
 
 func TestAuthClerkProvider(t *testing.T) {
