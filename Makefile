@@ -1,4 +1,4 @@
-.PHONY: test lint run bench
+.PHONY: test lint run bench bench-e2e
 
 # Starts PostgreSQL and Redis on ports of their own, runs gofmt, vet,
 # staticcheck and the race-enabled tests against them, then stops them.
@@ -17,3 +17,8 @@ run:
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
 	cd bench && go test -run '^$$' -bench . -benchmem ./...
+
+# The whole server under load, beside a bare net/http server (wrk when
+# installed). Flags: make bench-e2e ARGS="-services -duration 10s".
+bench-e2e:
+	scripts/bench-e2e.sh $(ARGS)

@@ -5,8 +5,11 @@
 #      are already set, in which case those services are used, and
 #      stripe-mock (scripts/stripe-mock.sh, installed with go install)
 #      unless STRIPE_MOCK_URL is set;
-#   2. checks formatting (gofmt -l), go vet and staticcheck;
-#   3. runs go test -race -count=1 ./... against the services;
+#   2. checks formatting (gofmt -l), go vet and staticcheck, and that the
+#      server builds as the static binary the Dockerfile ships;
+#   3. installs Debian's chromium when no Chromium is found (the /docs page
+#      is checked in a headless browser), then runs
+#      go test -race -count=1 ./... against the services;
 #   4. stops every service it started, on success, failure or interrupt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +60,20 @@ go run "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" ./...
 if [ -f bench/go.mod ]; then
 	echo "test: bench module (vet and compile its benchmarks)"
 	(cd bench && go vet ./... && go test -count=1 -run '^$' -bench '^$' ./... >/dev/null)
+fi
+
+echo "test: static server binary (CGO_ENABLED=0, as in the Dockerfile)"
+CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /dev/null ./examples/saas
+
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 &&
+	! command -v google-chrome >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "test: installing chromium with apt-get (the /docs browser test)"
+		apt-get update -qq >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	else
+		echo "test: no Chromium and no root apt-get: the /docs browser test fails under CI, skips otherwise" >&2
+	fi
 fi
 
 echo "test: go test -race"

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"reflect"
 	"slices"
@@ -122,7 +123,27 @@ func (c serverConfig) validate() []error {
 	if c.SigningSecret != "" && c.production() {
 		errs = appendErr(errs, checkSecret("SIGNING_SECRET", c.SigningSecret))
 	}
+	if c.PprofAddr != "" {
+		errs = appendErr(errs, privateAddr("PPROF_ADDR", c.PprofAddr, c.production()))
+	}
 	return errs
+}
+
+// privateAddr checks the address of a debugging or metrics listener: a
+// host:port, and in production on a loopback host, since such listeners
+// expose what no visitor may read (profiles hold memory contents).
+func privateAddr(name, addr string, production bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s must be host:port, got %q", name, addr)
+	}
+	if !production || host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%s must be on a loopback address in production (e.g. 127.0.0.1:6060), got %q", name, addr)
 }
 
 func (c servicesConfig) validate() []error {

@@ -73,6 +73,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{[]string{"ENVIRONMENT=production", "JWT_SECRET=short"}, "JWT_SECRET must be at least 32 bytes in production"},
 		{[]string{"AUTH_PROVIDER=supabase"}, "SUPABASE_PROJECT_URL is required"},
 		{[]string{"AUTH_PROVIDER=clerk"}, "CLERK_ISSUER is required"},
+		{[]string{"PPROF_ADDR=6060"}, "PPROF_ADDR must be host:port"},
+		{[]string{"ENVIRONMENT=production", "JWT_SECRET=" + strongSecret, "PPROF_ADDR=:6060"}, "PPROF_ADDR must be on a loopback address"},
+		{[]string{"ENVIRONMENT=production", "JWT_SECRET=" + strongSecret, "PPROF_ADDR=10.0.0.5:6060"}, "PPROF_ADDR must be on a loopback address"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.env, " "), func(t *testing.T) {

@@ -186,3 +186,30 @@ func closedAddr(t *testing.T) string {
 	require.NoError(t, ln.Close())
 	return addr
 }
+
+// TestPprofOnItsOwnListener: PPROF_ADDR serves the profiles on a listener
+// of its own; the public port never does.
+func TestPprofOnItsOwnListener(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "PPROF_ADDR": addr}))
+
+	resp := s.do(t, "GET", "/debug/pprof/", nil)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "not on the public port")
+	req, err := http.NewRequestWithContext(t.Context(), "GET", "http://"+addr+"/debug/pprof/goroutine?debug=1", nil)
+	require.NoError(t, err)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Contains(t, string(body), "goroutine profile:")
+
+	require.NoError(t, s.stop())
+	_, err = net.DialTimeout("tcp", addr, time.Second)
+	assert.Error(t, err, "the listener is closed with the server")
+}
