@@ -13,6 +13,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/omnistack/omnistack/billing"
+	billingmem "github.com/omnistack/omnistack/billing/memory"
 	"github.com/omnistack/omnistack/resilience"
 	"github.com/omnistack/omnistack/webhooks/stripe"
 )
@@ -232,6 +234,21 @@ func Example_ai() {
 	// data: {"delta":"there"}
 	//
 	// data: {"done":true,"usage":{"prompt_tokens":7,"completion_tokens":5,"total_tokens":12}}
+}
+
+func Example_iap() {
+	store, _ := billingmem.New(billingmem.Config{})
+	ent, _ := billing.NewEntitlements(store, billing.EntitlementsConfig{})
+	mux := http.NewServeMux()
+	if err := iapSnippet(mux, ent); err != nil {
+		panic(err)
+	}
+	// Only Apple's signature chain is trusted: anything else is refused, and changes no plan.
+	code, _ := serve(mux, "POST", "/webhooks/apple", `{"signedPayload":"eyJhbGciOiJFUzI1NiJ9.e30.c2ln"}`)
+	plan, _, _ := ent.Plan(context.Background(), "u1")
+	fmt.Println(code, plan)
+	// Output:
+	// 400 free
 }
 
 func Example_featureflags() {

@@ -18,7 +18,7 @@ import (
 // blocks are the packages the README shows in a few lines, one snippet
 // file each, in the README's order.
 var blocks = []string{"httpx", "health", "resilience", "migrate", "auth", "crud", "ratelimit",
-	"jobs", "email", "storage", "webhooks", "ai", "billing", "featureflags"}
+	"jobs", "email", "storage", "webhooks", "ai", "billing", "iap", "featureflags"}
 
 // The snippets that only compile (they need PostgreSQL, Redis or Stripe).
 var _ = []any{healthSnippet, migrateSnippet, billingSnippet}

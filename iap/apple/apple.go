@@ -46,9 +46,9 @@ type Verifier struct {
 
 var _ webhooks.Verifier = (*Verifier)(nil)
 
-// New returns a verifier for the app bundleID that trusts roots. The
-// package embeds no root: pass Apple Root CA - G3 (ParseRoots of
-// AppleRootCA-G3.cer), or a test root.
+// New returns a verifier for the app bundleID that trusts roots: in
+// production Apple Root CA - G3 ([RootCAG3], embedded), in tests a root of
+// your own (iaptest.AppleChain).
 func New(bundleID string, roots []*x509.Certificate, cfg Config) (*Verifier, error) {
 	if bundleID == "" {
 		return nil, errors.New("iap/apple: New: empty bundle ID")
