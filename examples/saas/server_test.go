@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -212,4 +213,28 @@ func TestPprofOnItsOwnListener(t *testing.T) {
 	require.NoError(t, s.stop())
 	_, err = net.DialTimeout("tcp", addr, time.Second)
 	assert.Error(t, err, "the listener is closed with the server")
+}
+
+// TestRedisLogsThroughTheServerLogger: go-redis's own lines (a refused
+// dial) come out as the server's JSON log lines, not on stderr. Not
+// parallel: go-redis has one logger per process, which the last server
+// started sets, and sequential tests run before the parallel ones start.
+func TestRedisLogsThroughTheServerLogger(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	s := startServer(t, authEnv(t, map[string]string{"JWT_SECRET": authTestSecret, "REDIS_URL": "redis://" + closed + "/0"}))
+	resp := s.do(t, "GET", "/api/v1/public/health/ready", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	require.NoError(t, s.stop())
+	var found bool
+	for line := range strings.Lines(s.logs.String()) {
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), "every line is the server's JSON: %s", line)
+		if msg, _ := entry["msg"].(string); strings.HasPrefix(msg, "redis: connection pool") {
+			found = true
+		}
+	}
+	assert.True(t, found, "go-redis's dial failure is logged")
 }

@@ -51,6 +51,7 @@ func connect(ctx context.Context, cfg servicesConfig, logger *slog.Logger) (*ser
 		// Lets the blocks' short per-call deadlines (rate limits, quota
 		// counters) cut a slow Redis call instead of waiting for it.
 		opts.ContextTimeoutEnabled = true
+		useRedisLogger(logger)
 		client := redis.NewClient(opts)
 		s.redis = client
 		s.checks["redis"] = func(ctx context.Context) error { return client.Ping(ctx).Err() }
