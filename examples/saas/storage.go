@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -12,9 +13,11 @@ import (
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/storage"
+	"github.com/omnistack/omnistack/storage/cloudinary"
 	"github.com/omnistack/omnistack/storage/local"
 	"github.com/omnistack/omnistack/storage/memory"
 	"github.com/omnistack/omnistack/storage/postgres"
+	"github.com/omnistack/omnistack/storage/relay"
 	"github.com/omnistack/omnistack/storage/s3"
 )
 
@@ -32,12 +35,15 @@ type storageConfig struct {
 	R2AccessKeyID     string   `env:"R2_ACCESS_KEY_ID"`
 	R2SecretAccessKey string   `env:"R2_SECRET_ACCESS_KEY"`
 	R2Bucket          string   `env:"R2_BUCKET"`
+	CloudinaryURL     string   `env:"CLOUDINARY_URL"`
+	CloudinaryFolder  string   `env:"CLOUDINARY_FOLDER"`
+	CloudinaryAPIURL  string   `env:"CLOUDINARY_API_URL"` // tests point it at a fake
 }
 
 func (c *storageConfig) normalize() []error {
 	c.AllowedTypes = normalizeList(c.AllowedTypes, strings.ToLower)
 	var errs []error
-	errs = appendErr(errs, oneOf("STORAGE_PROVIDER", c.Provider, "local", "s3", "r2"))
+	errs = appendErr(errs, oneOf("STORAGE_PROVIDER", c.Provider, "local", "s3", "r2", "cloudinary"))
 	if c.MaxUploadBytes <= 0 {
 		errs = append(errs, fmt.Errorf("STORAGE_MAX_UPLOAD_BYTES must be positive, got %d", c.MaxUploadBytes))
 	}
@@ -53,15 +59,40 @@ func (c *storageConfig) normalize() []error {
 				errs = append(errs, fmt.Errorf("%s is required with STORAGE_PROVIDER=r2", v[0]))
 			}
 		}
+	case "cloudinary":
+		errs = append(errs, c.cloudinaryErrors()...)
 	}
 	return errs
 }
 
-// storagePublicPath is where the local provider's signed URLs are served.
+// cloudinaryErrors checks the Cloudinary settings. No message repeats
+// CLOUDINARY_URL's value: cloudinary.ParseURL's errors leave out the
+// secret.
+func (c *storageConfig) cloudinaryErrors() []error {
+	if c.CloudinaryURL == "" {
+		return []error{errors.New("CLOUDINARY_URL is required with STORAGE_PROVIDER=cloudinary")}
+	}
+	creds, err := cloudinary.ParseURL(c.CloudinaryURL)
+	if err != nil {
+		return []error{fmt.Errorf("CLOUDINARY_URL must be cloudinary://<api_key>:<api_secret>@<cloud_name>: %w", err)}
+	}
+	var errs []error
+	// New checks its Config and contacts nothing.
+	if _, err := cloudinary.New(creds, cloudinary.Config{Folder: c.CloudinaryFolder}); err != nil {
+		errs = append(errs, fmt.Errorf("CLOUDINARY_FOLDER: %w", err))
+	}
+	if _, err := cloudinary.New(creds, cloudinary.Config{APIURL: c.CloudinaryAPIURL}); err != nil {
+		errs = append(errs, fmt.Errorf("CLOUDINARY_API_URL: %w", err))
+	}
+	return errs
+}
+
+// storagePublicPath is where the local provider's signed URLs, and the
+// relayed uploads of the Cloudinary provider, are served.
 const storagePublicPath = "/api/v1/public/storage"
 
-// storageModule is the files API and, with the local provider, the
-// handler of its signed URLs.
+// storageModule is the files API and, with the local and Cloudinary
+// providers, the handler of the server's own signed URLs.
 type storageModule struct {
 	routes routes
 	close  func()
@@ -69,7 +100,7 @@ type storageModule struct {
 
 // newStorage wires the bucket of STORAGE_PROVIDER (local by default, its
 // signed URLs served under PUBLIC_BASE_URL + /api/v1/public/storage and
-// keyed by urlKey), the file records (PostgreSQL on pool, memory
+// keyed by urlKey; Cloudinary's uploads relayed there too), the file records (PostgreSQL on pool, memory
 // otherwise) and the files API of the user
 // userID names, and registers the hourly clean-up of pending uploads on
 // client.
@@ -123,9 +154,12 @@ func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *
 }
 
 // bucket opens the bucket of STORAGE_PROVIDER; the local one adds the
-// route of its signed URLs and its closer to m.
+// route of its signed URLs and its closer to m, the Cloudinary one the
+// route of its relayed uploads.
 func (m *storageModule) bucket(ctx context.Context, c storageConfig, srv serverConfig, urlKey []byte, logger *slog.Logger) (storage.Bucket, error) {
 	switch c.Provider {
+	case "cloudinary":
+		return m.cloudinary(c, srv, urlKey, logger)
 	case "s3":
 		client, err := s3.NewClient(ctx, s3.ClientConfig{
 			Region: c.AWSRegion, Endpoint: c.AWSEndpointURLS3, UsePathStyle: c.S3ForcePathStyle,
@@ -150,6 +184,29 @@ func (m *storageModule) bucket(ctx context.Context, c storageConfig, srv serverC
 		return nil, fmt.Errorf("STORAGE_LOCAL_DIR: %w", err)
 	}
 	m.close = func() { _ = b.Close() }
+	m.routes.public = append(m.routes.public, route{storagePublicPath + "/", b.ServeHTTP})
+	return b, nil
+}
+
+// cloudinary opens the Cloudinary bucket behind a relay: Cloudinary takes
+// no presigned PUT, so upload URLs point at this server, which streams the
+// bytes on to Cloudinary; downloads are Cloudinary's own signed links.
+func (m *storageModule) cloudinary(c storageConfig, srv serverConfig, urlKey []byte, logger *slog.Logger) (storage.Bucket, error) {
+	if srv.production() && c.CloudinaryAPIURL != "" && !strings.HasPrefix(c.CloudinaryAPIURL, "https://") {
+		return nil, fmt.Errorf("CLOUDINARY_API_URL must be an https URL in production, got %q", c.CloudinaryAPIURL)
+	}
+	creds, err := cloudinary.ParseURL(c.CloudinaryURL) // checked by normalize
+	if err != nil {
+		return nil, err
+	}
+	cb, err := cloudinary.New(creds, cloudinary.Config{Folder: c.CloudinaryFolder, APIURL: c.CloudinaryAPIURL})
+	if err != nil {
+		return nil, err
+	}
+	b, err := relay.New(cb, relay.Config{BaseURL: srv.PublicBaseURL + storagePublicPath, Secret: urlKey, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
 	m.routes.public = append(m.routes.public, route{storagePublicPath + "/", b.ServeHTTP})
 	return b, nil
 }

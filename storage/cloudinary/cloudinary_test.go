@@ -20,11 +20,12 @@ import (
 	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/omnistack/omnistack/storage"
 	"github.com/omnistack/omnistack/storage/cloudinary"
+	"github.com/omnistack/omnistack/storage/cloudinary/cloudinarytest"
 	"github.com/omnistack/omnistack/storage/storagetest"
 )
 
 type bundle struct {
-	fake   *fakeCloudinary
+	fake   *cloudinarytest.Server
 	bucket *cloudinary.Bucket
 	clock  *fakeclock.Clock
 }
@@ -32,11 +33,10 @@ type bundle struct {
 func setup(t *testing.T, algo, folder string) bundle {
 	t.Helper()
 	clock := fakeclock.New(time.Now())
-	fake, srv := newFakeCloudinary(algo, clock.Now)
-	t.Cleanup(srv.Close)
-	creds, err := cloudinary.ParseURL(fake.url() + map[string]string{"": "", "sha256": "?signature_algorithm=sha256"}[algo])
+	fake := cloudinarytest.NewServer(t, cloudinarytest.Config{SignatureAlgorithm: algo, Now: clock.Now})
+	creds, err := cloudinary.ParseURL(fake.CloudinaryURL())
 	require.NoError(t, err)
-	b, err := cloudinary.New(creds, cloudinary.Config{APIURL: srv.URL, Folder: folder, Now: clock.Now})
+	b, err := cloudinary.New(creds, cloudinary.Config{APIURL: fake.APIURL(), Folder: folder, Now: clock.Now})
 	require.NoError(t, err)
 	return bundle{fake: fake, bucket: b, clock: clock}
 }
@@ -145,7 +145,7 @@ func TestSignUpload(t *testing.T) {
 			up, err := s.bucket.SignUpload("uploads/u1/f1/notes.txt", cloudinary.SignUploadOptions{ContentType: "text/plain; charset=utf-8"})
 			require.NoError(t, err)
 			assert.Equal(t, s.clock.Now().Truncate(time.Second).Add(time.Hour).UTC(), up.ExpiresAt)
-			assert.NotContains(t, strings.Join(slices.Collect(maps.Values(up.Fields)), " "), s.fake.secret, "the secret stays on the server")
+			assert.NotContains(t, strings.Join(slices.Collect(maps.Values(up.Fields)), " "), cloudinarytest.APISecret, "the secret stays on the server")
 
 			status, _ := postForm(t, up, up.Fields, []byte("hello"))
 			require.Equal(t, http.StatusOK, status)
@@ -255,7 +255,7 @@ func TestPresignGet(t *testing.T) {
 func TestGetWholeAnswerToRange(t *testing.T) {
 	t.Parallel()
 	s := setup(t, "", "")
-	s.fake.ignoreRange.Store(true)
+	s.fake.SetIgnoreRange(true)
 	_, err := s.bucket.Put(t.Context(), "r", strings.NewReader("0123456789"), nil)
 	require.NoError(t, err)
 	tests := []struct {
@@ -285,10 +285,8 @@ func TestListIgnoresForeignAssets(t *testing.T) {
 	s := setup(t, "", "")
 	_, err := s.bucket.Put(t.Context(), "mine.txt", strings.NewReader("x"), nil)
 	require.NoError(t, err)
-	s.fake.mu.Lock()
-	s.fake.assets["someone_else"] = &fakeAsset{data: []byte("y"), context: map[string]string{}}
-	s.fake.assets["v2/x"] = &fakeAsset{data: []byte("y"), context: map[string]string{}}
-	s.fake.mu.Unlock()
+	s.fake.PutAsset("someone_else", []byte("y"))
+	s.fake.PutAsset("v2/x", []byte("y"))
 	page, err := s.bucket.List(t.Context(), nil)
 	require.NoError(t, err)
 	require.Len(t, page.Objects, 1)

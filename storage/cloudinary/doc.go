@@ -39,8 +39,9 @@
 //     Sent again after the object exists it stores nothing, so checked
 //     bytes cannot be swapped; Cloudinary refuses it an hour after
 //     signing; the size is not bound, so check it after the upload.
-//     storage.Files (the files API) needs PresignPut and so cannot run on
-//     this provider as it stands.
+//     storage.Files (the files API) needs PresignPut: wrap the Bucket
+//     with storage/relay, whose upload URLs are served by your server
+//     and streamed into Put (the bytes then pass through the server).
 //   - PutOptions.IfNotExist sends overwrite=false and reports Cloudinary's
 //     "existing" answer as [storage.ErrExists]; that one of several
 //     concurrent such uploads wins is Cloudinary's guarantee.

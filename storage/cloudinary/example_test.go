@@ -9,20 +9,21 @@ import (
 
 	"github.com/omnistack/omnistack/storage"
 	"github.com/omnistack/omnistack/storage/cloudinary"
+	"github.com/omnistack/omnistack/storage/cloudinary/cloudinarytest"
 )
 
 // ExampleNew stores and reads an object, against a local server that
 // speaks Cloudinary's Upload and Admin APIs.
 func ExampleNew() {
 	ctx := context.Background()
-	fake, srv := newFakeCloudinary("", nil)
-	defer srv.Close()
+	fake := cloudinarytest.NewServer(nil, cloudinarytest.Config{})
+	defer fake.Close()
 
-	creds, err := cloudinary.ParseURL(fake.url()) // cloudinary://key:secret@cloud
+	creds, err := cloudinary.ParseURL(fake.CloudinaryURL()) // cloudinary://key:secret@cloud
 	if err != nil {
 		panic(err)
 	}
-	bucket, err := cloudinary.New(creds, cloudinary.Config{Folder: "myapp", APIURL: srv.URL})
+	bucket, err := cloudinary.New(creds, cloudinary.Config{Folder: "myapp", APIURL: fake.APIURL()})
 	if err != nil {
 		panic(err)
 	}

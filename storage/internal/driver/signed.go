@@ -202,9 +202,14 @@ func (s *Signer) verify(r *http.Request) (claims, error) {
 // ErrNoKey: the request path is not under the signer's base path.
 var ErrNoKey = errors.New("storage: no object key in path")
 
+// Uploader stores the body of a signed upload.
+type Uploader interface {
+	Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) (storage.ObjectInfo, error)
+}
+
 // Backend is what the signed-URL handler reads and writes.
 type Backend interface {
-	Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) (storage.ObjectInfo, error)
+	Uploader
 	// Open returns the whole object as a seekable reader.
 	Open(ctx context.Context, key string) (io.ReadSeekCloser, storage.ObjectInfo, error)
 }
@@ -213,27 +218,50 @@ type Backend interface {
 // object only while there is none (412 once it exists), GET and HEAD
 // downloads (with ranges and conditional requests).
 func (s *Signer) Handler(b Backend, logger *slog.Logger) http.Handler {
+	return s.handler(b, b.Open, logger)
+}
+
+// UploadHandler serves the signed upload URLs of s on u, as [Signer.Handler]
+// does, and no downloads: a GET or HEAD answers 403 whatever its
+// signature (this signer's downloads are served elsewhere).
+func (s *Signer) UploadHandler(u Uploader, logger *slog.Logger) http.Handler {
+	return s.handler(u, nil, logger)
+}
+
+// handler serves uploads into u and, when open is not nil, downloads.
+func (s *Signer) handler(u Uploader, open func(context.Context, string) (io.ReadSeekCloser, storage.ObjectInfo, error), logger *slog.Logger) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	allow := []string{http.MethodGet, http.MethodHead, http.MethodPut}
+	if open == nil {
+		allow = []string{http.MethodPut}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodPut:
 		default:
-			httpx.WriteError(w, r, httpx.MethodNotAllowed(http.MethodGet, http.MethodHead, http.MethodPut))
+			httpx.WriteError(w, r, httpx.MethodNotAllowed(allow...))
 			return
 		}
 		c, err := s.verify(r)
+		if err == nil && c.method != http.MethodPut && open == nil {
+			err = fmt.Errorf("%w: no downloads here", storage.ErrInvalidSignature)
+		}
 		if err != nil {
 			httpx.WriteError(w, r, httpError(err, c.size))
 			return
 		}
 		if c.method == http.MethodPut {
-			// A server's ReadTimeout suits API calls, not large uploads on
-			// slow links: give this body time in proportion to its size.
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(transferTime(c.size)))
+			// A server's ReadTimeout and WriteTimeout suit API calls, not
+			// large uploads on slow links: give this body, and the answer
+			// that follows it, time in proportion to its size.
+			rc := http.NewResponseController(w)
+			deadline := time.Now().Add(transferTime(c.size))
+			_ = rc.SetReadDeadline(deadline)
+			_ = rc.SetWriteDeadline(deadline.Add(time.Minute))
 			body := &exactReader{r: r.Body, left: c.size}
-			info, err := b.Put(r.Context(), c.key, body, &storage.PutOptions{ContentType: c.contentType, IfNotExist: true})
+			info, err := u.Put(r.Context(), c.key, body, &storage.PutOptions{ContentType: c.contentType, IfNotExist: true})
 			if err != nil {
 				logger.DebugContext(r.Context(), "signed upload refused", slog.String("key", c.key), slog.String("error", err.Error()))
 				httpx.WriteError(w, r, httpError(err, c.size))
@@ -245,7 +273,7 @@ func (s *Signer) Handler(b Backend, logger *slog.Logger) http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		rs, info, err := b.Open(r.Context(), c.key)
+		rs, info, err := open(r.Context(), c.key)
 		if err != nil {
 			httpx.WriteError(w, r, httpError(err, 0))
 			return

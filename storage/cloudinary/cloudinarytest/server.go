@@ -1,4 +1,4 @@
-package cloudinary_test
+package cloudinarytest
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -21,29 +22,41 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
-// fakeCloudinary speaks the parts of Cloudinary's Upload and Admin APIs
-// the provider uses, as documented: signed multipart uploads to
+// Config tunes a [Server]. The zero value is ready to use.
+type Config struct {
+	// SignatureAlgorithm is the account's: "sha1" or "sha256". Default:
+	// "sha1".
+	SignatureAlgorithm string
+	// Now is the server's clock: upload timestamps, download expiry and
+	// creation times. Default: time.Now.
+	Now func() time.Time
+}
+
+// Server speaks the parts of Cloudinary's Upload and Admin APIs that
+// storage/cloudinary uses, as documented: signed multipart uploads to
 // /v1_1/<cloud>/raw/upload (public ID rules, overwrite and "existing",
 // context, stale timestamps), destroy, the signed download endpoint
 // (expires_at, attachment, ranges) and the Admin API's resource details
 // and prefix listing with Basic auth, newest first and in pages. Its
-// signature check is written here from the documentation, independently
-// of the SDK's.
-type fakeCloudinary struct {
+// signature check is written from the documentation, independently of the
+// SDK's. Its assets live in memory. It is safe for concurrent use.
+type Server struct {
 	cloud, key, secret, algo string
 	now                      func() time.Time
+	srv                      *httptest.Server
 
 	mu     sync.Mutex
-	assets map[string]*fakeAsset
+	assets map[string]*asset
 	seq    int
 	// ignoreRange makes downloads answer 200 with the whole object.
 	ignoreRange atomic.Bool
 }
 
-type fakeAsset struct {
+type asset struct {
 	data    []byte
 	context map[string]string
 	version int
@@ -51,12 +64,21 @@ type fakeAsset struct {
 	seq     int
 }
 
-// newFakeCloudinary starts the server; the caller closes it.
-func newFakeCloudinary(algo string, now func() time.Time) (*fakeCloudinary, *httptest.Server) {
-	if now == nil {
-		now = time.Now
+// Account of every Server: CLOUDINARY_URL's parts.
+const (
+	CloudName = "demo-cloud"
+	APIKey    = "123456789012345"
+	APISecret = "s3cr3t-&-more"
+)
+
+// NewServer starts a Server for the account [CloudName], [APIKey],
+// [APISecret]. It stops when the test ends; with a nil t (in an Example)
+// the caller calls [Server.Close].
+func NewServer(t testing.TB, cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	f := &fakeCloudinary{cloud: "demo-cloud", key: "123456789012345", secret: "s3cr3t-&-more", algo: algo, now: now, assets: map[string]*fakeAsset{}}
+	f := &Server{cloud: CloudName, key: APIKey, secret: APISecret, algo: cfg.SignatureAlgorithm, now: cfg.Now, assets: map[string]*asset{}}
 	mux := http.NewServeMux()
 	base := "/v1_1/" + f.cloud
 	mux.HandleFunc("POST "+base+"/raw/upload", f.upload)
@@ -64,12 +86,60 @@ func newFakeCloudinary(algo string, now func() time.Time) (*fakeCloudinary, *htt
 	mux.HandleFunc("GET "+base+"/raw/download", f.download)
 	mux.HandleFunc("GET "+base+"/resources/raw/private", f.list)
 	mux.HandleFunc("GET "+base+"/resources/raw/private/{id...}", f.resource)
-	srv := httptest.NewServer(mux)
-	return f, srv
+	f.srv = httptest.NewServer(mux)
+	if t != nil {
+		t.Cleanup(f.srv.Close)
+	}
+	return f
 }
 
-func (f *fakeCloudinary) url() string {
-	return fmt.Sprintf("cloudinary://%s:%s@%s", f.key, url.QueryEscape(f.secret), f.cloud)
+// Close shuts the server down.
+func (f *Server) Close() { f.srv.Close() }
+
+// APIURL is the server's base URL: storage/cloudinary's Config.APIURL
+// (the reference server's CLOUDINARY_API_URL).
+func (f *Server) APIURL() string { return f.srv.URL }
+
+// CloudinaryURL is the account's connection string,
+// cloudinary://key:secret@cloud, with ?signature_algorithm=sha256 when
+// the server signs with SHA-256.
+func (f *Server) CloudinaryURL() string {
+	u := fmt.Sprintf("cloudinary://%s:%s@%s", f.key, url.QueryEscape(f.secret), f.cloud)
+	if f.algo == "sha256" {
+		u += "?signature_algorithm=sha256"
+	}
+	return u
+}
+
+// SetIgnoreRange makes downloads answer 200 with the whole object to a
+// range request (true), as a CDN may, or honour ranges again.
+func (f *Server) SetIgnoreRange(ignore bool) { f.ignoreRange.Store(ignore) }
+
+// PutAsset stores data as the private raw asset publicID with no context,
+// as another client of the account would.
+func (f *Server) PutAsset(publicID string, data []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	f.assets[publicID] = &asset{data: slices.Clone(data), context: map[string]string{}, version: int(f.now().Unix()), created: f.now(), seq: f.seq}
+}
+
+// Asset returns the bytes of the asset publicID.
+func (f *Server) Asset(publicID string) ([]byte, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.assets[publicID]
+	if !ok {
+		return nil, false
+	}
+	return slices.Clone(a.data), true
+}
+
+// PublicIDs lists the stored assets' public IDs, sorted.
+func (f *Server) PublicIDs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Sorted(maps.Keys(f.assets))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -86,7 +156,7 @@ func fail(w http.ResponseWriter, status int, msg string) {
 // parameters but file, cloud_name, resource_type, api_key and signature,
 // sorted, as k=v joined by '&' ('&' inside a value written %26), then the
 // API secret appended, hashed, in hex.
-func (f *fakeCloudinary) expectedSignature(params url.Values) string {
+func (f *Server) expectedSignature(params url.Values) string {
 	var parts []string
 	for k := range params {
 		switch k {
@@ -106,7 +176,7 @@ func (f *fakeCloudinary) expectedSignature(params url.Values) string {
 
 // checkSigned answers and returns false unless params carry this
 // account's key and a valid signature.
-func (f *fakeCloudinary) checkSigned(w http.ResponseWriter, params url.Values) bool {
+func (f *Server) checkSigned(w http.ResponseWriter, params url.Values) bool {
 	if params.Get("api_key") != f.key {
 		fail(w, http.StatusUnauthorized, "Unknown API key")
 		return false
@@ -176,7 +246,7 @@ func parseContext(s string) map[string]string {
 	return out
 }
 
-func (f *fakeCloudinary) assetJSON(id string, a *fakeAsset) map[string]any {
+func (f *Server) assetJSON(id string, a *asset) map[string]any {
 	sum := md5.Sum(a.data)
 	return map[string]any{
 		"public_id": id, "resource_type": "raw", "type": "private", "version": a.version,
@@ -185,7 +255,7 @@ func (f *fakeCloudinary) assetJSON(id string, a *fakeAsset) map[string]any {
 	}
 }
 
-func (f *fakeCloudinary) upload(w http.ResponseWriter, r *http.Request) {
+func (f *Server) upload(w http.ResponseWriter, r *http.Request) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		fail(w, http.StatusBadRequest, "Missing required parameter - file")
@@ -239,12 +309,12 @@ func (f *fakeCloudinary) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.seq++
-	a := &fakeAsset{data: data, context: parseContext(params.Get("context")), version: int(f.now().Unix()), created: f.now(), seq: f.seq}
+	a := &asset{data: data, context: parseContext(params.Get("context")), version: int(f.now().Unix()), created: f.now(), seq: f.seq}
 	f.assets[id] = a
 	writeJSON(w, http.StatusOK, f.assetJSON(id, a))
 }
 
-func (f *fakeCloudinary) destroy(w http.ResponseWriter, r *http.Request) {
+func (f *Server) destroy(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		fail(w, http.StatusBadRequest, err.Error())
@@ -273,7 +343,7 @@ func (f *fakeCloudinary) destroy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})
 }
 
-func (f *fakeCloudinary) download(w http.ResponseWriter, r *http.Request) {
+func (f *Server) download(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	if !f.checkSigned(w, params) {
 		return
@@ -304,7 +374,7 @@ func (f *fakeCloudinary) download(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", a.created, bytes.NewReader(a.data))
 }
 
-func (f *fakeCloudinary) checkBasic(w http.ResponseWriter, r *http.Request) bool {
+func (f *Server) checkBasic(w http.ResponseWriter, r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
 	if !ok || user != f.key || pass != f.secret {
 		fail(w, http.StatusUnauthorized, "Invalid credentials")
@@ -313,7 +383,7 @@ func (f *fakeCloudinary) checkBasic(w http.ResponseWriter, r *http.Request) bool
 	return true
 }
 
-func (f *fakeCloudinary) resource(w http.ResponseWriter, r *http.Request) {
+func (f *Server) resource(w http.ResponseWriter, r *http.Request) {
 	if !f.checkBasic(w, r) {
 		return
 	}
@@ -330,7 +400,7 @@ func (f *fakeCloudinary) resource(w http.ResponseWriter, r *http.Request) {
 
 // list answers newest first, as the Admin API does by default, so a
 // provider that returns its order unsorted fails the key-order checks.
-func (f *fakeCloudinary) list(w http.ResponseWriter, r *http.Request) {
+func (f *Server) list(w http.ResponseWriter, r *http.Request) {
 	if !f.checkBasic(w, r) {
 		return
 	}
@@ -356,7 +426,7 @@ func (f *fakeCloudinary) list(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	type item struct {
 		id string
-		a  *fakeAsset
+		a  *asset
 	}
 	var items []item
 	for id, a := range f.assets {
