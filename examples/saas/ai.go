@@ -60,7 +60,7 @@ func (c aiConfig) model(provider string) string {
 // newAI serves /app/ai on a router over the configured providers, with
 // the ai_tokens quota of the caller's plan. Without any key the routes
 // answer: /status lists every provider unconfigured, the others 503.
-func newAI(cfg aiConfig, features *featuresModule, logger *slog.Logger) (routes, error) {
+func newAI(cfg aiConfig, features *featuresModule, tel otelProviders, logger *slog.Logger) (routes, error) {
 	var providers []ai.Provider
 	if cfg.OpenAIKey != "" {
 		p, err := openai.New(cfg.OpenAIKey, openai.Config{BaseURL: cfg.OpenAIBaseURL, DefaultModel: cfg.model("openai")})
@@ -97,6 +97,8 @@ func newAI(cfg aiConfig, features *featuresModule, logger *slog.Logger) (routes,
 		Quota:           aiQuota{features.flags},
 		Recorder:        usageLog{logger},
 		Logger:          logger,
+		TracerProvider:  tel.tracer,
+		MeterProvider:   tel.meter,
 	})
 	if err != nil {
 		return routes{}, err

@@ -30,6 +30,7 @@ type config struct {
 	Billing   billingConfig
 	AI        aiConfig
 	IAP       iapConfig
+	Telemetry telemetryConfig
 }
 
 // serverConfig is the listener, logging and what every block shares.
@@ -103,6 +104,7 @@ func loadConfig(environ []string) (config, error) {
 	errs = append(errs, cfg.Billing.validate()...)
 	errs = append(errs, cfg.AI.validate(cfg.Server)...)
 	errs = append(errs, cfg.IAP.normalize(cfg.Server)...)
+	errs = append(errs, cfg.Telemetry.normalize(cfg.Server)...)
 	return cfg, errors.Join(errs...)
 }
 

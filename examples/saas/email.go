@@ -65,10 +65,17 @@ type emailModule struct {
 // circuit breaker) and registers the welcome e-mail job on client: sending
 // never fails or slows the request that created the user, and the job's
 // retries ride out a provider's outage.
-func newEmail(ctx context.Context, cfg emailConfig, srv serverConfig, client *jobs.Client, logger *slog.Logger) (*emailModule, error) {
+func newEmail(ctx context.Context, cfg emailConfig, srv serverConfig, client *jobs.Client, tel otelProviders,
+	logger *slog.Logger) (*emailModule, error) {
 	provider, err := newEmailProvider(cfg, srv, logger)
 	if err != nil {
 		return nil, err
+	}
+	if tel.on() { // a span and a duration per provider call, retries included
+		if provider, err = email.NewInstrumented(provider, email.InstrumentedConfig{
+			Provider: cfg.Provider, TracerProvider: tel.tracer, MeterProvider: tel.meter}); err != nil {
+			return nil, err
+		}
 	}
 	if srv.production() && cfg.Provider == "console" {
 		logger.WarnContext(ctx, "EMAIL_PROVIDER=console in production: e-mails are logged, not sent")

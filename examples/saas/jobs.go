@@ -44,7 +44,13 @@ type jobsModule struct {
 }
 
 // newJobs builds the jobs client on JOBS_BACKEND: River on pool, or memory.
-func newJobs(ctx context.Context, cfg jobsConfig, pool *pgxpool.Pool, logger *slog.Logger) (*jobsModule, error) {
+// tel, when given, traces enqueues and attempts (the trace context rides in
+// the job's metadata) and measures them.
+func newJobs(ctx context.Context, cfg jobsConfig, pool *pgxpool.Pool, logger *slog.Logger, tel ...otelProviders) (*jobsModule, error) {
+	var otel otelProviders
+	if len(tel) > 0 {
+		otel = tel[0]
+	}
 	var backend jobs.Backend
 	if cfg.Backend == "river" {
 		b, err := jobsriver.New(pool, jobsriver.Config{Logger: logger})
@@ -60,7 +66,9 @@ func newJobs(ctx context.Context, cfg jobsConfig, pool *pgxpool.Pool, logger *sl
 		backend = b
 	}
 	client, err := jobs.New(backend, jobs.Config{
-		Logger: logger,
+		Logger:         logger,
+		TracerProvider: otel.tracer,
+		MeterProvider:  otel.meter,
 		// The enqueuing request's ID follows the job into its logs.
 		Metadata: func(ctx context.Context) map[string]string {
 			if id := httpx.RequestIDFrom(ctx); id != "" {

@@ -49,7 +49,8 @@ type rateLimitModule struct {
 // token; subject names the user). On rdb the budget is shared by every
 // instance; while Redis is down each instance decides in memory and goes
 // back to Redis when it answers again.
-func newRateLimit(cfg rateLimitConfig, rdb *goredis.Client, subject func(*http.Request) (string, bool), logger *slog.Logger) (*rateLimitModule, error) {
+func newRateLimit(cfg rateLimitConfig, rdb *goredis.Client, subject func(*http.Request) (string, bool), tel otelProviders,
+	logger *slog.Logger) (*rateLimitModule, error) {
 	m := &rateLimitModule{middleware: func(h http.Handler) http.Handler { return h }, close: func() {}}
 	if !cfg.Enabled {
 		return m, nil
@@ -59,7 +60,7 @@ func newRateLimit(cfg rateLimitConfig, rdb *goredis.Client, subject func(*http.R
 		return nil, err
 	}
 	var store ratelimit.Store = mem
-	lcfg := ratelimit.Config{Logger: logger}
+	lcfg := ratelimit.Config{Logger: logger, TracerProvider: tel.tracer, MeterProvider: tel.meter}
 	if rdb != nil {
 		// A client of its own on the same server: the limiter's short
 		// deadline needs ContextTimeoutEnabled, and its pool stays apart
@@ -67,6 +68,13 @@ func newRateLimit(cfg rateLimitConfig, rdb *goredis.Client, subject func(*http.R
 		opts := *rdb.Options()
 		opts.ContextTimeoutEnabled = true
 		client := goredis.NewClient(&opts)
+		hook, err := tel.redisHook() // hooks are not options: add it again
+		if err != nil {
+			return nil, err
+		}
+		if hook != nil {
+			client.AddHook(hook)
+		}
 		m.close = func() { _ = client.Close() }
 		if store, err = rlredis.New(client, rlredis.Config{Prefix: "omnistack:ratelimit:"}); err != nil {
 			return nil, err

@@ -65,7 +65,8 @@ type server struct {
 	logger   *slog.Logger
 	handler  http.Handler
 	patterns []string // every route served, for the OpenAPI tests
-	close    func()   // stops the workers, then closes what newServer opened
+	metrics  metricsEndpoint
+	close    func() // stops the workers, then closes what newServer opened
 }
 
 // newServer builds every block from the configuration, in the order their
@@ -82,7 +83,15 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 			closers.close()
 		}
 	}()
-	svc, err := connect(ctx, cfg.Services, logger)
+	// First opened, last closed: the exporters flush what the drained
+	// requests and the stopped workers recorded.
+	tel, err := newTelemetry(ctx, cfg.Telemetry)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	closers.push(func() { tel.flush(cfg.Server.ShutdownTimeout, logger) })
+	logger = tel.logger(logger)
+	svc, err := connect(ctx, cfg.Services, logger, tel.otelProviders)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +106,11 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		}
 	}
 
-	jobs, err := newJobs(ctx, cfg.Jobs, svc.pool, logger)
+	jobs, err := newJobs(ctx, cfg.Jobs, svc.pool, logger, tel.otelProviders)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	mail, err := newEmail(ctx, cfg.Email, cfg.Server, jobs.client, logger)
+	mail, err := newEmail(ctx, cfg.Email, cfg.Server, jobs.client, tel.otelProviders, logger)
 	if err != nil {
 		return nil, fmt.Errorf("email: %w", err)
 	}
@@ -122,7 +131,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	limit, err := newRateLimit(cfg.RateLimit, svc.redis, auth.subject, logger)
+	limit, err := newRateLimit(cfg.RateLimit, svc.redis, auth.subject, tel.otelProviders, logger)
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: %w", err)
 	}
@@ -132,7 +141,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		return nil, fmt.Errorf("projects: %w", err)
 	}
 	files, err := newStorage(ctx, cfg.Storage, cfg.Server, svc.pool, cfg.signingKey("local storage URL key"),
-		auth.userID, features, jobs.client, logger)
+		auth.userID, features, jobs.client, tel.otelProviders, logger)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
@@ -142,12 +151,12 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		return nil, fmt.Errorf("iap: %w", err)
 	}
 	closers.push(stores.close)
-	hooks, err := newWebhooks(ctx, cfg.Webhooks, svc.pool, auth.users, jobs.client, logger, stores.receivers...)
+	hooks, err := newWebhooks(ctx, cfg.Webhooks, svc.pool, auth.users, jobs.client, tel.otelProviders, logger, stores.receivers...)
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	bill.handleStripe(hooks.stripe)
-	aiRoutes, err := newAI(cfg.AI, features, logger)
+	aiRoutes, err := newAI(cfg.AI, features, tel.otelProviders, logger)
 	if err != nil {
 		return nil, fmt.Errorf("ai: %w", err)
 	}
@@ -167,7 +176,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		}
 		all = append(all, docs.routes)
 	}
-	h, err := buildHandler(cfg.Server, logger,
+	h, err := buildHandler(cfg.Server, logger, tel,
 		guards{identify: auth.identify, limit: limit.middleware, requireUser: auth.requireUser, requireAdmin: auth.requireAdmin},
 		all...)
 	if err != nil {
@@ -180,7 +189,8 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		}
 		closers.push(func() { jobs.shutdown(cfg.Server.ShutdownTimeout) })
 	}
-	return &server{cfg: cfg.Server, logger: logger, handler: h, patterns: servedPatterns(all...), close: closers.close}, nil
+	return &server{cfg: cfg.Server, logger: logger, handler: h, patterns: servedPatterns(all...), metrics: tel.metrics,
+		close: closers.close}, nil
 }
 
 // newHealth serves the liveness and readiness routes over the services'
@@ -200,8 +210,8 @@ func newHealth(checks map[string]health.Check, logger *slog.Logger) (routes, err
 }
 
 // buildHandler mounts every block's routes behind their guards and wraps
-// the whole server in the shared middleware chain.
-func buildHandler(cfg serverConfig, logger *slog.Logger, g guards, all ...routes) (http.Handler, error) {
+// the whole server in the shared middleware chain, tel's included.
+func buildHandler(cfg serverConfig, logger *slog.Logger, tel *telemetryModule, g guards, all ...routes) (http.Handler, error) {
 	public, app, admin := http.NewServeMux(), http.NewServeMux(), http.NewServeMux()
 	var apps, admins int
 	for _, rs := range all {
@@ -224,18 +234,26 @@ func buildHandler(cfg serverConfig, logger *slog.Logger, g guards, all ...routes
 	}
 	root.Handle("/api/v1/public/", public)
 	if apps > 0 { // a worker serves only the public health routes
-		root.Handle("/api/v1/app/", httpx.Chain(httpx.RecordRoute(app), g.identify, g.limit, g.requireUser))
+		root.Handle("/api/v1/app/", httpx.Chain(tel.recordRoute(app), g.identify, g.limit, g.requireUser))
 	}
 	if admins > 0 {
-		root.Handle("/api/v1/admin/", httpx.Chain(httpx.RecordRoute(admin), g.identify, g.limit, g.requireUser, g.requireAdmin))
+		root.Handle("/api/v1/admin/", httpx.Chain(tel.recordRoute(admin), g.identify, g.limit, g.requireUser, g.requireAdmin))
 	}
 
 	cors, err := httpx.CORS(httpx.CORSConfig{AllowedOrigins: cfg.CORSOrigins})
 	if err != nil {
 		return nil, fmt.Errorf("CORS_ORIGINS: %w", err)
 	}
+	// The root mux and the public one below it write their pattern into
+	// the request the trace middleware holds; app and admin, below
+	// request-cloning guards, report theirs through recordRoute.
+	traced, err := tel.middleware()
+	if err != nil {
+		return nil, err
+	}
 	return httpx.Chain(root,
 		httpx.RequestID,
+		traced, // outside Logger: the access log line runs under the span
 		httpx.SecurityHeaders(httpx.SecurityConfig{HSTS: cfg.production()}),
 		httpx.Logger(logger),
 		httpx.Recover(logger),
@@ -269,6 +287,14 @@ func (s *server) serve(ctx context.Context, ready chan<- string) error {
 			return err
 		}
 		defer stopPprof()
+	}
+	if s.metrics.handler != nil {
+		stopMetrics, err := serveMetrics(ctx, s.metrics, s.logger)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stopMetrics()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

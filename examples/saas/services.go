@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
@@ -28,10 +29,23 @@ type services struct {
 
 // connect opens PostgreSQL, waiting up to DATABASE_WAIT for it, and Redis,
 // not waiting: the server starts while Redis is down and readiness says so.
-func connect(ctx context.Context, cfg servicesConfig, logger *slog.Logger) (*services, error) {
+// tel, when given, traces and measures their calls.
+func connect(ctx context.Context, cfg servicesConfig, logger *slog.Logger, tel ...otelProviders) (*services, error) {
 	s := &services{checks: map[string]health.Check{}, close: func() {}}
+	var otel otelProviders
+	if len(tel) > 0 {
+		otel = tel[0]
+	}
+	tracer, err := otel.pgxTracer()
+	if err != nil {
+		return nil, err
+	}
+	hook, err := otel.redisHook()
+	if err != nil {
+		return nil, err
+	}
 	if cfg.DatabaseURL != "" {
-		pool, err := waitForPostgres(ctx, cfg.DatabaseURL, cfg.DatabaseWait, logger)
+		pool, err := waitForPostgres(ctx, cfg.DatabaseURL, cfg.DatabaseWait, tracer, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -53,6 +67,9 @@ func connect(ctx context.Context, cfg servicesConfig, logger *slog.Logger) (*ser
 		opts.ContextTimeoutEnabled = true
 		useRedisLogger(logger)
 		client := redis.NewClient(opts)
+		if hook != nil {
+			client.AddHook(hook)
+		}
 		s.redis = client
 		s.checks["redis"] = func(ctx context.Context) error { return client.Ping(ctx).Err() }
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -74,10 +91,13 @@ func connect(ctx context.Context, cfg servicesConfig, logger *slog.Logger) (*ser
 }
 
 // waitForPostgres retries until PostgreSQL answers or wait runs out.
-func waitForPostgres(ctx context.Context, dbURL string, wait time.Duration, logger *slog.Logger) (*pgxpool.Pool, error) {
+func waitForPostgres(ctx context.Context, dbURL string, wait time.Duration, tracer pgx.QueryTracer, logger *slog.Logger) (*pgxpool.Pool, error) {
 	pcfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL URL")
+	}
+	if tracer != nil {
+		pcfg.ConnConfig.Tracer = tracer
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {

@@ -105,11 +105,18 @@ type storageModule struct {
 // userID names, and registers the hourly clean-up of pending uploads on
 // client.
 func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *pgxpool.Pool,
-	urlKey []byte, userID httpx.UserIDFunc, features *featuresModule, client *jobs.Client, logger *slog.Logger) (*storageModule, error) {
+	urlKey []byte, userID httpx.UserIDFunc, features *featuresModule, client *jobs.Client, tel otelProviders,
+	logger *slog.Logger) (*storageModule, error) {
 	m := &storageModule{close: func() {}}
 	bucket, err := m.bucket(ctx, cfg, srv, urlKey, logger)
 	if err != nil {
 		return nil, err
+	}
+	if tel.on() { // a span and a duration per bucket call; object keys are never recorded
+		if bucket, err = storage.NewInstrumented(bucket, storage.InstrumentedConfig{
+			Provider: cfg.Provider, TracerProvider: tel.tracer, MeterProvider: tel.meter}); err != nil {
+			return nil, err
+		}
 	}
 	var store storage.FileStore
 	if pool != nil {

@@ -60,7 +60,7 @@ type webhooksModule struct {
 // not configured answers 503 naming the variable, so the provider keeps
 // retrying until the operator sets it.
 func newWebhooks(ctx context.Context, cfg webhooksConfig, pool *pgxpool.Pool, users *auth.Users,
-	client *jobs.Client, logger *slog.Logger, others ...receiverSpec) (*webhooksModule, error) {
+	client *jobs.Client, tel otelProviders, logger *slog.Logger, others ...receiverSpec) (*webhooksModule, error) {
 	var store webhooks.Store
 	var err error
 	if pool != nil {
@@ -72,7 +72,7 @@ func newWebhooks(ctx context.Context, cfg webhooksConfig, pool *pgxpool.Pool, us
 		return nil, err
 	}
 	m := &webhooksModule{}
-	rcfg := webhooks.ReceiverConfig{Logger: logger}
+	rcfg := webhooks.ReceiverConfig{Logger: logger, TracerProvider: tel.tracer, MeterProvider: tel.meter}
 	var receivers []*webhooks.Receiver
 	// mount serves provider's receiver on v, or a 503 naming variable
 	// when v is nil.
