@@ -354,9 +354,9 @@ func unavailableError(cause error) *Error {
 }
 
 // WriteJSON writes v as JSON with the given status. HTML characters are
-// not escaped: a URL reads "?a=1&b=2", not "?a=1\u0026b=2". The answer
-// carries its Content-Length, so bodies over net/http's 2 KiB buffer are
-// not sent chunked.
+// not escaped: a URL reads "?a=1&b=2", not "?a=1\u0026b=2". A body over
+// net/http's 2 KiB buffer gets its Content-Length here, so it is not sent
+// chunked (net/http sets it for smaller ones itself).
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType[:1:1]
@@ -371,7 +371,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		_, _ = w.Write([]byte(`{"error":{"code":"INTERNAL_ERROR","message":"internal server error"}}` + "\n"))
 		return
 	}
-	if bodyAllowed(status) {
+	if buf.Len() > 2048 && bodyAllowed(status) {
 		h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	}
 	w.WriteHeader(status)
