@@ -351,9 +351,9 @@ func (s *Store[T]) List(ctx context.Context, q crud.Query, pg crud.Page) (crud.R
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	items, total := s.page(&p, pg.Offset, pg.Limit)
-	res := crud.Result[T]{Total: total, Items: make([]T, 0, len(items))}
-	for _, v := range items {
-		res.Items = append(res.Items, clone(v))
+	res := crud.Result[T]{Total: total, Items: make([]T, len(items))}
+	for i, v := range items {
+		cloneInto(&res.Items[i], v)
 	}
 	return res, nil
 }
@@ -374,9 +374,9 @@ func (s *Store[T]) ListCursor(ctx context.Context, q crud.Query, cursor string, 
 	defer s.mu.RUnlock()
 	// One more than the page tells whether there is a next one.
 	items, _ := s.page(&p, 0, limit+1)
-	res := crud.CursorResult[T]{Items: make([]T, 0, min(len(items), limit))}
-	for _, v := range items[:min(limit, len(items))] {
-		res.Items = append(res.Items, clone(v))
+	res := crud.CursorResult[T]{Items: make([]T, min(len(items), limit))}
+	for i := range res.Items {
+		cloneInto(&res.Items[i], items[i])
 	}
 	if len(items) > limit {
 		res.Next = s.schema.Cursor(&p, items[limit-1])
@@ -540,12 +540,19 @@ func (s *Store[T]) Delete(ctx context.Context, owner, id string) error {
 // copied too. Slices or maps inside T would still be shared: keep entity
 // fields to plain values.
 func clone[T any](v *T) T {
-	c := *v
-	if m := driver.MetaOf(&c); m.DeletedAt != nil {
+	var c T
+	cloneInto(&c, v)
+	return c
+}
+
+// cloneInto is clone writing into dst, which for a list is an element of
+// the result: no copy of its own escapes to the heap.
+func cloneInto[T any](dst, v *T) {
+	*dst = *v
+	if m := driver.MetaOf(dst); m.DeletedAt != nil {
 		at := *m.DeletedAt
 		m.DeletedAt = &at
 	}
-	return c
 }
 
 func ptr[T any](v T) *T { return &v }
