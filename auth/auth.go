@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -129,16 +130,27 @@ func (f VerifierFunc) Verify(ctx context.Context, token string) (*Principal, err
 }
 
 // requestAuth is what the middleware learnt about a request. Each auth
-// middleware that learns something puts a new one in the context; none is
-// changed once there.
+// middleware that learns something puts a new one in the context, with one
+// exception: the Authenticate of the Authenticator whose Optional made the
+// state adds the user to it in place (atomically) instead of cloning the
+// request a second time. The principal and err never change once there.
 type requestAuth struct {
 	principal *Principal
 	err       error // why the token was rejected, when it was
-	user      *User
+	user      atomic.Pointer[User]
 	// managed is set by an Authenticator with Users: the stored user, not
 	// the token, then decides roles and IDs.
 	managed bool
+	// by is the Authenticator whose Optional made the state, nil for any
+	// other.
+	by *Authenticator
+	// stored holds the user of by's Authenticate, so that adding it
+	// costs no allocation of its own.
+	stored User
 }
+
+// userOf returns the state's user, or nil.
+func (s *requestAuth) userOf() *User { return s.user.Load() }
 
 type ctxKey struct{}
 
@@ -162,8 +174,10 @@ func PrincipalFrom(ctx context.Context) (*Principal, bool) {
 // UserFrom returns the signed-in local user of the request context, set by
 // [Authenticator.Authenticate] when it has a [Users] service.
 func UserFrom(ctx context.Context) (User, bool) {
-	if s := stateFrom(ctx); s != nil && s.user != nil {
-		return *s.user, true
+	if s := stateFrom(ctx); s != nil {
+		if u := s.userOf(); u != nil {
+			return *u, true
+		}
 	}
 	return User{}, false
 }
@@ -177,5 +191,7 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 // WithUser returns ctx carrying p and the local user u, whose stored role
 // then decides [CheckRole].
 func WithUser(ctx context.Context, p *Principal, u User) context.Context {
-	return withState(ctx, &requestAuth{principal: p, user: &u})
+	s := &requestAuth{principal: p}
+	s.user.Store(&u)
+	return withState(ctx, s)
 }

@@ -108,8 +108,10 @@ func (a *Authenticator) Check(r *http.Request) (*Principal, *User, error) {
 }
 
 func (a *Authenticator) check(r *http.Request, s *requestAuth) (*Principal, *User, error) {
-	if s != nil && s.user != nil {
-		return s.principal, s.user, nil
+	if s != nil {
+		if u := s.userOf(); u != nil {
+			return s.principal, u, nil
+		}
 	}
 	p, err := a.identifyWith(r, s)
 	if err != nil {
@@ -133,13 +135,34 @@ func (a *Authenticator) check(r *http.Request, s *requestAuth) (*Principal, *Use
 // user 403 FORBIDDEN.
 func (a *Authenticator) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, u, err := a.check(r, stateFrom(r.Context()))
+		s := stateFrom(r.Context())
+		if s != nil && s.by == a && s.userOf() == nil {
+			// Our Optional ran: its state holds the same principal (and
+			// managed flag); add the user to it rather than clone the
+			// request again.
+			p, err := a.identifyWith(r, s)
+			if err == nil && a.users != nil {
+				if s.stored, err = a.users.Ensure(r.Context(), p); err == nil {
+					s.user.Store(&s.stored)
+				}
+			}
+			if err != nil {
+				httpx.WriteError(w, r, httpError(err))
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, u, err := a.check(r, s)
 		if err != nil {
 			httpx.WriteError(w, r, httpError(err))
 			return
 		}
-		ctx := withState(r.Context(), &requestAuth{principal: p, user: u, managed: a.users != nil})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		ns := &requestAuth{principal: p, managed: a.users != nil}
+		if u != nil {
+			ns.user.Store(u)
+		}
+		next.ServeHTTP(w, r.WithContext(withState(r.Context(), ns)))
 	})
 }
 
@@ -152,7 +175,7 @@ func (a *Authenticator) Optional(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if stateFrom(r.Context()) == nil {
 			p, err := a.identify(r)
-			r = r.WithContext(withState(r.Context(), &requestAuth{principal: p, err: err, managed: a.users != nil}))
+			r = r.WithContext(withState(r.Context(), &requestAuth{principal: p, err: err, managed: a.users != nil, by: a}))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -189,8 +212,8 @@ func CheckRole(ctx context.Context, role string) error {
 		return ErrNoToken
 	}
 	switch {
-	case s.user != nil:
-		if s.user.Role == role {
+	case s.userOf() != nil:
+		if s.userOf().Role == role {
 			return nil
 		}
 	case !s.managed:
@@ -223,8 +246,8 @@ var _ httpx.UserIDFunc = UserID
 // answers 401.
 func UserID(r *http.Request) (string, error) {
 	if s := stateFrom(r.Context()); s != nil {
-		if s.user != nil {
-			return s.user.ID, nil
+		if u := s.userOf(); u != nil {
+			return u.ID, nil
 		}
 		if s.principal != nil && !s.managed {
 			return s.principal.Subject, nil

@@ -174,6 +174,81 @@ func TestOptionalThenAuthenticateVerifiesOnce(t *testing.T) {
 	assert.Equal(t, int32(2), b.verifs.Load())
 }
 
+// TestOptionalThenAuthenticateAddsTheUser: behind its own Optional,
+// Authenticate adds the user to the request's state rather than making a
+// new one; what the handler sees is the same, a context taken between the
+// two (by a goroutine of a middleware in between) reads the user without
+// a data race, and another Authenticator's Optional changes nothing.
+func TestOptionalThenAuthenticateAddsTheUser(t *testing.T) {
+	t.Parallel()
+	b := setupMiddleware(t, auth.UsersConfig{AdminEmails: []string{"root@example.com"}})
+	// other verifies the same tokens, without Users.
+	other, err := auth.NewAuthenticator(auth.VerifierFunc(func(_ context.Context, tok string) (*auth.Principal, error) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return b.authn.Identify(r)
+	}), auth.AuthenticatorConfig{})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	// between reads the state concurrently with the Authenticate below it.
+	between := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wg.Go(func() {
+				for range 100 {
+					_, _ = auth.UserFrom(r.Context())
+					_ = auth.CheckRole(r.Context(), "admin")
+				}
+			})
+			next.ServeHTTP(w, r)
+		})
+	}
+	admin := b.iss.Token(t, "ES256", authtest.Claims{"sub": "root", "email": "root@example.com", "email_verified": true})
+	gone := b.iss.Token(t, "ES256", authtest.Claims{"sub": "gone"})
+	require.Equal(t, http.StatusOK, serve(httpx.Chain(whoami, b.authn.Authenticate), "/", "Authorization", "Bearer "+gone).Code)
+	_, err = b.users.DeactivateSubject(context.Background(), "gone")
+	require.NoError(t, err)
+
+	for _, tt := range []struct {
+		name     string
+		h        http.Handler
+		token    string
+		status   int
+		role     string
+		subject  string
+		withUser bool
+	}{
+		{name: "own optional", h: httpx.Chain(whoami, b.authn.Optional, between, b.authn.Authenticate),
+			token: admin, status: http.StatusOK, role: "admin", subject: "root", withUser: true},
+		{name: "own optional, admin route", h: httpx.Chain(whoami, b.authn.Optional, between, b.authn.Authenticate, auth.RequireRole("admin")),
+			token: admin, status: http.StatusOK, role: "admin", subject: "root", withUser: true},
+		{name: "own optional, deactivated", h: httpx.Chain(whoami, b.authn.Optional, between, b.authn.Authenticate),
+			token: gone, status: http.StatusForbidden},
+		{name: "own optional, no token", h: httpx.Chain(whoami, b.authn.Optional, between, b.authn.Authenticate),
+			status: http.StatusUnauthorized},
+		{name: "another authenticator's optional", h: httpx.Chain(whoami, other.Optional, between, b.authn.Authenticate),
+			token: admin, status: http.StatusOK, role: "admin", subject: "root", withUser: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var hdr []string
+			if tt.token != "" {
+				hdr = []string{"Authorization", "Bearer " + tt.token}
+			}
+			w := serve(tt.h, "/", hdr...)
+			wg.Wait()
+			require.Equal(t, tt.status, w.Code, w.Body.String())
+			if tt.status != http.StatusOK {
+				return
+			}
+			var got map[string]string
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+			assert.Equal(t, tt.subject, got["subject"])
+			assert.Equal(t, tt.role, got["role"])
+			assert.Equal(t, tt.withUser, got["user_id"] != "")
+			assert.Equal(t, got["user_id"], got["id"], "UserID is the local user's")
+		})
+	}
+}
+
 func TestAuthenticateSyncsUsers(t *testing.T) {
 	t.Parallel()
 	b := setupMiddleware(t, auth.UsersConfig{AdminEmails: []string{"Boss@Example.com"}})
@@ -443,4 +518,29 @@ func TestTokenVerifiesStoredAddress(t *testing.T) {
 	}
 	assert.Equal(t, int32(1), verified.Load(), "once: the address was verified by the first of the two requests")
 	assert.Equal(t, int32(1), b.created.Load())
+}
+
+// BenchmarkOptionalThenAuthenticate is the app guard pair of the reference
+// server (Optional in front of the rate limiter, then Authenticate) on a
+// repeated token with a memory user store.
+func BenchmarkOptionalThenAuthenticate(b *testing.B) {
+	clock := newClock()
+	iss := authtest.NewIssuer(b, authtest.Options{Now: clock.Now})
+	c := iss.Config()
+	c.Now = clock.Now
+	v, err := auth.NewVerifier(c)
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = v.Close() })
+	users, err := auth.NewUsers(memoryStore(), auth.UsersConfig{})
+	require.NoError(b, err)
+	authn, err := auth.NewAuthenticator(v, auth.AuthenticatorConfig{Users: users})
+	require.NoError(b, err)
+	h := httpx.Chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), authn.Optional, authn.Authenticate)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer "+iss.Token(b, "ES256", nil))
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, r)
+	}
 }

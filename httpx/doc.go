@@ -41,6 +41,11 @@
 // The chain keeps one small per-request state in the context, so the whole
 // chain costs a handful of allocations per request.
 //
+// An access line per request is also a write system call per request
+// unless the log's output is buffered: [BufferedWriter] gathers lines and
+// writes them in batches (32 KiB, or 100 ms after the first), to be closed
+// after the server stops.
+//
 // # Concurrency
 //
 // Everything in this package is safe for concurrent use.

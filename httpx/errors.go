@@ -354,7 +354,9 @@ func unavailableError(cause error) *Error {
 }
 
 // WriteJSON writes v as JSON with the given status. HTML characters are
-// not escaped: a URL reads "?a=1&b=2", not "?a=1\u0026b=2".
+// not escaped: a URL reads "?a=1&b=2", not "?a=1\u0026b=2". A body over
+// net/http's 2 KiB buffer gets its Content-Length here, so it is not sent
+// chunked (net/http sets it for smaller ones itself).
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType[:1:1]
@@ -369,8 +371,17 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		_, _ = w.Write([]byte(`{"error":{"code":"INTERNAL_ERROR","message":"internal server error"}}` + "\n"))
 		return
 	}
+	if buf.Len() > 2048 && bodyAllowed(status) {
+		h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// bodyAllowed reports whether a response with status may have a body
+// (RFC 9110: not 1xx, 204 or 304).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
 var jsonContentType = []string{"application/json; charset=utf-8"}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/omnistack/omnistack/httpx"
@@ -51,4 +52,24 @@ func Example() {
 	// 201 {"title":"hello"}
 	// 422 {"error":{"code":"VALIDATION_ERROR","message":"request validation failed","details":{"fields":[{"field":"title","message":"must be 1 to 100 characters"}]}}}
 	// 422 {"error":{"code":"VALIDATION_ERROR","message":"request validation failed","details":{"fields":[{"field":"color","message":"is not a known field"}]}}}
+}
+
+// The access log written in batches: one write system call per 32 KiB or
+// 100 ms instead of one per request. Close it after the server stops.
+func ExampleBufferedWriter() {
+	out, err := httpx.NewBufferedWriter(os.Stdout, httpx.BufferedWriterConfig{})
+	if err != nil {
+		panic(err)
+	}
+	logger := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // a fixed output for the example
+			}
+			return a
+		},
+	}))
+	logger.Info("http request", "status", 200)
+	_ = out.Close()
+	// Output: {"level":"INFO","msg":"http request","status":200}
 }

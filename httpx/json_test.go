@@ -2,8 +2,10 @@ package httpx_test
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -148,4 +150,32 @@ func FuzzDecodeJSON(f *testing.F) {
 			t.Fatalf("unexpected status %d for %q", e.Status, body)
 		}
 	})
+}
+
+// TestWriteJSONContentLength: a JSON answer carries its length, so a large
+// one is not sent chunked.
+func TestWriteJSONContentLength(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		items int
+	}{
+		{name: "small", items: 1},
+		{name: "over the 2 KiB chunking buffer", items: 3000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				httpx.WriteJSON(w, http.StatusOK, map[string][]int{"items": make([]int, tt.items)})
+			}))
+			defer srv.Close()
+			resp, err := srv.Client().Get(srv.URL)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Empty(t, resp.TransferEncoding, "not chunked")
+			assert.Equal(t, int64(len(body)), resp.ContentLength)
+			assert.Equal(t, strconv.Itoa(len(body)), resp.Header.Get("Content-Length"))
+		})
+	}
 }

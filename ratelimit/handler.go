@@ -333,19 +333,30 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// writeHeaders sets the rate-limit fields of d.
+// writeHeaders sets the rate-limit fields of d. The three values that
+// change per request are formatted into one buffer and cut from one
+// string, "<remaining><reset at><RateLimit>": two allocations per
+// request, the string and the slice of values.
 func (m *Middleware) writeHeaders(h http.Header, d Decision) {
 	reset := ceilSeconds(d.ResetAfter)
-	v := make([]string, 3)
-	v[0] = strconv.Itoa(d.Remaining)
 	var now int64
 	if m.now != nil {
 		now = m.now().Unix()
 	} else {
 		now = m.base.Add(time.Since(m.base)).Unix() // one cheap clock read
 	}
-	v[1] = strconv.FormatInt(now+reset, 10)
-	v[2] = d.rule.rPrefix + v[0] + ";t=" + strconv.FormatInt(reset, 10)
+	var buf [128]byte
+	b := strconv.AppendInt(buf[:0], int64(d.Remaining), 10)
+	remaining := len(b)
+	b = strconv.AppendInt(b, now+reset, 10)
+	resetAt := len(b)
+	b = append(b, d.rule.rPrefix...)
+	b = append(b, b[:remaining]...)
+	b = append(b, ";t="...)
+	b = strconv.AppendInt(b, reset, 10)
+	all := string(b)
+	v := make([]string, 3)
+	v[0], v[1], v[2] = all[:remaining], all[remaining:resetAt], all[resetAt:]
 	h["X-Ratelimit-Limit"] = d.rule.limitV[:1:1]
 	h["X-Ratelimit-Remaining"] = v[0:1:1]
 	h["X-Ratelimit-Reset"] = v[1:2:2]

@@ -4,7 +4,12 @@
 // fields among live entities, byte-wise string order and microsecond
 // timestamps.
 //
-// Lists scan and sort every entity of the store, so it suits tests and
-// small data sets, not hundreds of thousands of rows. A Store is safe for
-// concurrent use.
+// Each owner's live and soft-deleted entities are kept ordered by
+// (created_at, id), so one owner's list in created_at order (the usual
+// default sort), by offset or by cursor, costs a binary search and the
+// page, whatever the store holds; its count is known without a walk.
+// Lists with a search or filters walk that owner's entities; other sorts
+// sort them; lists across owners scan and sort the whole store. Unique
+// fields are checked with one lookup each. A Store is safe for concurrent
+// use.
 package memory
