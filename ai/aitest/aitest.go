@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/ai"
-	"github.com/omnistack/omnistack/ai/fake"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/ai"
+	"github.com/omnistack/omnistack/ai/fake"
 )
 
 // Harness is one fresh provider under test and the upstream behind it.

@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/omnistack/omnistack/email"
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/omnistack/omnistack/email"
 )
 
 // Security selects how the connection is encrypted.

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/email"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/email"
 )
 
 // Now is the fixed clock of provider tests: Retry-After dates in the
