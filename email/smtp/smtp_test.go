@@ -398,7 +398,7 @@ func TestErrors(t *testing.T) {
 			assert.Equal(t, "smtp", pe.Provider)
 			assert.Equal(t, tt.status, pe.Status, "%v", err)
 			assert.Equal(t, tt.enhanced, pe.Code)
-			assert.Equal(t, tt.kind == email.ErrUnavailable, email.IsTransient(err))
+			assert.Equal(t, errors.Is(tt.kind, email.ErrUnavailable), email.IsTransient(err))
 			assert.NotContains(t, err.Error(), password)
 			assert.Empty(t, s.received())
 		})

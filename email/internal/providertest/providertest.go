@@ -61,7 +61,7 @@ func RunErrors(t *testing.T, provider, secret string, cases []ErrorCase, send fu
 				assert.Equal(t, tt.Message, pe.Message)
 			}
 			assert.Equal(t, tt.RetryAfter, pe.RetryAfter())
-			assert.Equal(t, tt.Kind == email.ErrRateLimited || tt.Kind == email.ErrUnavailable, email.IsTransient(err))
+			assert.Equal(t, errors.Is(tt.Kind, email.ErrRateLimited) || errors.Is(tt.Kind, email.ErrUnavailable), email.IsTransient(err))
 			assert.NotContains(t, err.Error(), secret)
 		})
 	}
