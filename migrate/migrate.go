@@ -140,7 +140,7 @@ func withProvider(ctx context.Context, pool *pgxpool.Pool, s Source, fn func(*go
 		return fmt.Errorf("migrate: %s: %w", s.Name, err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
+	defer func() { _ = db.Close() }() // only the database/sql wrapper: the pool stays open
 	p, err := goose.NewProvider("", db, fsys,
 		goose.WithStore(store),
 		goose.WithSessionLocker(locker),

@@ -250,7 +250,7 @@ func (s *Signer) Handler(b Backend, logger *slog.Logger) http.Handler {
 			httpx.WriteError(w, r, httpError(err, 0))
 			return
 		}
-		defer rs.Close()
+		defer func() { _ = rs.Close() }()
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(transferTime(info.Size)))
 		h := w.Header()
 		h.Set("Content-Type", info.ContentType)
