@@ -171,7 +171,7 @@ func WriteSQL(w io.Writer, sources ...Source) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %s: %w", s.Name, err)
 		}
-		slices.SortFunc(names, func(a, b string) int { return compareVersions(a, b) })
+		slices.SortFunc(names, compareVersions)
 		for _, name := range names {
 			body, err := fs.ReadFile(fsys, name)
 			if err != nil {
