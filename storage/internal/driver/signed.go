@@ -199,7 +199,7 @@ func (s *Signer) verify(r *http.Request) (claims, error) {
 	return c, nil
 }
 
-// ErrNoKey: the request path is not under the signer's base path.
+// ErrNoKey reports a request path that is not under the signer's base path.
 var ErrNoKey = errors.New("storage: no object key in path")
 
 // Backend is what the signed-URL handler reads and writes.
