@@ -90,16 +90,16 @@ func (e *ProviderError) Error() string {
 }
 
 func kindText(kind error) string {
-	switch kind {
-	case ErrRateLimited:
+	switch {
+	case errors.Is(kind, ErrRateLimited):
 		return "rate limited"
-	case ErrInvalidRequest:
+	case errors.Is(kind, ErrInvalidRequest):
 		return "invalid request"
-	case ErrAuth:
+	case errors.Is(kind, ErrAuth):
 		return "credentials refused"
-	case ErrUnavailable:
+	case errors.Is(kind, ErrUnavailable):
 		return "unavailable"
-	case ErrContextLength:
+	case errors.Is(kind, ErrContextLength):
 		return "context length exceeded"
 	}
 	return "failed"

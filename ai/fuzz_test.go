@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/ai"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/omnistack/omnistack/ai"
 )
 
 // FuzzParseRetryAfter: any header value parses without panic into a

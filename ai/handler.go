@@ -332,7 +332,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, req Request, op
 			events <- streamEvent{end: true, err: err}
 			return
 		}
-		defer s.Close()
+		defer func() { _ = s.Close() }() // the stream's outcome is s.Err()
 		events <- streamEvent{opened: true, provider: s.Provider(), model: s.Model()}
 		for s.Next() {
 			events <- streamEvent{delta: s.Current()}

@@ -15,14 +15,15 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/aitest"
 	"github.com/omnistack/omnistack/ai/fake"
 	"github.com/omnistack/omnistack/ai/openai"
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/resilience"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func userID(r *http.Request) (string, error) {

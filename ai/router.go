@@ -10,9 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/omnistack/omnistack/resilience"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/omnistack/omnistack/resilience"
 )
 
 // Complexity names a route of the [Router].

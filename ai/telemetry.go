@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -109,8 +110,8 @@ func (t *telemetry) finish(ctx context.Context, span trace.Span, rec *UsageRecor
 		semconv.GenAIResponseModel(rec.Model),
 	}
 	if t.tokens != nil && (rec.Usage.PromptTokens > 0 || rec.Usage.CompletionTokens > 0) {
-		in := append(attrs[:len(attrs):len(attrs)], semconv.GenAITokenTypeInput)
-		out := append(attrs[:len(attrs):len(attrs)], semconv.GenAITokenTypeOutput)
+		in := slices.Concat(attrs, []attribute.KeyValue{semconv.GenAITokenTypeInput})
+		out := slices.Concat(attrs, []attribute.KeyValue{semconv.GenAITokenTypeOutput})
 		t.tokens.Record(ctx, int64(rec.Usage.PromptTokens), metric.WithAttributes(in...))
 		t.tokens.Record(ctx, int64(rec.Usage.CompletionTokens), metric.WithAttributes(out...))
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/omnistack/omnistack/ai"
-	"github.com/omnistack/omnistack/ai/fake"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -13,6 +11,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/omnistack/omnistack/ai"
+	"github.com/omnistack/omnistack/ai/fake"
 )
 
 func TestGenAISpanAndTokenMetrics(t *testing.T) {

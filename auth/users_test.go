@@ -4,9 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"github.com/omnistack/omnistack/auth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/auth"
 )
 
 func TestUsersSync(t *testing.T) {

@@ -89,14 +89,14 @@ func (e *ProviderError) Error() string {
 }
 
 func kindText(kind error) string {
-	switch kind {
-	case ErrRejected:
+	switch {
+	case errors.Is(kind, ErrRejected):
 		return "rejected"
-	case ErrUnauthorized:
+	case errors.Is(kind, ErrUnauthorized):
 		return "unauthorized"
-	case ErrRateLimited:
+	case errors.Is(kind, ErrRateLimited):
 		return "rate limited"
-	case ErrUnavailable:
+	case errors.Is(kind, ErrUnavailable):
 		return "unavailable"
 	}
 	return "failed"
@@ -112,7 +112,7 @@ func (e *ProviderError) Unwrap() []error {
 
 // Temporary reports whether trying again later may succeed.
 func (e *ProviderError) Temporary() bool {
-	return e.Kind == ErrRateLimited || e.Kind == ErrUnavailable
+	return errors.Is(e.Kind, ErrRateLimited) || errors.Is(e.Kind, ErrUnavailable)
 }
 
 // RetryAfter returns how long the provider asked to wait before the next

@@ -4,13 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"github.com/omnistack/omnistack/email"
-	"github.com/omnistack/omnistack/email/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/omnistack/omnistack/email"
+	"github.com/omnistack/omnistack/email/memory"
 )
 
 func TestInstrumentedSender(t *testing.T) {

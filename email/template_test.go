@@ -7,9 +7,10 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/omnistack/omnistack/email"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/email"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")

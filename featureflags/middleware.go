@@ -110,7 +110,7 @@ func (m *Middleware) Consume(quota string, amount func(*http.Request) (int64, er
 			}
 			sw := &statusWriter{ResponseWriter: w}
 			finished := false
-			defer func() {
+			defer func() { //nolint:contextcheck // the correction must land after the client left: WithoutCancel on purpose
 				if res.Closed() {
 					return
 				}

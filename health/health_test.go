@@ -11,11 +11,12 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/omnistack/omnistack/health"
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/health"
+	"github.com/omnistack/omnistack/internal/testenv"
 )
 
 func TestLive(t *testing.T) {

@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/httpx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/httpx"
 )
 
 func TestWriteErrorTyped(t *testing.T) {

@@ -4,8 +4,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/omnistack/omnistack/httpx"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/omnistack/omnistack/httpx"
 )
 
 func TestCanonicalUUID(t *testing.T) {

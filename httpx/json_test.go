@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/omnistack/omnistack/httpx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/httpx"
 )
 
 type createProject struct {

@@ -122,7 +122,7 @@ func ValidRequestID(id string) bool {
 // unguessable enough for correlation, and fast; it is not a secret.
 func NewRequestID() string {
 	const hex = "0123456789abcdef"
-	hi, lo := rand.Uint64(), rand.Uint64()
+	hi, lo := rand.Uint64(), rand.Uint64() //nolint:gosec // G404: a correlation ID, not a secret (see above)
 	var u [16]byte
 	for i := range 8 {
 		u[i] = byte(hi >> (56 - 8*i))
@@ -219,8 +219,10 @@ func Logger(logger *slog.Logger) func(http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelError
 			}
+			// ctx is the context of the request ensureState returned, which
+			// contextcheck does not follow (hence the three nolints below).
 			ctx := r.Context()
-			if !logger.Enabled(ctx, level) {
+			if !logger.Enabled(ctx, level) { //nolint:contextcheck // ctx is r.Context()
 				return
 			}
 			route := s.route
@@ -230,13 +232,13 @@ func Logger(logger *slog.Logger) func(http.Handler) http.Handler {
 			dur := time.Since(start)
 			// Literal argument lists keep the attributes on the stack.
 			if s.err != nil {
-				logger.LogAttrs(ctx, level, "http request",
+				logger.LogAttrs(ctx, level, "http request", //nolint:contextcheck // ctx is r.Context()
 					slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
 					slog.Int("status", status), slog.Int64("bytes", rw.bytes), slog.Duration("duration", dur),
 					slog.String("request_id", s.id), slog.String("error", s.err.Error()))
 				return
 			}
-			logger.LogAttrs(ctx, level, "http request",
+			logger.LogAttrs(ctx, level, "http request", //nolint:contextcheck // ctx is r.Context()
 				slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
 				slog.Int("status", status), slog.Int64("bytes", rw.bytes), slog.Duration("duration", dur),
 				slog.String("request_id", s.id))
@@ -267,7 +269,7 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			defer func() {
+			defer func() { //nolint:contextcheck // the deferred recovery uses r.Context(), which contextcheck does not follow into a closure
 				rec := recover()
 				if rec == nil {
 					return

@@ -16,9 +16,10 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/omnistack/omnistack/httpx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/httpx"
 )
 
 // sqlStateError has the method set of pgx's *pgconn.PgError that matters.

@@ -9,12 +9,13 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/omnistack/omnistack/internal/fakeclock"
-	"github.com/omnistack/omnistack/jobs"
-	"github.com/omnistack/omnistack/jobs/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/omnistack/omnistack/internal/fakeclock"
+	"github.com/omnistack/omnistack/jobs"
+	"github.com/omnistack/omnistack/jobs/memory"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

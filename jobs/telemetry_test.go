@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/jobs"
-	"github.com/omnistack/omnistack/jobs/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -15,6 +13,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/omnistack/omnistack/jobs"
+	"github.com/omnistack/omnistack/jobs/memory"
 )
 
 type flaky struct {

@@ -140,7 +140,7 @@ func withProvider(ctx context.Context, pool *pgxpool.Pool, s Source, fn func(*go
 		return fmt.Errorf("migrate: %s: %w", s.Name, err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
+	defer func() { _ = db.Close() }() // only the database/sql wrapper: the pool stays open
 	p, err := goose.NewProvider("", db, fsys,
 		goose.WithStore(store),
 		goose.WithSessionLocker(locker),
@@ -171,7 +171,7 @@ func WriteSQL(w io.Writer, sources ...Source) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %s: %w", s.Name, err)
 		}
-		slices.SortFunc(names, func(a, b string) int { return compareVersions(a, b) })
+		slices.SortFunc(names, compareVersions)
 		for _, name := range names {
 			body, err := fs.ReadFile(fsys, name)
 			if err != nil {

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/omnistack/omnistack/internal/testenv"
-	"github.com/omnistack/omnistack/migrate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/migrate"
 )
 
 var notes = migrate.Source{Name: "test", FS: fstest.MapFS{

@@ -4,12 +4,13 @@ import (
 	"context"
 	"testing"
 
-	"github.com/omnistack/omnistack/ratelimit"
-	"github.com/omnistack/omnistack/ratelimit/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/omnistack/omnistack/ratelimit"
+	"github.com/omnistack/omnistack/ratelimit/memory"
 )
 
 func TestDecisionCounter(t *testing.T) {

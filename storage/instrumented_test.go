@@ -5,13 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/omnistack/omnistack/storage"
-	"github.com/omnistack/omnistack/storage/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/omnistack/omnistack/storage"
+	"github.com/omnistack/omnistack/storage/memory"
 )
 
 func TestInstrumentedBucket(t *testing.T) {

@@ -6,14 +6,15 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/omnistack/omnistack/httpx"
-	"github.com/omnistack/omnistack/telemetry"
 	"github.com/stretchr/testify/require"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/omnistack/omnistack/httpx"
+	"github.com/omnistack/omnistack/telemetry"
 )
 
 // BenchmarkChain is the per-request cost of the server's middleware chain

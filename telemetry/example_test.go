@@ -6,9 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/omnistack/omnistack/telemetry"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/omnistack/omnistack/telemetry"
 )
 
 // The span of a request is named after the route template and continues

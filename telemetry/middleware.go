@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/omnistack/omnistack/httpx"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/omnistack/omnistack/httpx"
 )
 
 // ScopeName is the instrumentation scope of the spans and metrics this

@@ -7,12 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/email"
-	emailmem "github.com/omnistack/omnistack/email/memory"
-	"github.com/omnistack/omnistack/httpx"
-	"github.com/omnistack/omnistack/jobs"
-	jobsmem "github.com/omnistack/omnistack/jobs/memory"
-	"github.com/omnistack/omnistack/telemetry"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -21,6 +15,13 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/omnistack/omnistack/email"
+	emailmem "github.com/omnistack/omnistack/email/memory"
+	"github.com/omnistack/omnistack/httpx"
+	"github.com/omnistack/omnistack/jobs"
+	jobsmem "github.com/omnistack/omnistack/jobs/memory"
+	"github.com/omnistack/omnistack/telemetry"
 )
 
 type welcome struct {

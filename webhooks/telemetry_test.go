@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/omnistack/omnistack/webhooks"
-	"github.com/omnistack/omnistack/webhooks/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -16,6 +14,9 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/omnistack/omnistack/webhooks"
+	"github.com/omnistack/omnistack/webhooks/memory"
 )
 
 func TestDeliverySpansAndOutcomes(t *testing.T) {

@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/ai"
-	"github.com/omnistack/omnistack/ai/fake"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/ai"
+	"github.com/omnistack/omnistack/ai/fake"
 )
 
 // Harness is one fresh provider under test and the upstream behind it.
@@ -70,7 +71,7 @@ func simple(prompt string) ai.Request {
 // Collect reads a stream to its end: the text, the last delta and the
 // number of text deltas.
 func Collect(s ai.Stream) (text string, last ai.Delta, deltas int, err error) {
-	defer s.Close()
+	defer func() { _ = s.Close() }() // the stream's outcome is s.Err()
 	var b strings.Builder
 	for s.Next() {
 		d := s.Current()
@@ -345,7 +346,7 @@ func testCancel(t *testing.T, h Harness, stream bool) {
 	}
 	s, err := h.Provider.Stream(ctx, simple("Wait"))
 	require.NoError(t, err)
-	defer s.Close()
+	defer func() { _ = s.Close() }() // the stream's outcome is s.Err()
 	require.True(t, s.Next(), "the first chunk arrives before the hold")
 	assert.Equal(t, "first ", s.Current().Text)
 	cancel() // the hold may begin before or after: either way it ends cancelled

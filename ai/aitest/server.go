@@ -198,7 +198,7 @@ func (s *sse) write(event, data string) {
 	}
 	b.WriteString("data: " + data + "\n\n")
 	_, _ = io.WriteString(s.w, b.String())
-	http.NewResponseController(s.w).Flush()
+	_ = http.NewResponseController(s.w).Flush()
 }
 
 // chunk writes one text chunk, first holding or cutting when the reply

@@ -16,6 +16,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/packages/param"
 	"github.com/anthropics/anthropic-sdk-go/v2/packages/ssestream"
 	"github.com/anthropics/anthropic-sdk-go/v2/shared"
+
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/internal/perr"
 )

@@ -5,13 +5,13 @@ import (
 	"testing"
 
 	sdk "github.com/anthropics/anthropic-sdk-go/v2"
-	"github.com/omnistack/omnistack/ai/fake"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/aitest"
 	"github.com/omnistack/omnistack/ai/anthropic"
-	"github.com/stretchr/testify/require"
+	"github.com/omnistack/omnistack/ai/fake"
 )
 
 func harness(t *testing.T) (aitest.Harness, *aitest.Server) {

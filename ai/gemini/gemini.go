@@ -13,9 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/genai"
+
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/internal/perr"
-	"google.golang.org/genai"
 )
 
 // Name is the provider's name.

@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/ai/fake"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/aitest"
+	"github.com/omnistack/omnistack/ai/fake"
 	"github.com/omnistack/omnistack/ai/gemini"
-	"github.com/stretchr/testify/require"
 )
 
 func harness(t *testing.T) (aitest.Harness, *aitest.Server) {

@@ -3,13 +3,14 @@ package openai_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/aitest"
 	"github.com/omnistack/omnistack/ai/anthropic"
 	"github.com/omnistack/omnistack/ai/gemini"
 	"github.com/omnistack/omnistack/ai/openai"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestProvidersReadNoEnvironment sets every variable the SDKs read and

@@ -11,13 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/omnistack/omnistack/ai"
-	"github.com/omnistack/omnistack/ai/internal/perr"
 	sdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/packages/param"
 	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/openai/openai-go/v3/shared"
+
+	"github.com/omnistack/omnistack/ai"
+	"github.com/omnistack/omnistack/ai/internal/perr"
 )
 
 // Name is the provider's name.

@@ -3,10 +3,11 @@ package openai_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/aitest"
 	"github.com/omnistack/omnistack/ai/openai"
-	"github.com/stretchr/testify/require"
 )
 
 func harness(t *testing.T) (aitest.Harness, *aitest.Server) {

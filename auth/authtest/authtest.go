@@ -21,6 +21,7 @@ import (
 
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/omnistack/omnistack/auth"
 )
 

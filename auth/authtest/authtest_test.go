@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/omnistack/omnistack/auth"
-	"github.com/omnistack/omnistack/auth/authtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/auth"
+	"github.com/omnistack/omnistack/auth/authtest"
 )
 
 func jwks(t *testing.T, iss *authtest.Issuer) (int, []string) {

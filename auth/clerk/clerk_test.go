@@ -11,15 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/authtest"
 	"github.com/omnistack/omnistack/auth/clerk"
 	"github.com/omnistack/omnistack/auth/memory"
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/internal/fakeclock"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {

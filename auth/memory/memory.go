@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/httpx"
 )

@@ -3,10 +3,11 @@ package memory_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/memory"
 	"github.com/omnistack/omnistack/auth/usertest"
-	"github.com/stretchr/testify/require"
 )
 
 func TestConformance(t *testing.T) {

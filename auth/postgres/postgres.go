@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/migrate"

@@ -4,11 +4,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/postgres"
 	"github.com/omnistack/omnistack/auth/usertest"
 	"github.com/omnistack/omnistack/internal/testenv"
-	"github.com/stretchr/testify/require"
 )
 
 func TestConformance(t *testing.T) {

@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/omnistack/omnistack/auth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/auth"
 )
 
 // Run runs the suite. newStore must return an empty, isolated store each

@@ -30,12 +30,13 @@ import (
 	"testing"
 	"time"
 
+	sdk "github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
 	"github.com/omnistack/omnistack/ai"
 	"github.com/omnistack/omnistack/ai/fake"
 	aiopenai "github.com/omnistack/omnistack/ai/openai"
 	"github.com/omnistack/omnistack/httpx"
-	sdk "github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 )
 
 const completion = `{"id":"chatcmpl-1","object":"chat.completion","created":1764000000,"model":"gpt-4o-mini-2024-07-18",` +

@@ -17,12 +17,13 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/sys/unix"
+
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/authtest"
 	"github.com/omnistack/omnistack/auth/memory"
 	"github.com/omnistack/omnistack/auth/postgres"
 	"github.com/omnistack/omnistack/internal/testenv"
-	"golang.org/x/sys/unix"
 )
 
 var algs = []string{"HS256", "ES256", "RS256"}

@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/driver"
 	"github.com/omnistack/omnistack/crud/postgres"

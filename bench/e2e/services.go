@@ -32,7 +32,7 @@ func (b *bench) servicesMode(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	// One schema per server (the baseline's too), dropped at the end.
 	for _, name := range []string{schema, strings.Replace(schema, "bench_e2e_", "bench_e2e_base_", 1)} {
 		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+name); err != nil {

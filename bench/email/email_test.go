@@ -16,13 +16,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/email"
-	"github.com/omnistack/omnistack/email/resend"
-	"github.com/omnistack/omnistack/email/sendgrid"
 	resendsdk "github.com/resend/resend-go/v2"
 	"github.com/sendgrid/rest"
 	sg "github.com/sendgrid/sendgrid-go"
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
+
+	"github.com/omnistack/omnistack/email"
+	"github.com/omnistack/omnistack/email/resend"
+	"github.com/omnistack/omnistack/email/sendgrid"
 )
 
 func message(to string) email.Message {

@@ -14,6 +14,7 @@ package featureflags_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -103,7 +104,7 @@ func run(b *testing.B, o op, parallel bool) {
 func seedReserve(client *goredis.Client, key string, n, limit int64) (bool, error) {
 	ctx := context.Background()
 	used, err := client.Get(ctx, key).Int64()
-	if err != nil && err != goredis.Nil {
+	if err != nil && !errors.Is(err, goredis.Nil) {
 		return false, err
 	}
 	if used+n > limit {

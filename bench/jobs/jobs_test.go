@@ -28,12 +28,13 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/jobs/memory"
 	jobsriver "github.com/omnistack/omnistack/jobs/river"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
 const (

@@ -35,10 +35,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/jobs"
 	jobsriver "github.com/omnistack/omnistack/jobs/river"
-	"github.com/riverqueue/river"
 )
 
 const (

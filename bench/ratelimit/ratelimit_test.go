@@ -23,7 +23,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-
 	"runtime"
 	"sync/atomic"
 	"testing"

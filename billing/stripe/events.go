@@ -30,8 +30,8 @@ const (
 	defaultEventReadTimeout       = 30 * time.Second
 )
 
-// ErrInvalidEvent: an event's payload is not a Stripe event of the type it
-// claims. Redelivery will not fix it.
+// ErrInvalidEvent reports that an event's payload is not a Stripe event of
+// the type it claims. Redelivery will not fix it.
 var ErrInvalidEvent = errors.New("billing/stripe: invalid event")
 
 // EventsConfig tunes [Events]. The zero value is ready to use.

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/internal/fakeclock"
-	"github.com/stretchr/testify/require"
 )
 
 // Options are what [Differential] hands both stores so that their answers

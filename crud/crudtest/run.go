@@ -12,9 +12,10 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/omnistack/omnistack/crud"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/crud"
 )
 
 // Run checks that the stores newStore returns behave as crud.Store

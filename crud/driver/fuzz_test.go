@@ -11,10 +11,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
 	"github.com/omnistack/omnistack/crud/driver"
-	"github.com/stretchr/testify/require"
 )
 
 func newSchema(t testing.TB) *driver.Schema[widget] {

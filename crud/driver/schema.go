@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/httpx"
 )

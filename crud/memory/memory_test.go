@@ -3,10 +3,11 @@ package memory_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
 	"github.com/omnistack/omnistack/crud/memory"
-	"github.com/stretchr/testify/require"
 )
 
 func TestConformance(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"testing/fstest"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/migrate"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/driver"
 )
@@ -326,7 +327,8 @@ func (s *Store[T]) List(ctx context.Context, q crud.Query, pg crud.Page) (crud.R
 	b.Queue("SELECT count(*) FROM "+s.table+w.String(), w.args...)
 	b.Queue(page, append(w.args, pg.Limit, pg.Offset)...)
 	br := s.db.SendBatch(ctx, b)
-	defer br.Close()
+	// Checked on success below; on the error paths the first error wins.
+	defer func() { _ = br.Close() }()
 	var res crud.Result[T]
 	if err := br.QueryRow().Scan(&res.Total); err != nil {
 		return crud.Result[T]{}, mapErr("list", err)

@@ -8,13 +8,14 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
 	"github.com/omnistack/omnistack/crud/memory"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/migrate"
-	"github.com/stretchr/testify/require"
 )
 
 func newStore(t *testing.T, cfg postgres.Config) *postgres.Store[crudtest.Widget] {

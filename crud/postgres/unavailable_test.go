@@ -12,13 +12,14 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/crudtest"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/internal/testenv"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // tcpProxy forwards connections to PostgreSQL until it is stopped, when it

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/google/uuid"
+
 	"github.com/omnistack/omnistack/email"
 )
 

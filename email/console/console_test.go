@@ -6,11 +6,12 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/console"
 	"github.com/omnistack/omnistack/email/emailtest"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestConformance(t *testing.T) {

@@ -9,9 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/omnistack/omnistack/email"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/email"
 )
 
 // Harness is one fresh sender under test and, when the backend can tell,

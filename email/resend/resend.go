@@ -12,9 +12,10 @@ import (
 	"strings"
 	"time"
 
+	resendsdk "github.com/resend/resend-go/v3"
+
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/internal/wire"
-	resendsdk "github.com/resend/resend-go/v3"
 )
 
 // DefaultBaseURL is the Resend API.

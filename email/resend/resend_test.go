@@ -13,13 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/emailtest"
 	"github.com/omnistack/omnistack/email/internal/providertest"
 	"github.com/omnistack/omnistack/email/resend"
 	"github.com/omnistack/omnistack/resilience"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 const apiKey = "re_test_123"

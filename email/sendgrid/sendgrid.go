@@ -11,11 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/omnistack/omnistack/email"
-	"github.com/omnistack/omnistack/email/internal/wire"
 	"github.com/sendgrid/rest"
 	sg "github.com/sendgrid/sendgrid-go"
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
+
+	"github.com/omnistack/omnistack/email"
+	"github.com/omnistack/omnistack/email/internal/wire"
 )
 
 // DefaultBaseURL is SendGrid's global API host; the EU host is

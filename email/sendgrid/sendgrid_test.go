@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/emailtest"
 	"github.com/omnistack/omnistack/email/internal/providertest"
 	"github.com/omnistack/omnistack/email/sendgrid"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 const apiKey = "SG.test-key"

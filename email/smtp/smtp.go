@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/omnistack/omnistack/email"
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/omnistack/omnistack/email"
 )
 
 // Security selects how the connection is encrypted.
@@ -350,7 +351,7 @@ func reply(err error) (int, string, string) {
 func splitEnhanced(msg string) (string, string) {
 	first, rest, _ := strings.Cut(msg, " ")
 	parts := strings.Split(first, ".")
-	if len(parts) == 3 && len(parts[0]) == 1 && strings.Contains("245", parts[0]) {
+	if len(parts) == 3 && len(parts[0]) == 1 && strings.ContainsAny(parts[0], "245") {
 		return first, rest
 	}
 	return "", msg

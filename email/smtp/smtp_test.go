@@ -24,11 +24,12 @@ import (
 
 	"github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/email"
 	"github.com/omnistack/omnistack/email/emailtest"
 	"github.com/omnistack/omnistack/email/smtp"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 const (
@@ -397,7 +398,7 @@ func TestErrors(t *testing.T) {
 			assert.Equal(t, "smtp", pe.Provider)
 			assert.Equal(t, tt.status, pe.Status, "%v", err)
 			assert.Equal(t, tt.enhanced, pe.Code)
-			assert.Equal(t, tt.kind == email.ErrUnavailable, email.IsTransient(err))
+			assert.Equal(t, errors.Is(tt.kind, email.ErrUnavailable), email.IsTransient(err))
 			assert.NotContains(t, err.Error(), password)
 			assert.Empty(t, s.received())
 		})

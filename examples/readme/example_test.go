@@ -42,7 +42,7 @@ func serve(h http.Handler, method, target, body string, header ...string) (int, 
 }
 
 func Example_httpx() {
-	srv := &http.Server{}
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second}
 	httpxSnippet(srv, slog.New(slog.DiscardHandler))
 	for _, body := range []string{`{"title":"hello"}`, `{"title":""}`, `{"title":"x","color":"red"}`, `{"title":`} {
 		fmt.Println(serve(srv.Handler, "POST", "/notes", body))
@@ -117,7 +117,7 @@ func Example_crud() {
 }
 
 func Example_ratelimit() {
-	srv := &http.Server{}
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(http.ResponseWriter, *http.Request) {})
 	fmt.Println(ratelimitSnippet(context.Background(), srv, mux))

@@ -27,7 +27,7 @@ const (
 	TypeRenewalExtension       = "RENEWAL_EXTENSION"
 	TypeConsumptionRequest     = "CONSUMPTION_REQUEST"
 	TypeOneTimeCharge          = "ONE_TIME_CHARGE"
-	TypeExternalPurchaseToken  = "EXTERNAL_PURCHASE_TOKEN"
+	TypeExternalPurchaseToken  = "EXTERNAL_PURCHASE_TOKEN" //nolint:gosec // G101: an App Store notification type, not a credential
 	TypeTest                   = "TEST"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/omnistack/omnistack/webhooks"
 )
 
-// ErrPackageName: the notification is for another app.
+// ErrPackageName reports a notification meant for another app.
 var ErrPackageName = errors.New("iap/google: package name mismatch")
 
 // Push is a Pub/Sub push delivery (the wrapped format).

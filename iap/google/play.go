@@ -135,7 +135,7 @@ func (c *PlayClient) Subscription(ctx context.Context, packageName, purchaseToke
 	if err != nil {
 		return nil, fmt.Errorf("iap/google: subscriptionsv2.get: %w: %w", iap.ErrUpstream, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("iap/google: subscriptionsv2.get: %w: %w", iap.ErrUpstream, err)

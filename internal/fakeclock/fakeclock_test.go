@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/internal/fakeclock"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/omnistack/omnistack/internal/fakeclock"
 )
 
 func TestClock(t *testing.T) {

@@ -61,7 +61,7 @@ func Schema(t testing.TB) (name, dbURL string) {
 	if err != nil {
 		t.Fatalf("testenv: connect to TEST_DATABASE_URL: %v", err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }()
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize()); err != nil {
 		t.Fatalf("testenv: create schema: %v", err)
 	}
@@ -73,7 +73,7 @@ func Schema(t testing.TB) (name, dbURL string) {
 			t.Errorf("testenv: drop schema %s: %v", name, err)
 			return
 		}
-		defer conn.Close(ctx)
+		defer func() { _ = conn.Close(ctx) }()
 		if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
 			t.Errorf("testenv: drop schema %s: %v", name, err)
 		}
@@ -131,7 +131,7 @@ func Redis(t testing.TB) (*redis.Client, string) {
 		t.Fatalf("testenv: ping Redis: %v", err)
 	}
 	t.Cleanup(func() {
-		defer client.Close()
+		defer func() { _ = client.Close() }()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()

@@ -3,9 +3,10 @@ package testenv_test
 import (
 	"testing"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/internal/testenv"
 )
 
 func TestPostgresSchemasAreIsolated(t *testing.T) {

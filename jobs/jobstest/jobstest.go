@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/jobs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/jobs"
 )
 
 // Wait bounds every wait of the suite for a job to reach a state.

@@ -296,7 +296,7 @@ func (b *Backend) Start(_ context.Context, rt jobs.Runtime) error {
 			q.wake = make(chan struct{}, n)
 		}
 		for range n {
-			b.wg.Go(func() { b.worker(q) })
+			b.wg.Go(func() { b.worker(q) }) //nolint:contextcheck // workers outlive Start's ctx; Shutdown ends them through hardCtx
 		}
 	}
 	return nil
@@ -335,7 +335,7 @@ func (b *Backend) worker(q *queue) {
 		}
 		e, job, ctx, wait := b.next(q)
 		if e != nil {
-			b.run(e, job, ctx)
+			b.run(ctx, e, job)
 			continue
 		}
 		var tc <-chan time.Time
@@ -400,7 +400,7 @@ func (b *Backend) valid(it item) bool {
 }
 
 // run works one attempt and records its outcome.
-func (b *Backend) run(e *entry, job jobs.Job, ctx context.Context) {
+func (b *Backend) run(ctx context.Context, e *entry, job jobs.Job) {
 	tctx, cancel := context.WithTimeoutCause(ctx, job.Timeout, jobs.ErrTimeout)
 	err := b.rt.Work(tctx, &job)
 	timedOut := context.Cause(tctx) == jobs.ErrTimeout //nolint:errorlint // exact cause

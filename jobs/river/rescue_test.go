@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/omnistack/omnistack/jobs"
-	"github.com/omnistack/omnistack/jobs/river"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/omnistack/omnistack/jobs"
+	"github.com/omnistack/omnistack/jobs/river"
 )
 
 // stuckArgs is the job the victim process takes and never finishes.

@@ -18,12 +18,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/omnistack/omnistack/jobs"
-	"github.com/omnistack/omnistack/jobs/internal/jobid"
 	rq "github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/omnistack/omnistack/jobs"
+	"github.com/omnistack/omnistack/jobs/internal/jobid"
 )
 
 // Defaults of [Config]'s fetch settings; the fields say what they cost.

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/jobs/jobstest"
 	"github.com/omnistack/omnistack/jobs/memory"
 	"github.com/omnistack/omnistack/jobs/river"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // newPool opens a pool on a fresh schema with River's tables.

@@ -267,7 +267,7 @@ func readHeader(f *os.File, key string) (storage.ObjectInfo, int64, error) {
 	const pre = len(magic) + 4
 	buf := make([]byte, 512)
 	got, err := f.ReadAt(buf, 0)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		return storage.ObjectInfo{}, 0, fmt.Errorf("storage/local: %q: read header: %w", key, err)
 	}
 	buf = buf[:got]

@@ -41,7 +41,7 @@ func RunFiles(t *testing.T, newBucket func(t *testing.T) storage.Bucket) {
 		t.Helper()
 		rc, _, err := files.Open(t.Context(), "u1", id)
 		require.NoError(t, err)
-		defer rc.Close()
+		defer func() { _ = rc.Close() }()
 		data, err := io.ReadAll(rc)
 		require.NoError(t, err)
 		return string(data)

@@ -15,7 +15,7 @@ import (
 // upload or download URLs.
 func NewMemoryBucket(t testing.TB, now func() time.Time) *memory.Bucket {
 	t.Helper()
-	var h http.Handler = http.NotFoundHandler()
+	h := http.NotFoundHandler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	b, err := memory.New(memory.Config{BaseURL: srv.URL + "/storage", Now: now})

@@ -8,13 +8,14 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/omnistack/omnistack/telemetry"
-	"github.com/omnistack/omnistack/telemetry/export"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/omnistack/omnistack/telemetry"
+	"github.com/omnistack/omnistack/telemetry/export"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

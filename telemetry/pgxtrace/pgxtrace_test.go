@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/omnistack/omnistack/internal/testenv"
-	"github.com/omnistack/omnistack/telemetry/pgxtrace"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/telemetry/pgxtrace"
 )
 
 func TestQuerySpansCarryStatementNotValues(t *testing.T) {

@@ -4,14 +4,15 @@ import (
 	"context"
 	"testing"
 
-	"github.com/omnistack/omnistack/internal/testenv"
-	"github.com/omnistack/omnistack/telemetry/redistrace"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/telemetry/redistrace"
 )
 
 func TestCommandSpansCarryNameNotArguments(t *testing.T) {

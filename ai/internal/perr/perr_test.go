@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/ai"
-	"github.com/omnistack/omnistack/ai/internal/perr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/ai"
+	"github.com/omnistack/omnistack/ai/internal/perr"
 )
 
 var now = time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)

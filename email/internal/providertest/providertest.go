@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/email"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/email"
 )
 
 // Now is the fixed clock of provider tests: Retry-After dates in the
@@ -60,7 +61,7 @@ func RunErrors(t *testing.T, provider, secret string, cases []ErrorCase, send fu
 				assert.Equal(t, tt.Message, pe.Message)
 			}
 			assert.Equal(t, tt.RetryAfter, pe.RetryAfter())
-			assert.Equal(t, tt.Kind == email.ErrRateLimited || tt.Kind == email.ErrUnavailable, email.IsTransient(err))
+			assert.Equal(t, errors.Is(tt.Kind, email.ErrRateLimited) || errors.Is(tt.Kind, email.ErrUnavailable), email.IsTransient(err))
 			assert.NotContains(t, err.Error(), secret)
 		})
 	}

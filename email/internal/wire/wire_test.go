@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnistack/omnistack/email"
-	"github.com/omnistack/omnistack/email/internal/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/email"
+	"github.com/omnistack/omnistack/email/internal/wire"
 )
 
 func TestStatus(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"maps"
 	"mime"
@@ -166,7 +165,7 @@ func (f *Server) expectedSignature(params url.Values) string {
 		parts = append(parts, k+"="+strings.ReplaceAll(params.Get(k), "&", "%26"))
 	}
 	slices.Sort(parts)
-	var h hash.Hash = sha1.New()
+	h := sha1.New()
 	if f.algo == "sha256" {
 		h = sha256.New()
 	}

@@ -199,7 +199,7 @@ func (s *Signer) verify(r *http.Request) (claims, error) {
 	return c, nil
 }
 
-// ErrNoKey: the request path is not under the signer's base path.
+// ErrNoKey reports a request path that is not under the signer's base path.
 var ErrNoKey = errors.New("storage: no object key in path")
 
 // Uploader stores the body of a signed upload.
@@ -278,7 +278,7 @@ func (s *Signer) handler(u Uploader, open func(context.Context, string) (io.Read
 			httpx.WriteError(w, r, httpError(err, 0))
 			return
 		}
-		defer rs.Close()
+		defer func() { _ = rs.Close() }()
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(transferTime(info.Size)))
 		h := w.Header()
 		h.Set("Content-Type", info.ContentType)
