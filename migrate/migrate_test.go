@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/migrate"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 var notes = migrate.Source{Name: "test", FS: fstest.MapFS{

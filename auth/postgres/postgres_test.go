@@ -9,7 +9,7 @@ import (
 	"github.com/omnistack/omnistack/auth"
 	"github.com/omnistack/omnistack/auth/postgres"
 	"github.com/omnistack/omnistack/auth/usertest"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func TestConformance(t *testing.T) {

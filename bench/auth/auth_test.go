@@ -23,7 +23,7 @@ import (
 	"github.com/omnistack/omnistack/auth/authtest"
 	"github.com/omnistack/omnistack/auth/memory"
 	"github.com/omnistack/omnistack/auth/postgres"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 var algs = []string{"HS256", "ES256", "RS256"}

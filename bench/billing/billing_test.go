@@ -32,7 +32,7 @@ import (
 	"github.com/omnistack/omnistack/billing/billingtest"
 	billingpg "github.com/omnistack/omnistack/billing/postgres"
 	"github.com/omnistack/omnistack/billing/stripe"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 	"github.com/omnistack/omnistack/webhooks"
 	webhookspg "github.com/omnistack/omnistack/webhooks/postgres"
 	whstripe "github.com/omnistack/omnistack/webhooks/stripe"

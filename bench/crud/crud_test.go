@@ -24,7 +24,7 @@ import (
 	"github.com/omnistack/omnistack/crud/driver"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/httpx"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 const (

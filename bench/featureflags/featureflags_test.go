@@ -30,7 +30,7 @@ import (
 	"github.com/omnistack/omnistack/featureflags"
 	"github.com/omnistack/omnistack/featureflags/memory"
 	ffredis "github.com/omnistack/omnistack/featureflags/redis"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 var users = func() []string {

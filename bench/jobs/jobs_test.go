@@ -31,10 +31,10 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/jobs/memory"
 	jobsriver "github.com/omnistack/omnistack/jobs/river"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 const (

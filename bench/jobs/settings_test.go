@@ -37,9 +37,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/jobs"
 	jobsriver "github.com/omnistack/omnistack/jobs/river"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 const (

@@ -36,11 +36,11 @@ import (
 	ululemem "github.com/ulule/limiter/v3/drivers/store/memory"
 	ululeredis "github.com/ulule/limiter/v3/drivers/store/redis"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/driver"
 	"github.com/omnistack/omnistack/ratelimit/memory"
 	rlredis "github.com/omnistack/omnistack/ratelimit/redis"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // A limit never reached, so every check takes the "allowed" path and

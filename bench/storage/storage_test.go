@@ -28,12 +28,12 @@ import (
 	"gocloud.dev/blob/s3blob"
 
 	"github.com/omnistack/omnistack/httpx"
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/storage"
 	"github.com/omnistack/omnistack/storage/local"
 	"github.com/omnistack/omnistack/storage/memory"
 	storagepg "github.com/omnistack/omnistack/storage/postgres"
 	"github.com/omnistack/omnistack/storage/s3"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 var sizes = []struct {

@@ -33,7 +33,7 @@ import (
 	"github.com/stripe/stripe-go/v85/webhook"
 	svix "github.com/svix/svix-webhooks/go"
 
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 	"github.com/omnistack/omnistack/webhooks"
 	"github.com/omnistack/omnistack/webhooks/memory"
 	"github.com/omnistack/omnistack/webhooks/postgres"

@@ -9,7 +9,7 @@ import (
 	"github.com/omnistack/omnistack/billing"
 	"github.com/omnistack/omnistack/billing/billingtest"
 	"github.com/omnistack/omnistack/billing/postgres"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -15,7 +15,7 @@ import (
 	"github.com/omnistack/omnistack/billing"
 	"github.com/omnistack/omnistack/billing/postgres"
 	"github.com/omnistack/omnistack/billing/stripe"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 const (

@@ -14,8 +14,8 @@ import (
 	"github.com/omnistack/omnistack/crud/crudtest"
 	"github.com/omnistack/omnistack/crud/memory"
 	"github.com/omnistack/omnistack/crud/postgres"
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/migrate"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func newStore(t *testing.T, cfg postgres.Config) *postgres.Store[crudtest.Widget] {

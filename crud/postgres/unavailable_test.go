@@ -19,7 +19,7 @@ import (
 	"github.com/omnistack/omnistack/crud/crudtest"
 	"github.com/omnistack/omnistack/crud/postgres"
 	"github.com/omnistack/omnistack/httpx"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // tcpProxy forwards connections to PostgreSQL until it is stopped, when it

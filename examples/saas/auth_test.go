@@ -17,7 +17,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/omnistack/omnistack/auth/authtest"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

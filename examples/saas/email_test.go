@@ -15,7 +15,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

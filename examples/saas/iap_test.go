@@ -21,7 +21,7 @@ import (
 	"github.com/omnistack/omnistack/iap/apple"
 	"github.com/omnistack/omnistack/iap/google"
 	"github.com/omnistack/omnistack/iap/iaptest"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 const (

@@ -12,9 +12,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/omnistack/omnistack/httpx"
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/jobs"
 	jobsriver "github.com/omnistack/omnistack/jobs/river"
+	"github.com/omnistack/omnistack/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/auth/authtest"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // TestSecurityClerkOrganizationAdminIsNotPlatformAdmin: any Clerk user can

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/storage/s3"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // storageEnv is authEnv with a JWT secret, PUBLIC_BASE_URL on the chosen

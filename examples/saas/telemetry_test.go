@@ -28,7 +28,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // otlpReceiver is an OTLP/HTTP collector in miniature: it decodes the

@@ -8,7 +8,7 @@ import (
 	"github.com/omnistack/omnistack/featureflags"
 	"github.com/omnistack/omnistack/featureflags/featureflagstest"
 	"github.com/omnistack/omnistack/featureflags/postgres"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func newStore(t *testing.T) *postgres.Store {

@@ -14,7 +14,7 @@ import (
 	"github.com/omnistack/omnistack/featureflags/memory"
 	ffredis "github.com/omnistack/omnistack/featureflags/redis"
 	"github.com/omnistack/omnistack/internal/fakeclock"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // testRedis returns a client on TEST_REDIS_URL that honours context

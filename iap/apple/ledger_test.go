@@ -19,7 +19,7 @@ import (
 	"github.com/omnistack/omnistack/iap/iaptest"
 	iapmem "github.com/omnistack/omnistack/iap/memory"
 	iappg "github.com/omnistack/omnistack/iap/postgres"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 	"github.com/omnistack/omnistack/webhooks"
 	whmem "github.com/omnistack/omnistack/webhooks/memory"
 	whpg "github.com/omnistack/omnistack/webhooks/postgres"

@@ -8,7 +8,7 @@ import (
 	"github.com/omnistack/omnistack/iap"
 	"github.com/omnistack/omnistack/iap/iaptest"
 	"github.com/omnistack/omnistack/iap/postgres"
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func TestLinks(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,6 +37,8 @@ type listed struct {
 	ImportPath string
 	Deps       []string
 	Imports    []string
+	// TestImports and XTestImports are those of the package's tests.
+	TestImports, XTestImports []string
 }
 
 // list runs `go list -deps=false -json` over the module's packages at
@@ -48,7 +51,7 @@ func list(t *testing.T, patterns ...string) map[string]listed {
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
-	cmd := exec.Command(goTool, append([]string{"list", "-json=ImportPath,Deps,Imports"}, patterns...)...)
+	cmd := exec.Command(goTool, append([]string{"list", "-json=ImportPath,Deps,Imports,TestImports,XTestImports"}, patterns...)...)
 	cmd.Dir = root
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -132,14 +135,15 @@ func TestSharedPackagesImportNoBlock(t *testing.T) {
 }
 
 // TestExampleUsesOnlyPublicAPI: the reference server is built from what
-// users can import: it imports nothing under an internal/ directory (the
-// blocks it imports use their own; its tests may use the test helpers).
+// users can import: neither it nor its tests import anything under an
+// internal/ directory (the blocks it imports use their own), so it keeps
+// compiling, tests included, once copied into another module.
 func TestExampleUsesOnlyPublicAPI(t *testing.T) {
 	t.Parallel()
 	pkgs := list(t, "./examples/...")
 	require.NotEmpty(t, pkgs)
 	for path, p := range pkgs {
-		for _, dep := range p.Imports {
+		for _, dep := range slices.Concat(p.Imports, p.TestImports, p.XTestImports) {
 			if strings.HasPrefix(dep, module+"/") && strings.Contains(dep, "/internal") {
 				assert.Fail(t, "example imports internal code", "%s compiles %s", path, dep)
 			}

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/jobs/river"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // TestMigrationStatusFollowsMigrate: every migration is pending on an

@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/jobs"
 	"github.com/omnistack/omnistack/jobs/jobstest"
 	"github.com/omnistack/omnistack/jobs/memory"
 	"github.com/omnistack/omnistack/jobs/river"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // newPool opens a pool on a fresh schema with River's tables.

@@ -12,11 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/omnistack/omnistack/internal/fakeclock"
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/ratelimit"
 	"github.com/omnistack/omnistack/ratelimit/memory"
 	"github.com/omnistack/omnistack/ratelimit/ratelimittest"
 	rlredis "github.com/omnistack/omnistack/ratelimit/redis"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // testRedis returns a client on TEST_REDIS_URL that honours context

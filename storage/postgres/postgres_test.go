@@ -5,10 +5,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/storage"
 	"github.com/omnistack/omnistack/storage/postgres"
 	"github.com/omnistack/omnistack/storage/storagetest"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func TestFileStoreConformance(t *testing.T) {

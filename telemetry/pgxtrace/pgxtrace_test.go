@@ -11,8 +11,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/telemetry/pgxtrace"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func TestQuerySpansCarryStatementNotValues(t *testing.T) {

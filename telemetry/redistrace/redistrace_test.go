@@ -11,8 +11,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/omnistack/omnistack/internal/testenv"
 	"github.com/omnistack/omnistack/telemetry/redistrace"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func TestCommandSpansCarryNameNotArguments(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 	"github.com/omnistack/omnistack/webhooks"
 	"github.com/omnistack/omnistack/webhooks/memory"
 	"github.com/omnistack/omnistack/webhooks/postgres"

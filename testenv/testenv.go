@@ -1,5 +1,7 @@
 // Package testenv hands tests isolated PostgreSQL schemas and Redis key
-// spaces on the services named by TEST_DATABASE_URL and TEST_REDIS_URL.
+// spaces on the services named by TEST_DATABASE_URL and TEST_REDIS_URL. It
+// is public so that your tests can use it too, and so that examples/saas,
+// copied into your module, keeps its tests.
 //
 // When a variable is unset the test is skipped with a message naming it,
 // unless CI is set, in which case the test fails: CI must never pass by

@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/omnistack/omnistack/internal/testenv"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 func TestPostgresSchemasAreIsolated(t *testing.T) {
