@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -32,13 +31,17 @@ type Config struct {
 // Bucket is a [storage.Bucket] whose uploads travel through its own
 // handler into the wrapped bucket: PresignPut signs a URL under
 // [Config.BaseURL] that [Bucket.ServeHTTP] accepts, and every other
-// method is the wrapped bucket's. It is safe for concurrent use when the
-// wrapped bucket is.
+// method (Put, Get, Stat, Delete, List, and PresignGet: downloads go to
+// the provider directly) is the wrapped bucket's. It is safe for
+// concurrent use when the wrapped bucket is.
 type Bucket struct {
-	bucket  storage.Bucket
+	wrapped // every method but PresignPut
 	signer  *driver.Signer
 	handler http.Handler
 }
+
+// wrapped names the embedded bucket without exporting it.
+type wrapped = storage.Bucket
 
 var _ storage.Bucket = (*Bucket)(nil)
 
@@ -54,38 +57,7 @@ func New(bucket storage.Bucket, cfg Config) (*Bucket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage/relay: %w", err)
 	}
-	return &Bucket{bucket: bucket, signer: signer, handler: signer.UploadHandler(bucket, cfg.Logger)}, nil
-}
-
-// Put implements [storage.Bucket] with the wrapped bucket's Put.
-func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) (storage.ObjectInfo, error) {
-	return b.bucket.Put(ctx, key, r, opts)
-}
-
-// Get implements [storage.Bucket] with the wrapped bucket's Get.
-func (b *Bucket) Get(ctx context.Context, key string, opts *storage.GetOptions) (io.ReadCloser, storage.ObjectInfo, error) {
-	return b.bucket.Get(ctx, key, opts)
-}
-
-// Stat implements [storage.Bucket] with the wrapped bucket's Stat.
-func (b *Bucket) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
-	return b.bucket.Stat(ctx, key)
-}
-
-// Delete implements [storage.Bucket] with the wrapped bucket's Delete.
-func (b *Bucket) Delete(ctx context.Context, key string) error {
-	return b.bucket.Delete(ctx, key)
-}
-
-// List implements [storage.Bucket] with the wrapped bucket's List.
-func (b *Bucket) List(ctx context.Context, opts *storage.ListOptions) (storage.ListPage, error) {
-	return b.bucket.List(ctx, opts)
-}
-
-// PresignGet implements [storage.Bucket] with the wrapped bucket's
-// PresignGet: downloads go to the provider directly.
-func (b *Bucket) PresignGet(ctx context.Context, key string, opts storage.PresignGetOptions) (storage.PresignedRequest, error) {
-	return b.bucket.PresignGet(ctx, key, opts)
+	return &Bucket{wrapped: bucket, signer: signer, handler: signer.UploadHandler(bucket, cfg.Logger)}, nil
 }
 
 // PresignPut implements [storage.Bucket]: a PUT of exactly opts.Size
@@ -100,7 +72,7 @@ func (b *Bucket) PresignPut(ctx context.Context, key string, opts storage.Presig
 	if err := driver.PresignPut(key, &opts); err != nil {
 		return storage.PresignedRequest{}, err
 	}
-	if _, err := b.bucket.PresignPut(ctx, key, opts); errors.Is(err, storage.ErrInvalidKey) {
+	if _, err := b.wrapped.PresignPut(ctx, key, opts); errors.Is(err, storage.ErrInvalidKey) {
 		return storage.PresignedRequest{}, err
 	}
 	return b.signer.PresignPut(key, opts), nil
