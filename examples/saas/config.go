@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,20 +127,27 @@ func (c serverConfig) validate() []error {
 		errs = appendErr(errs, checkSecret("SIGNING_SECRET", c.SigningSecret))
 	}
 	if c.PprofAddr != "" {
-		errs = appendErr(errs, privateAddr("PPROF_ADDR", c.PprofAddr, c.production()))
+		errs = appendErr(errs, checkPrivateAddr("PPROF_ADDR", c.PprofAddr, c, true))
 	}
 	return errs
 }
 
-// privateAddr checks the address of a debugging or metrics listener: a
-// host:port, and in production on a loopback host, since such listeners
-// expose what no visitor may read (profiles hold memory contents).
-func privateAddr(name, addr string, production bool) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("%s must be host:port, got %q", name, addr)
+// checkPrivateAddr checks the address of a listener of its own (PPROF_ADDR,
+// METRICS_ADDR): a host:port that is not the public listener's, and with
+// loopbackInProduction on a loopback host in production, for listeners
+// that expose what no visitor may read (profiles hold memory contents).
+func checkPrivateAddr(name, addr string, srv serverConfig, loopbackInProduction bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	p, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("%s must be host:port (e.g. 127.0.0.1:9464 or :9464), got %q", name, addr)
 	}
-	if !production || host == "localhost" {
+	unspecified := func(h string) bool { return h == "" || net.ParseIP(h) != nil && net.ParseIP(h).IsUnspecified() }
+	if p != 0 && p == srv.Port && (host == srv.Host || unspecified(host) || unspecified(srv.Host)) {
+		return fmt.Errorf("%s must not be the public address (HOST:PORT %s): it is never served publicly",
+			name, net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port)))
+	}
+	if !loopbackInProduction || !srv.production() || host == "localhost" {
 		return nil
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {

@@ -74,6 +74,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{[]string{"AUTH_PROVIDER=supabase"}, "SUPABASE_PROJECT_URL is required"},
 		{[]string{"AUTH_PROVIDER=clerk"}, "CLERK_ISSUER is required"},
 		{[]string{"PPROF_ADDR=6060"}, "PPROF_ADDR must be host:port"},
+		{[]string{"PPROF_ADDR=:8000"}, "PPROF_ADDR must not be the public address"},
 		{[]string{"ENVIRONMENT=production", "JWT_SECRET=" + strongSecret, "PPROF_ADDR=:6060"}, "PPROF_ADDR must be on a loopback address"},
 		{[]string{"ENVIRONMENT=production", "JWT_SECRET=" + strongSecret, "PPROF_ADDR=10.0.0.5:6060"}, "PPROF_ADDR must be on a loopback address"},
 	}

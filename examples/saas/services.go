@@ -125,29 +125,40 @@ func waitForPostgres(ctx context.Context, dbURL string, wait time.Duration, trac
 	}
 }
 
-// servePprof serves net/http/pprof on addr (PPROF_ADDR), a listener of its
-// own that the public one never reaches, until the returned function is
+// servePprof serves net/http/pprof on PPROF_ADDR, a listener of its own
+// that the public one never reaches, until the returned function is
 // called.
 func servePprof(ctx context.Context, addr string, logger *slog.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("PPROF_ADDR: listen on %s: %w", addr, err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	stop, bound, err := servePrivate("PPROF_ADDR", addr, mux)
+	if err != nil {
+		return nil, err
+	}
+	logger.WarnContext(ctx, "pprof listening: keep this address private", slog.String("addr", bound))
+	return stop, nil
+}
+
+// servePrivate serves h on addr (the value of variable) until the
+// returned function is called, which closes the listener and waits for
+// its goroutine. It returns the address it is bound to.
+func servePrivate(variable, addr string, h http.Handler) (stop func(), bound string, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: listen on %s: %w", variable, addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		_ = srv.Serve(ln)
 	}()
-	logger.WarnContext(ctx, "pprof listening: keep this address private", slog.String("addr", ln.Addr().String()))
 	return func() {
 		_ = srv.Close()
 		<-done
-	}, nil
+	}, ln.Addr().String(), nil
 }

@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -112,27 +110,12 @@ func (c *telemetryConfig) normalize(srv serverConfig) []error {
 		errs = append(errs, fmt.Errorf("OTEL_METRIC_EXPORT_INTERVAL must not be negative (milliseconds), got %d", c.MetricInterval))
 	}
 	if c.MetricsAddr != "" {
-		errs = appendErr(errs, checkMetricsAddr(c.MetricsAddr, srv))
+		errs = appendErr(errs, checkPrivateAddr("METRICS_ADDR", c.MetricsAddr, srv, false))
 		if c.Disabled {
 			errs = append(errs, fmt.Errorf("METRICS_ADDR needs the OpenTelemetry SDK: unset OTEL_SDK_DISABLED"))
 		}
 	}
 	return errs
-}
-
-// checkMetricsAddr accepts a host:port that is not the public listener.
-func checkMetricsAddr(addr string, srv serverConfig) error {
-	host, port, err := net.SplitHostPort(addr)
-	p, perr := strconv.Atoi(port)
-	if err != nil || perr != nil || p < 0 || p > 65535 {
-		return fmt.Errorf("METRICS_ADDR must be host:port (127.0.0.1:9464, :9464), got %q", addr)
-	}
-	unspecified := func(h string) bool { return h == "" || net.ParseIP(h) != nil && net.ParseIP(h).IsUnspecified() }
-	if p != 0 && p == srv.Port && (host == srv.Host || unspecified(host) || unspecified(srv.Host)) {
-		return fmt.Errorf("METRICS_ADDR must not be the public address (HOST:PORT %s): /metrics is never served publicly",
-			net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port)))
-	}
-	return nil
 }
 
 // parseKeyValues reads the comma-separated key=value lists of
@@ -305,25 +288,16 @@ func (m *telemetryModule) flush(timeout time.Duration, logger *slog.Logger) {
 	}
 }
 
-// serveMetrics serves Prometheus /metrics on addr (METRICS_ADDR), a
-// listener of its own that the public one never reaches, until the
-// returned function is called.
+// serveMetrics serves Prometheus /metrics on METRICS_ADDR, a listener of
+// its own that the public one never reaches, until the returned function
+// is called.
 func serveMetrics(ctx context.Context, e metricsEndpoint, logger *slog.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", e.addr)
-	if err != nil {
-		return nil, fmt.Errorf("METRICS_ADDR: listen on %s: %w", e.addr, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", e.handler)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	logger.InfoContext(ctx, "metrics listening", slog.String("addr", ln.Addr().String()))
-	return func() {
-		_ = srv.Close()
-		<-done
-	}, nil
+	stop, addr, err := servePrivate("METRICS_ADDR", e.addr, mux)
+	if err != nil {
+		return nil, err
+	}
+	logger.InfoContext(ctx, "metrics listening", slog.String("addr", addr))
+	return stop, nil
 }
