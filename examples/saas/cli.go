@@ -137,7 +137,7 @@ func migrateCommand(ctx context.Context, args, environ []string, stdout, stderr 
 		return err
 	}
 	cfg.Services.RedisURL = "" // not needed here
-	svc, err := connect(ctx, cfg.Services, logger)
+	svc, err := connect(ctx, cfg.Services, otelProviders{}, logger)
 	if err != nil {
 		return err
 	}

@@ -185,7 +185,7 @@ func (e2eEcho) Kind() string { return "e2e_echo" }
 // starting it.
 func newTestJobs(t *testing.T) *jobsModule {
 	t.Helper()
-	m, err := newJobs(t.Context(), jobsConfig{Backend: "memory"}, nil, slog.New(slog.DiscardHandler))
+	m, err := newJobs(t.Context(), jobsConfig{Backend: "memory"}, nil, otelProviders{}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	return m
 }

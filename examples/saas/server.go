@@ -91,7 +91,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	}
 	closers.push(func() { tel.flush(cfg.Server.ShutdownTimeout, logger) })
 	logger = tel.logger(logger)
-	svc, err := connect(ctx, cfg.Services, logger, tel.otelProviders)
+	svc, err := connect(ctx, cfg.Services, tel.otelProviders, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		}
 	}
 
-	jobs, err := newJobs(ctx, cfg.Jobs, svc.pool, logger, tel.otelProviders)
+	jobs, err := newJobs(ctx, cfg.Jobs, svc.pool, tel.otelProviders, logger)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}

@@ -29,13 +29,9 @@ type services struct {
 
 // connect opens PostgreSQL, waiting up to DATABASE_WAIT for it, and Redis,
 // not waiting: the server starts while Redis is down and readiness says so.
-// tel, when given, traces and measures their calls.
-func connect(ctx context.Context, cfg servicesConfig, logger *slog.Logger, tel ...otelProviders) (*services, error) {
+// otel, when it holds providers, traces and measures their calls.
+func connect(ctx context.Context, cfg servicesConfig, otel otelProviders, logger *slog.Logger) (*services, error) {
 	s := &services{checks: map[string]health.Check{}, close: func() {}}
-	var otel otelProviders
-	if len(tel) > 0 {
-		otel = tel[0]
-	}
 	tracer, err := otel.pgxTracer()
 	if err != nil {
 		return nil, err
