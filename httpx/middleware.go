@@ -249,11 +249,13 @@ func Logger(logger *slog.Logger) func(http.Handler) http.Handler {
 // RecordRoute wraps a mux that sits below middleware which clone the
 // request (authentication, say), so that the access log still names the
 // pattern that matched there: http.ServeMux writes the pattern into the
-// request it was given, which the outer [Logger] never sees.
+// request it was given, which the outer [Logger] never sees. Nested
+// RecordRoutes keep the innermost pattern (the most specific one), so a
+// wrapped root mux does not overwrite what a mux below it recorded.
 func RecordRoute(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r)
-		if s := stateFrom(r.Context()); s != nil && r.Pattern != "" {
+		if s := stateFrom(r.Context()); s != nil && s.route == "" && r.Pattern != "" {
 			s.route = r.Pattern
 		}
 	})

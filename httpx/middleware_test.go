@@ -157,6 +157,27 @@ func TestRecordRouteNamesTheInnerPattern(t *testing.T) {
 	assert.Equal(t, "GET /api/items/{id}", line["route"])
 }
 
+// TestRecordRouteNestedKeepsTheInnermost: a RecordRoute around the root
+// mux does not overwrite the pattern one around a mux below it recorded.
+func TestRecordRouteNestedKeepsTheInnermost(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	inner := http.NewServeMux()
+	inner.HandleFunc("GET /api/items/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	clone := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), cloneKey{}, 1)))
+		})
+	}
+	root := http.NewServeMux()
+	root.Handle("/api/", clone(httpx.RecordRoute(inner)))
+	h := httpx.Logger(slog.New(slog.NewJSONHandler(&logs, nil)))(httpx.RecordRoute(root))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/items/7", nil))
+	var line map[string]any
+	require.NoError(t, json.Unmarshal(logs.Bytes(), &line))
+	assert.Equal(t, "GET /api/items/{id}", line["route"])
+}
+
 func TestLoggerDefaultsTo200AndSkipsDisabledLevels(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer

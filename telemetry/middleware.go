@@ -148,7 +148,7 @@ func RecordRoute(mux http.Handler) http.Handler {
 	mux = httpx.RecordRoute(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r)
-		if rec, ok := r.Context().Value(recordKey{}).(*record); ok && r.Pattern != "" {
+		if rec, ok := r.Context().Value(recordKey{}).(*record); ok && rec.route == "" && r.Pattern != "" {
 			rec.route = routeOf(r.Pattern)
 		}
 	})

@@ -146,11 +146,14 @@ func TestDurationHistogramCarriesRouteTemplate(t *testing.T) {
 		path      string
 		wantRoute string
 		wantCode  int
+		wrapRoot  bool // RecordRoute around the root mux as well
 	}{
 		{name: "nested mux behind a cloning middleware", path: "/api/v1/app/projects/0d4c8c5e-1111-4a4a-8b8b-222222222222",
 			wantRoute: "/api/v1/app/projects/{id}", wantCode: http.StatusOK},
 		{name: "route of the root mux", path: "/api/v1/public/health", wantRoute: "/api/v1/public/health", wantCode: http.StatusOK},
 		{name: "server error", path: "/api/v1/app/fail/7", wantRoute: "/api/v1/app/fail/{n}", wantCode: http.StatusInternalServerError},
+		{name: "root wrapped too: the innermost route wins", path: "/api/v1/app/projects/0d4c8c5e-1111-4a4a-8b8b-222222222222",
+			wantRoute: "/api/v1/app/projects/{id}", wantCode: http.StatusOK, wrapRoot: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +172,11 @@ func TestDurationHistogramCarriesRouteTemplate(t *testing.T) {
 			root.Handle("/api/v1/app/", authenticate(telemetry.RecordRoute(app)))
 			mw, err := telemetry.NewMiddleware(telemetry.MiddlewareConfig{MeterProvider: mp})
 			require.NoError(t, err)
-			h := mw.Handler(root)
+			var top http.Handler = root
+			if tt.wrapRoot {
+				top = telemetry.RecordRoute(root)
+			}
+			h := mw.Handler(top)
 
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))

@@ -246,7 +246,8 @@ func buildHandler(cfg serverConfig, logger *slog.Logger, tel *telemetryModule, g
 	}
 	// The root mux and the public one below it write their pattern into
 	// the request the trace middleware holds; app and admin, below
-	// request-cloning guards, report theirs through recordRoute.
+	// request-cloning guards, report theirs through recordRoute (the
+	// innermost recorded route wins).
 	traced, err := tel.middleware()
 	if err != nil {
 		return nil, err
