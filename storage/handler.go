@@ -82,6 +82,10 @@ func httpError(err error) error {
 		return httpx.Conflict("the uploaded object is smaller than the declared size; upload it again")
 	case errors.Is(err, ErrTooLarge):
 		return httpx.PayloadTooLarge("the file exceeds the size limit", 0)
+	case errors.Is(err, ErrInvalidKey):
+		// Keys are made from the file name: one the provider cannot store
+		// (Cloudinary bounds its public IDs) is the client's to shorten.
+		return httpx.Validation(httpx.FieldError{Field: "filename", Message: "too long for the storage provider; use a shorter name"})
 	}
 	return err // unknown: WriteError answers 500
 }

@@ -2,10 +2,13 @@ package storage_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/storage"
+	"github.com/omnistack/omnistack/storage/memory"
 	"github.com/omnistack/omnistack/storage/storagetest"
 )
 
@@ -273,4 +277,43 @@ func TestNewHandlerConfig(t *testing.T) {
 	tb := setup(t, storage.FilesConfig{})
 	_, err = storage.NewHandler(tb.files, storage.HandlerConfig{})
 	require.ErrorContains(t, err, "UserID")
+}
+
+// shortKeys is a bucket whose provider stores keys of at most 120 bytes
+// (as Cloudinary bounds public IDs).
+type shortKeys struct{ storage.Bucket }
+
+func (b shortKeys) PresignPut(ctx context.Context, key string, opts storage.PresignPutOptions) (storage.PresignedRequest, error) {
+	if len(key) > 120 {
+		return storage.PresignedRequest{}, fmt.Errorf("%w: longer than the provider keeps", storage.ErrInvalidKey)
+	}
+	return b.Bucket.PresignPut(ctx, key, opts)
+}
+
+// TestUploadURLFilenameTooLongForTheProvider: a file name whose key the
+// bucket cannot store is the client's to shorten: 422 naming filename,
+// not 500, and nothing is recorded.
+func TestUploadURLFilenameTooLongForTheProvider(t *testing.T) {
+	t.Parallel()
+	store, err := memory.NewFileStore(memory.FileStoreConfig{})
+	require.NoError(t, err)
+	files, err := storage.NewFiles(shortKeys{storagetest.NewMemoryBucket(t, time.Now)}, store, storage.FilesConfig{})
+	require.NoError(t, err)
+	h, err := storage.NewHandler(files, storage.HandlerConfig{UserID: func(*http.Request) (string, error) { return "alice", nil }})
+	require.NoError(t, err)
+
+	body := `{"filename":"` + strings.Repeat("名", 40) + `.txt","content_type":"text/plain","size":1}`
+	req := httptest.NewRequest(http.MethodPost, "/upload-url", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+	var out map[string]map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
+	assert.Equal(t, "VALIDATION_ERROR", out["error"]["code"])
+	assert.Contains(t, rec.Body.String(), `"field":"filename"`)
+	items, total, err := files.List(t.Context(), "alice", storage.FileQuery{Limit: 10})
+	require.NoError(t, err)
+	assert.Empty(t, items, "nothing recorded")
+	assert.Zero(t, total)
 }
