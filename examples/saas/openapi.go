@@ -688,12 +688,12 @@ func operations() []op {
 
 		// Local storage's signed URLs
 		{pattern: "GET /api/v1/public/storage/{key}", tag: "Files", summary: "Download through a signed URL", access: public,
-			description: "Served with `STORAGE_PROVIDER=local` only: the URL a download-url answer gave; the query carries the signature.",
+			description: "The URL a download-url answer gave with `STORAGE_PROVIDER=local` (with `cloudinary` downloads go to Cloudinary and this answers 403); the query carries the signature.",
 			ok: []okResponse{{status: 200, description: "The object's bytes, as its stored content type.", content: map[string]*schema{
 				"*/*": str("")}}},
 			errors: []int{403}},
 		{pattern: "PUT /api/v1/public/storage/{key}", tag: "Files", summary: "Upload through a signed URL", access: public,
-			description: signedPut + " Served with `STORAGE_PROVIDER=local` only. Send the `headers` of the upload-url answer unchanged.",
+			description: signedPut + " Served with `STORAGE_PROVIDER=local`, and with `cloudinary`, which relays the bytes to Cloudinary. Send the `headers` of the upload-url answer unchanged.",
 			ok:          []okResponse{noBody(200, "Stored; no body.")}, errors: []int{400, 403, 412, 413, 415}},
 
 		// Users
