@@ -14,9 +14,10 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/omnistack/omnistack/httpx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/httpx"
 )
 
 // recorder keeps each write it receives.

@@ -109,7 +109,7 @@ func newAuth(ctx context.Context, cfg authConfig, srv serverConfig, pool *pgxpoo
 		return nil, err
 	}
 	vcfg.Logger = logger
-	verifier, err := auth.NewVerifier(vcfg)
+	verifier, err := auth.NewVerifier(vcfg) //nolint:contextcheck // its key-set refresh outlives start-up; m.close stops it
 	if err != nil {
 		if cfg.JWTSecret != "" {
 			return nil, fmt.Errorf("JWT_SECRET: %w", err)

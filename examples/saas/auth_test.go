@@ -16,10 +16,11 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/omnistack/omnistack/auth/authtest"
-	"github.com/omnistack/omnistack/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/auth/authtest"
+	"github.com/omnistack/omnistack/testenv"
 )
 
 const authTestSecret = "an-e2e-test-secret-of-at-least-32-bytes"

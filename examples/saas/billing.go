@@ -53,7 +53,7 @@ type billingModule struct {
 // newBilling keeps entitlements on PostgreSQL or in memory, and serves /app/billing. Without
 // STRIPE_SECRET_KEY the status route still answers (the free plan, or an
 // administrator's or a store's plan) and the Stripe routes answer 503.
-func newBilling(ctx context.Context, cfg billingConfig, pool *pgxpool.Pool, logger *slog.Logger) (*billingModule, error) {
+func newBilling(cfg billingConfig, pool *pgxpool.Pool, logger *slog.Logger) (*billingModule, error) {
 	var store billing.Store
 	var err error
 	if pool != nil {

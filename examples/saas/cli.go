@@ -63,10 +63,10 @@ func cli(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case "healthcheck":
 		return healthcheckCommand(ctx, args, environ, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+		_, err := fmt.Fprint(stdout, usage)
+		return err
 	}
-	fmt.Fprintf(stderr, "saas: unknown command %q\n\n%s", cmd, usage)
+	_, _ = fmt.Fprintf(stderr, "saas: unknown command %q\n\n%s", cmd, usage)
 	return errUsage
 }
 
@@ -75,7 +75,7 @@ func newFlagSet(name, about string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: saas %s [flags]\n\n%s\n\nFlags:\n", name, about)
+		_, _ = fmt.Fprintf(stderr, "Usage: saas %s [flags]\n\n%s\n\nFlags:\n", name, about)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -90,7 +90,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "saas %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		_, _ = fmt.Fprintf(fs.Output(), "saas %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
 		fs.Usage()
 		return errUsage
 	}
@@ -101,7 +101,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 func migrateCommand(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("migrate", "", stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: saas migrate up | status | sql\n\n"+
+		_, _ = fmt.Fprint(stderr, "Usage: saas migrate up | status | sql\n\n"+
 			"  up      apply every pending migration (DATABASE_URL)\n"+
 			"  status  list every migration, applied or pending (DATABASE_URL)\n"+
 			"  sql     print the SQL of every migration, for your own migration tool (no database needed)\n")
@@ -121,7 +121,7 @@ func migrateCommand(ctx context.Context, args, environ []string, stdout, stderr 
 		return migrateSQL(stdout)
 	}
 	if sub != "up" && sub != "status" {
-		fmt.Fprintf(stderr, "saas migrate: unknown subcommand %q\n", sub)
+		_, _ = fmt.Fprintf(stderr, "saas migrate: unknown subcommand %q\n", sub)
 		fs.Usage()
 		return errUsage
 	}
@@ -148,8 +148,8 @@ func migrateCommand(ctx context.Context, args, environ []string, stdout, stderr 
 	if err := migrateUp(ctx, svc.pool); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "migrations applied")
-	return nil
+	_, err = fmt.Fprintln(stdout, "migrations applied")
+	return err
 }
 
 // tokenCommand is `token`: a development token signed with JWT_SECRET.
@@ -227,7 +227,7 @@ func healthcheckCommand(ctx context.Context, args, environ []string, stderr io.W
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
 	}
-	defer resp.Body.Close()
+	_ = resp.Body.Close() // the status is the whole answer
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("healthcheck: %s answered %d", url, resp.StatusCode)
 	}

@@ -98,7 +98,7 @@ func loadConfig(environ []string) (config, error) {
 	errs = append(errs, cfg.Services.validate()...)
 	errs = append(errs, cfg.Auth.normalize(cfg.Server)...)
 	errs = append(errs, cfg.RateLimit.normalize()...)
-	errs = append(errs, cfg.Email.validate(cfg.Server)...)
+	errs = append(errs, cfg.Email.validate()...)
 	errs = append(errs, cfg.Storage.normalize()...)
 	errs = append(errs, cfg.Jobs.normalize(cfg.Services)...)
 	errs = append(errs, cfg.Webhooks.validate()...)

@@ -25,7 +25,7 @@ type emailConfig struct {
 	SMTPURL         string `env:"SMTP_URL"`
 }
 
-func (c emailConfig) validate(srv serverConfig) []error {
+func (c emailConfig) validate() []error {
 	var errs []error
 	errs = appendErr(errs, oneOf("EMAIL_PROVIDER", c.Provider, "console", "resend", "sendgrid", "smtp"))
 	if _, err := email.ParseAddress(c.From); err != nil {

@@ -15,9 +15,10 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/omnistack/omnistack/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/omnistack/omnistack/testenv"
 )
 
 // emailFake is a stand-in for the Resend and SendGrid APIs that hands each

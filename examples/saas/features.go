@@ -31,7 +31,7 @@ type featuresModule struct {
 // down: quotas then hold per instance) or in memory, and keeps overrides on
 // PostgreSQL or in memory. planOf
 // answers each user's plan; userExists makes overrides of unknown users 404.
-func newFeatures(ctx context.Context, pool *pgxpool.Pool, rdb *goredis.Client, planOf featureflags.PlanFunc,
+func newFeatures(pool *pgxpool.Pool, rdb *goredis.Client, planOf featureflags.PlanFunc,
 	userExists func(ctx context.Context, id string) (bool, error), logger *slog.Logger) (*featuresModule, error) {
 	local, err := flagsmem.New(flagsmem.Config{})
 	if err != nil {

@@ -46,7 +46,7 @@ type jobsModule struct {
 // newJobs builds the jobs client on JOBS_BACKEND: River on pool, or memory.
 // otel, when it holds providers, traces enqueues and attempts (the trace
 // context rides in the job's metadata) and measures them.
-func newJobs(ctx context.Context, cfg jobsConfig, pool *pgxpool.Pool, otel otelProviders, logger *slog.Logger) (*jobsModule, error) {
+func newJobs(cfg jobsConfig, pool *pgxpool.Pool, otel otelProviders, logger *slog.Logger) (*jobsModule, error) {
 	var backend jobs.Backend
 	if cfg.Backend == "river" {
 		b, err := jobsriver.New(pool, jobsriver.Config{Logger: logger})

@@ -11,12 +11,13 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/omnistack/omnistack/httpx"
 	"github.com/omnistack/omnistack/jobs"
 	jobsriver "github.com/omnistack/omnistack/jobs/river"
 	"github.com/omnistack/omnistack/testenv"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func jobsEnv(t *testing.T, extra map[string]string) map[string]string {
@@ -185,7 +186,7 @@ func (e2eEcho) Kind() string { return "e2e_echo" }
 // starting it.
 func newTestJobs(t *testing.T) *jobsModule {
 	t.Helper()
-	m, err := newJobs(t.Context(), jobsConfig{Backend: "memory"}, nil, otelProviders{}, slog.New(slog.DiscardHandler))
+	m, err := newJobs(jobsConfig{Backend: "memory"}, nil, otelProviders{}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	return m
 }

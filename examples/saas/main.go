@@ -31,17 +31,22 @@ import (
 	"syscall"
 )
 
-func main() {
+func main() { os.Exit(mainCode()) }
+
+// mainCode runs the command line and returns the process's exit code: 0,
+// 2 for a usage error, 1 for any other failure.
+func mainCode() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := cli(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
 	case errors.Is(err, errUsage):
-		os.Exit(2)
+		return 2
 	default:
-		fmt.Fprintln(os.Stderr, "saas:", err)
-		os.Exit(1)
+		_, _ = fmt.Fprintln(os.Stderr, "saas:", err)
+		return 1
 	}
 }
 

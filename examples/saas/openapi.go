@@ -831,7 +831,7 @@ func operations() []op {
 
 // schemas are the named schemas of components.schemas.
 func schemas() map[string]*schema {
-	timeStamp := func(d string) *schema { return dateTime(d) }
+	timeStamp := dateTime
 	plan := enum("The plan.", "free", "pro", "enterprise")
 	usage := object("Token counts of one call.",
 		req("prompt_tokens", integer("")), req("completion_tokens", integer("")), req("total_tokens", integer("")))

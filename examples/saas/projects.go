@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
 	"embed"
 	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/omnistack/omnistack/crud"
 	"github.com/omnistack/omnistack/crud/memory"
 	"github.com/omnistack/omnistack/crud/postgres"
@@ -109,7 +109,7 @@ type projectsModule struct {
 // newProjects serves /api/v1/app/projects on crud: PostgreSQL on pool, memory without one. cursorKey
 // signs keyset cursors (nil: a random key per process); userID names the
 // owner of every project.
-func newProjects(ctx context.Context, pool *pgxpool.Pool, cursorKey []byte, userID httpx.UserIDFunc) (*projectsModule, error) {
+func newProjects(pool *pgxpool.Pool, cursorKey []byte, userID httpx.UserIDFunc) (*projectsModule, error) {
 	var store crud.Store[project]
 	var err error
 	if pool != nil {

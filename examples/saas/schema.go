@@ -56,7 +56,7 @@ func migrateStatus(ctx context.Context, pool *pgxpool.Pool, w io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tMIGRATION\tSTATE\tAPPLIED AT")
+	_, _ = fmt.Fprintln(tw, "SOURCE\tMIGRATION\tSTATE\tAPPLIED AT") // tabwriter reports write errors at Flush
 	pending := 0
 	for _, m := range append(river, rest...) {
 		state, at := "pending", ""
@@ -68,7 +68,7 @@ func migrateStatus(ctx context.Context, pool *pgxpool.Pool, w io.Writer) error {
 		} else {
 			pending++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Source, m.File, state, at)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Source, m.File, state, at)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

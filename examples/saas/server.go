@@ -89,7 +89,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: %w", err)
 	}
-	closers.push(func() { tel.flush(cfg.Server.ShutdownTimeout, logger) })
+	closers.push(func() { tel.flush(cfg.Server.ShutdownTimeout, logger) }) //nolint:contextcheck // runs after ctx ended, bounded by SHUTDOWN_TIMEOUT
 	logger = tel.logger(logger)
 	svc, err := connect(ctx, cfg.Services, tel.otelProviders, logger)
 	if err != nil {
@@ -106,7 +106,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		}
 	}
 
-	jobs, err := newJobs(ctx, cfg.Jobs, svc.pool, tel.otelProviders, logger)
+	jobs, err := newJobs(cfg.Jobs, svc.pool, tel.otelProviders, logger)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -114,7 +114,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("email: %w", err)
 	}
-	bill, err := newBilling(ctx, cfg.Billing, svc.pool, logger)
+	bill, err := newBilling(cfg.Billing, svc.pool, logger)
 	if err != nil {
 		return nil, fmt.Errorf("billing: %w", err)
 	}
@@ -123,7 +123,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	closers.push(auth.close)
-	features, err := newFeatures(ctx, svc.pool, svc.redis, bill.ent.Plan, userExists(auth.users), logger)
+	features, err := newFeatures(svc.pool, svc.redis, bill.ent.Plan, userExists(auth.users), logger)
 	if err != nil {
 		return nil, fmt.Errorf("featureflags: %w", err)
 	}
@@ -136,7 +136,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		return nil, fmt.Errorf("ratelimit: %w", err)
 	}
 	closers.push(limit.close)
-	projects, err := newProjects(ctx, svc.pool, cfg.signingKey("projects cursor key"), auth.userID)
+	projects, err := newProjects(svc.pool, cfg.signingKey("projects cursor key"), auth.userID)
 	if err != nil {
 		return nil, fmt.Errorf("projects: %w", err)
 	}
@@ -146,17 +146,17 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	closers.push(files.close)
-	stores, err := newIAP(cfg.IAP, svc.pool, bill.ent, planNames(features.flags.Catalog()), logger)
+	stores, err := newIAP(cfg.IAP, svc.pool, bill.ent, planNames(features.flags.Catalog()), logger) //nolint:contextcheck // the Play key-set refresh outlives start-up; stores.close stops it
 	if err != nil {
 		return nil, fmt.Errorf("iap: %w", err)
 	}
 	closers.push(stores.close)
-	hooks, err := newWebhooks(ctx, cfg.Webhooks, svc.pool, auth.users, jobs.client, tel.otelProviders, logger, stores.receivers...)
+	hooks, err := newWebhooks(cfg.Webhooks, svc.pool, auth.users, jobs.client, tel.otelProviders, logger, stores.receivers...) //nolint:contextcheck // registers the prune schedule; each run gets the job's ctx
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	bill.handleStripe(hooks.stripe)
-	aiRoutes, err := newAI(cfg.AI, features, tel.otelProviders, logger)
+	aiRoutes, err := newAI(cfg.AI, features, tel.otelProviders, logger) //nolint:contextcheck // builds the providers; each call takes its request's ctx
 	if err != nil {
 		return nil, fmt.Errorf("ai: %w", err)
 	}
@@ -187,7 +187,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		if err := jobs.start(ctx); err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		closers.push(func() { jobs.shutdown(cfg.Server.ShutdownTimeout) })
+		closers.push(func() { jobs.shutdown(cfg.Server.ShutdownTimeout) }) //nolint:contextcheck // runs after ctx ended, bounded by SHUTDOWN_TIMEOUT
 	}
 	return &server{cfg: cfg.Server, logger: logger, handler: h, patterns: servedPatterns(all...), metrics: tel.metrics,
 		close: closers.close}, nil
@@ -312,7 +312,7 @@ func (s *server) serve(ctx context.Context, ready chan<- string) error {
 	s.logger.Info("shutting down", slog.Duration("timeout", s.cfg.ShutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := srv.Shutdown(sctx); err != nil { //nolint:contextcheck // the drain starts once ctx has ended
 		_ = srv.Close()
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -146,7 +146,7 @@ func newStorage(ctx context.Context, cfg storageConfig, srv serverConfig, pool *
 	if err != nil {
 		return nil, err
 	}
-	if err := scheduleStorageCleanup(client, files.CleanupPending, logger); err != nil {
+	if err := scheduleStorageCleanup(client, files.CleanupPending, logger); err != nil { //nolint:contextcheck // registers a schedule; each run gets the job's ctx
 		return nil, err
 	}
 	m.routes.app = []route{

@@ -59,7 +59,7 @@ type webhooksModule struct {
 // routes, and the daily retention job on client. A receiver whose secret is
 // not configured answers 503 naming the variable, so the provider keeps
 // retrying until the operator sets it.
-func newWebhooks(ctx context.Context, cfg webhooksConfig, pool *pgxpool.Pool, users *auth.Users,
+func newWebhooks(cfg webhooksConfig, pool *pgxpool.Pool, users *auth.Users,
 	client *jobs.Client, tel otelProviders, logger *slog.Logger, others ...receiverSpec) (*webhooksModule, error) {
 	var store webhooks.Store
 	var err error

@@ -27,7 +27,7 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 // server of their own.
 func newRelay(t *testing.T, inner storage.Bucket, now func() time.Time) *relay.Bucket {
 	t.Helper()
-	var h http.Handler = http.NotFoundHandler()
+	h := http.NotFoundHandler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	b, err := relay.New(inner, relay.Config{BaseURL: srv.URL + "/api/v1/public/storage", Secret: secret, Now: now})
