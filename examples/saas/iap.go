@@ -152,12 +152,12 @@ const playScope = "https://www.googleapis.com/auth/androidpublisher"
 
 // newPlayClient reads a service account key and returns a Play Developer
 // API client whose access tokens come from it (cached until they expire).
+// Only a service account key is accepted: another credential type (an
+// external account, say) would make the library fetch from URLs the file
+// names, which is not what this variable is for.
 func newPlayClient(file, baseURL string) (*google.PlayClient, error) {
-	data, err := os.ReadFile(file) //nolint:gosec // G304: the operator names the key file (GOOGLE_PLAY_CREDENTIALS_FILE)
-	if err != nil {
-		return nil, fmt.Errorf("GOOGLE_PLAY_CREDENTIALS_FILE: %w", err)
-	}
-	creds, err := credentials.DetectDefault(&credentials.DetectOptions{CredentialsJSON: data, Scopes: []string{playScope}})
+	creds, err := credentials.NewCredentialsFromFile(credentials.ServiceAccount, file,
+		&credentials.DetectOptions{Scopes: []string{playScope}})
 	if err != nil {
 		return nil, fmt.Errorf("GOOGLE_PLAY_CREDENTIALS_FILE: %w", err)
 	}

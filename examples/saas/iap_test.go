@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -213,5 +215,49 @@ func TestIAPNotConfigured(t *testing.T) {
 		resp := s.do(t, "POST", "/api/v1/public/webhooks/"+p, `{}`)
 		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, p)
 		assert.Contains(t, decode[map[string]map[string]any](t, resp)["error"]["message"], variable)
+	}
+}
+
+// TestIAPPlayCredentialsMustBeAServiceAccountKey: GOOGLE_PLAY_CREDENTIALS_FILE
+// takes a service account key and nothing else. Another credential type
+// (an external account names URLs the library would fetch from) and a
+// missing file stop the server at start, naming the variable; a service
+// account key starts it (run with a cancelled context returns as soon as
+// it has started and stopped).
+func TestIAPPlayCredentialsMustBeAServiceAccountKey(t *testing.T) {
+	t.Parallel()
+	external := filepath.Join(t.TempDir(), "external.json")
+	require.NoError(t, os.WriteFile(external, []byte(`{"type":"external_account","audience":"//iam.googleapis.com/x",`+
+		`"subject_token_type":"urn:ietf:params:oauth:token-type:jwt","token_url":"https://sts.example/v1/token",`+
+		`"credential_source":{"url":"http://169.254.169.254/token"}}`), 0o600))
+	for name, tt := range map[string]struct {
+		file    string
+		refused bool
+	}{
+		"service account key": {playCredentials(t), false},
+		"external account":    {external, true},
+		"missing file":        {filepath.Join(t.TempDir(), "none.json"), true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env := iapEnv(t, iaptest.NewAppleChain(t, iaptest.AppleChainOptions{}), map[string]string{
+				"GOOGLE_PLAY_PACKAGE_NAME": iapBundle, "GOOGLE_PUBSUB_AUDIENCE": pushAud,
+				"GOOGLE_PUBSUB_SERVICE_ACCOUNT": pushAccount, "GOOGLE_OIDC_JWKS_URL": "http://127.0.0.1:1/jwks",
+				"GOOGLE_PLAY_CREDENTIALS_FILE": tt.file,
+			})
+			environ := []string{"PORT=0", "HOST=127.0.0.1", "STORAGE_LOCAL_DIR=" + t.TempDir()}
+			for k, v := range env {
+				environ = append(environ, k+"="+v)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			err := run(ctx, environ, io.Discard, nil)
+			if !tt.refused {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "GOOGLE_PLAY_CREDENTIALS_FILE")
+		})
 	}
 }
