@@ -251,6 +251,7 @@ func TestAuthSupabaseProvider(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	me := decode[map[string]any](t, resp)
 	assert.Equal(t, "Supa Base", me["full_name"])
+	assert.Equal(t, "sb@example.com", me["email"], "Supabase access tokens carry email: the user has it from the first request")
 	assert.Equal(t, "user", me["role"])
 	resp = s.do(t, "GET", "/api/v1/admin/users", nil, bearer(iss.Token(t, "ES256", user))...)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
