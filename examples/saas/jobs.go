@@ -91,13 +91,15 @@ func newJobs(cfg jobsConfig, pool *pgxpool.Pool, otel otelProviders, logger *slo
 // start runs the workers.
 func (m *jobsModule) start(ctx context.Context) error { return m.client.Start(ctx) }
 
-// shutdown stops the workers gracefully: running jobs get timeout to
-// finish, then their contexts are cancelled and they run again after a
-// restart (river) or are dropped (memory).
-func (m *jobsModule) shutdown(timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	m.logger.Info("stopping job workers", slog.Duration("timeout", timeout))
+// shutdown stops the workers gracefully: running jobs have until ctx's
+// deadline to finish, then their contexts are cancelled and they run again
+// after a restart (river) or are dropped (memory).
+func (m *jobsModule) shutdown(ctx context.Context) {
+	attrs := []any{}
+	if deadline, ok := ctx.Deadline(); ok {
+		attrs = append(attrs, slog.Duration("timeout", time.Until(deadline).Round(time.Millisecond)))
+	}
+	m.logger.InfoContext(ctx, "stopping job workers", attrs...)
 	if err := m.client.Shutdown(ctx); err != nil {
 		m.logger.Warn("jobs: stopped with jobs cut short", slog.String("error", err.Error()))
 	}

@@ -203,7 +203,7 @@ func TestJobsRegisterJobCarriesRequestID(t *testing.T) {
 		return nil
 	}))
 	require.NoError(t, m.start(t.Context()))
-	defer m.shutdown(5 * time.Second)
+	defer closeWithin(t.Context(), 5*time.Second, m.shutdown)
 
 	ctx := httpx.WithRequestID(context.Background(), "req-e2e-1")
 	j, err := m.client.Enqueue(ctx, e2eEcho{Word: "hello"}, nil)
@@ -223,7 +223,7 @@ func TestJobsRegistrationEndsAtStart(t *testing.T) {
 	t.Parallel()
 	m := newTestJobs(t)
 	require.NoError(t, m.start(t.Context()))
-	defer m.shutdown(5 * time.Second)
+	defer closeWithin(t.Context(), 5*time.Second, m.shutdown)
 	err := registerJob(m.client, func(context.Context, e2eEcho) error { return nil })
 	require.ErrorIs(t, err, jobs.ErrStarted)
 }
@@ -240,7 +240,7 @@ func TestJobsStorageCleanupIsAJob(t *testing.T) {
 	dup := m.client.Periodic("storage_cleanup_pending", "@hourly", cleanupPendingUploads{}, nil)
 	require.ErrorIs(t, dup, jobs.ErrInvalid, "the schedule is registered once")
 	require.NoError(t, m.start(t.Context()))
-	defer m.shutdown(5 * time.Second)
+	defer closeWithin(t.Context(), 5*time.Second, m.shutdown)
 
 	j, err := m.client.Enqueue(t.Context(), cleanupPendingUploads{}, nil)
 	require.NoError(t, err)

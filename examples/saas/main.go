@@ -72,6 +72,8 @@ func runMode(ctx context.Context, m mode, environ []string, logOut io.Writer, re
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	// serve closes s within its shutdown deadline; this covers its early
+	// returns (the address in use).
+	defer closeWithin(ctx, cfg.Server.ShutdownTimeout, s.close)
 	return s.serve(ctx, ready)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -66,7 +67,7 @@ func TestOpenAPIMatchesServedRoutes(t *testing.T) {
 	require.NoError(t, err)
 	s, err := newServer(t.Context(), cfg, modeServe, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	t.Cleanup(s.close)
+	t.Cleanup(func() { closeWithin(t.Context(), 10*time.Second, s.close) })
 	require.NotEmpty(t, s.patterns)
 
 	doc := buildOpenAPI(s.patterns)

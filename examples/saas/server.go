@@ -66,7 +66,9 @@ type server struct {
 	handler  http.Handler
 	patterns []string // every route served, for the OpenAPI tests
 	metrics  metricsEndpoint
-	close    func() // stops the workers, then closes what newServer opened
+	// close stops the workers, then closes what newServer opened, within
+	// ctx's deadline; calls after the first do nothing.
+	close func(ctx context.Context)
 }
 
 // newServer builds every block from the configuration, in the order their
@@ -80,7 +82,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	var closers closeStack
 	defer func() {
 		if err != nil {
-			closers.close()
+			closeWithin(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout, closers.close)
 		}
 	}()
 	// First opened, last closed: the exporters flush what the drained
@@ -89,13 +91,13 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: %w", err)
 	}
-	closers.push(func() { tel.flush(cfg.Server.ShutdownTimeout, logger) }) //nolint:contextcheck // runs after ctx ended, bounded by SHUTDOWN_TIMEOUT
+	closers.push(func(ctx context.Context) { tel.flush(ctx, logger) })
 	logger = tel.logger(logger)
 	svc, err := connect(ctx, cfg.Services, tel.otelProviders, logger)
 	if err != nil {
 		return nil, err
 	}
-	closers.push(svc.close)
+	closers.pushFunc(svc.close)
 	if cfg.Server.SigningSecret == "" && cfg.Auth.JWTSecret == "" && !cfg.Server.development() {
 		logger.WarnContext(ctx, "neither SIGNING_SECRET nor JWT_SECRET is set: list cursors and local storage URLs "+
 			"are signed with a random key per process and fail on another instance")
@@ -122,7 +124,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	closers.push(auth.close)
+	closers.pushFunc(auth.close)
 	features, err := newFeatures(svc.pool, svc.redis, bill.ent.Plan, userExists(auth.users), logger)
 	if err != nil {
 		return nil, fmt.Errorf("featureflags: %w", err)
@@ -135,7 +137,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: %w", err)
 	}
-	closers.push(limit.close)
+	closers.pushFunc(limit.close)
 	projects, err := newProjects(svc.pool, cfg.signingKey("projects cursor key"), auth.userID)
 	if err != nil {
 		return nil, fmt.Errorf("projects: %w", err)
@@ -145,12 +147,12 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	closers.push(files.close)
+	closers.pushFunc(files.close)
 	stores, err := newIAP(cfg.IAP, svc.pool, bill.ent, planNames(features.flags.Catalog()), logger) //nolint:contextcheck // the Play key-set refresh outlives start-up; stores.close stops it
 	if err != nil {
 		return nil, fmt.Errorf("iap: %w", err)
 	}
-	closers.push(stores.close)
+	closers.pushFunc(stores.close)
 	hooks, err := newWebhooks(cfg.Webhooks, svc.pool, auth.users, jobs.client, tel.otelProviders, logger, stores.receivers...) //nolint:contextcheck // registers the prune schedule; each run gets the job's ctx
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
@@ -187,7 +189,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 		if err := jobs.start(ctx); err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		closers.push(func() { jobs.shutdown(cfg.Server.ShutdownTimeout) }) //nolint:contextcheck // runs after ctx ended, bounded by SHUTDOWN_TIMEOUT
+		closers.push(jobs.shutdown)
 	}
 	return &server{cfg: cfg.Server, logger: logger, handler: h, patterns: servedPatterns(all...), metrics: tel.metrics,
 		close: closers.close}, nil
@@ -263,8 +265,10 @@ func buildHandler(cfg serverConfig, logger *slog.Logger, tel *telemetryModule, g
 	), nil
 }
 
-// serve listens until ctx ends, then lets in-flight requests finish for up
-// to SHUTDOWN_TIMEOUT. ready, when not nil, receives the listening address.
+// serve listens until ctx ends, then shuts down within one SHUTDOWN_TIMEOUT:
+// in-flight requests finish, then the workers stop and the exporters flush
+// with what is left of it (s.close). ready, when not nil, receives the
+// listening address.
 func (s *server) serve(ctx context.Context, ready chan<- string) error {
 	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
 	ln, err := net.Listen("tcp", addr)
@@ -310,11 +314,16 @@ func (s *server) serve(ctx context.Context, ready chan<- string) error {
 	case <-ctx.Done():
 	}
 	s.logger.Info("shutting down", slog.Duration("timeout", s.cfg.ShutdownTimeout))
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil { //nolint:contextcheck // the drain starts once ctx has ended
+	drainErr := srv.Shutdown(sctx)
+	if drainErr != nil {
 		_ = srv.Close()
-		return fmt.Errorf("shutdown: %w", err)
+	}
+	// The workers and the exporters get what the drain left of the deadline.
+	s.close(sctx)
+	if drainErr != nil {
+		return fmt.Errorf("shutdown: %w", drainErr)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -341,16 +350,28 @@ func (c config) signingKey(label string) []byte {
 	return m.Sum(nil)
 }
 
-// closeStack closes what was opened, last opened first.
-type closeStack []func()
+// closeStack closes what was opened, last opened first, all within the
+// deadline of the one context close is given.
+type closeStack []func(ctx context.Context)
 
-func (s *closeStack) push(f func()) { *s = append(*s, f) }
+func (s *closeStack) push(f func(ctx context.Context)) { *s = append(*s, f) }
 
-func (s *closeStack) close() {
+// pushFunc pushes a closer that returns at once (a pool, a client).
+func (s *closeStack) pushFunc(f func()) { s.push(func(context.Context) { f() }) }
+
+func (s *closeStack) close(ctx context.Context) {
 	for i := len(*s) - 1; i >= 0; i-- {
-		(*s)[i]()
+		(*s)[i](ctx)
 	}
 	*s = nil
+}
+
+// closeWithin runs close with a context that ends timeout from now and is
+// not cancelled with parent (shutdown starts once parent has ended).
+func closeWithin(parent context.Context, timeout time.Duration, close func(ctx context.Context)) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), timeout)
+	defer cancel()
+	close(ctx)
 }
 
 // newLogger builds the server's logger from LOG_LEVEL and LOG_FORMAT; every

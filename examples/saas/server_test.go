@@ -123,16 +123,29 @@ func TestServerProductionHeaders(t *testing.T) {
 	assertCommonHeaders(t, resp, true)
 }
 
-func TestServerGracefulShutdownFinishesInFlightRequests(t *testing.T) {
+// TestServerGracefulShutdown: at SIGTERM an in-flight request finishes,
+// and SHUTDOWN_TIMEOUT bounds the whole shutdown, not each phase: the
+// workers and the exporters are closed with the drain's own deadline, so
+// a drain that took a while leaves them less and the process ends within
+// the orchestrator's grace period.
+func TestServerGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	cfg, err := loadConfig([]string{"PORT=0", "STORAGE_LOCAL_DIR=" + t.TempDir()})
+	const budget = 30 * time.Second
+	cfg, err := loadConfig([]string{"PORT=0", "SHUTDOWN_TIMEOUT=30s", "STORAGE_LOCAL_DIR=" + t.TempDir()})
 	require.NoError(t, err)
 	logs := &syncBuffer{}
 	logger, err := newLogger(cfg.Server, logs)
 	require.NoError(t, err)
 	s, err := newServer(t.Context(), cfg, modeServe, logger)
 	require.NoError(t, err)
-	defer s.close()
+	defer closeWithin(t.Context(), 10*time.Second, s.close)
+	closeAll := s.close
+	closeDeadline := make(chan time.Time, 1)
+	s.close = func(ctx context.Context) {
+		d, _ := ctx.Deadline() // zero without one
+		closeDeadline <- d
+		closeAll(ctx)
+	}
 	entered, release := make(chan struct{}), make(chan struct{})
 	mux := http.NewServeMux()
 	mux.Handle("/", s.handler)
@@ -162,11 +175,18 @@ func TestServerGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	<-entered
 	cancel() // SIGTERM
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "shutting down") }, 10*time.Second, 5*time.Millisecond)
+	// The drain's deadline was set before this instant; a phase that set
+	// its own after the drain would end later than released+budget.
+	released := time.Now()
 	close(release)
 	assert.Equal(t, "done", <-got, "the in-flight request finishes")
 	require.NoError(t, <-served, "a drained shutdown exits cleanly")
 	_, err = http.Get("http://" + addr + "/api/v1/public/health")
 	assert.Error(t, err, "no new connections after shutdown")
+	d := <-closeDeadline
+	require.False(t, d.IsZero(), "the closers get a deadline")
+	assert.True(t, d.Before(released.Add(budget)),
+		"the closers' deadline (%s) is the drain's, not a fresh %s after it (%s)", d, budget, released.Add(budget))
 }
 
 func TestServerExitsWhenDatabaseNeverComes(t *testing.T) {

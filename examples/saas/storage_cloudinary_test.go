@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -200,7 +201,7 @@ func TestStorageCloudinaryRoutesDocumented(t *testing.T) {
 	require.NoError(t, err)
 	s, err := newServer(t.Context(), cfg, modeServe, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	t.Cleanup(s.close)
+	t.Cleanup(func() { closeWithin(t.Context(), 10*time.Second, s.close) })
 	require.Contains(t, s.patterns, storagePublicPath+"/")
 	doc := buildOpenAPI(s.patterns)
 	for _, p := range s.patterns {

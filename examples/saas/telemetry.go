@@ -278,13 +278,12 @@ func (m *telemetryModule) recordRoute(mux http.Handler) http.Handler {
 	return telemetry.RecordRoute(mux)
 }
 
-// flush pushes what the exporters hold and stops them, for up to timeout:
-// called once the HTTP server has drained and the workers have stopped.
-func (m *telemetryModule) flush(timeout time.Duration, logger *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
+// flush pushes what the exporters hold and stops them, until ctx's
+// deadline: called once the HTTP server has drained and the workers have
+// stopped.
+func (m *telemetryModule) flush(ctx context.Context, logger *slog.Logger) {
 	if err := m.shutdown(ctx); err != nil {
-		logger.Warn("telemetry: exporters not flushed", slog.String("error", err.Error()))
+		logger.WarnContext(ctx, "telemetry: exporters not flushed", slog.String("error", err.Error()))
 	}
 }
 

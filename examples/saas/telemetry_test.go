@@ -543,7 +543,7 @@ func benchmarkHandler(b *testing.B, env []string) {
 	require.NoError(b, err)
 	s, err := newServer(context.Background(), cfg, modeServe, logger)
 	require.NoError(b, err)
-	defer s.close()
+	defer closeWithin(b.Context(), 10*time.Second, s.close)
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/public/health", nil)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	b.ReportAllocs()
