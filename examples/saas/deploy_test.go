@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +149,26 @@ func TestDeployComposeFile(t *testing.T) {
 	assert.Equal(t, []string{"serve", "--workers=false"}, commands["server"], "the API leaves the jobs to the worker service")
 	assert.Equal(t, []string{"worker"}, commands["worker"])
 	assert.Equal(t, []string{"migrate", "up"}, commands["migrate"])
+}
+
+// TestDeployEnvExample: every variable .env.example names, set or
+// commented out, is one the server reads.
+func TestDeployEnvExample(t *testing.T) {
+	t.Parallel()
+	known := serverVariables(t)
+	data, err := os.ReadFile(filepath.Join("..", "..", ".env.example"))
+	require.NoError(t, err)
+	named := 0
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "#"))
+		key, _, ok := strings.Cut(line, "=")
+		if !ok || key == "" || strings.ContainsAny(key, " \t") || strings.ToUpper(key) != key {
+			continue // prose
+		}
+		named++
+		assert.True(t, known[key], ".env.example names %s, which the server does not read", key)
+	}
+	assert.Greater(t, named, 50, "the variables of .env.example were found")
 }
 
 func mustDuration(t *testing.T, s string) time.Duration {
