@@ -176,6 +176,12 @@ const (
 //		return nil
 //	}
 //
+// It runs after every other check of the request (size, type, file name,
+// the bucket's presign), just before the file is recorded, so a hook that
+// meters what it allows counts only requests that pass them; only a
+// failure to record the file afterwards (a database error, the pending
+// limits under a race) follows a count.
+//
 // The check and the record's creation are not one atomic step: concurrent
 // uploads of one owner may pass the hook together, by at most what
 // MaxPendingUploads and MaxPendingBytes let through.
@@ -384,6 +390,20 @@ func (f *Files) CreateUpload(ctx context.Context, owner string, req UploadReques
 	if !f.Allowed(ct) {
 		return Upload{}, fmt.Errorf("%w: %q", ErrUnsupportedType, ct)
 	}
+	id := f.cfg.NewID()
+	name := SanitizeFilename(req.Filename)
+	key, err := Key(f.cfg.KeyPrefix, SanitizeFilename(owner), id, name)
+	if err != nil {
+		return Upload{}, err
+	}
+	// Presigning has no side effect (an unused URL expires), so it comes
+	// before the quota hook: a hook that meters what it allows (a plan's
+	// storage quota) must not count a request the bucket refuses, such as
+	// a key too long for the provider.
+	presigned, err := f.bucket.PresignPut(ctx, key, PresignPutOptions{ContentType: ct, Size: req.Size, Expires: f.cfg.UploadExpiry})
+	if err != nil {
+		return Upload{}, err
+	}
 	if f.cfg.Quota != nil {
 		usage, err := f.store.Usage(ctx, owner)
 		if err != nil {
@@ -392,16 +412,6 @@ func (f *Files) CreateUpload(ctx context.Context, owner string, req UploadReques
 		if err := f.cfg.Quota(ctx, owner, usage, req.Size); err != nil {
 			return Upload{}, err
 		}
-	}
-	id := f.cfg.NewID()
-	name := SanitizeFilename(req.Filename)
-	key, err := Key(f.cfg.KeyPrefix, SanitizeFilename(owner), id, name)
-	if err != nil {
-		return Upload{}, err
-	}
-	presigned, err := f.bucket.PresignPut(ctx, key, PresignPutOptions{ContentType: ct, Size: req.Size, Expires: f.cfg.UploadExpiry})
-	if err != nil {
-		return Upload{}, err
 	}
 	now := f.cfg.Now().UTC().Truncate(time.Microsecond) // what PostgreSQL keeps
 	file := File{ID: id, OwnerID: owner, Key: key, Filename: name, ContentType: ct, Size: req.Size,

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -292,12 +293,19 @@ func (b shortKeys) PresignPut(ctx context.Context, key string, opts storage.Pres
 
 // TestUploadURLFilenameTooLongForTheProvider: a file name whose key the
 // bucket cannot store is the client's to shorten: 422 naming filename,
-// not 500, and nothing is recorded.
+// not 500, nothing is recorded, and the quota hook (which may meter what
+// it allows) is never asked.
 func TestUploadURLFilenameTooLongForTheProvider(t *testing.T) {
 	t.Parallel()
 	store, err := memory.NewFileStore(memory.FileStoreConfig{})
 	require.NoError(t, err)
-	files, err := storage.NewFiles(shortKeys{storagetest.NewMemoryBucket(t, time.Now)}, store, storage.FilesConfig{})
+	var metered atomic.Int64
+	files, err := storage.NewFiles(shortKeys{storagetest.NewMemoryBucket(t, time.Now)}, store, storage.FilesConfig{
+		Quota: func(_ context.Context, _ string, _ storage.Usage, size int64) error {
+			metered.Add(size)
+			return nil
+		},
+	})
 	require.NoError(t, err)
 	h, err := storage.NewHandler(files, storage.HandlerConfig{UserID: func(*http.Request) (string, error) { return "alice", nil }})
 	require.NoError(t, err)
@@ -316,4 +324,5 @@ func TestUploadURLFilenameTooLongForTheProvider(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, items, "nothing recorded")
 	assert.Zero(t, total)
+	assert.Zero(t, metered.Load(), "the quota hook counted nothing")
 }
