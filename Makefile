@@ -8,15 +8,25 @@ test:
 # Pinned linters, run through go run (nothing installed globally).
 GOLANGCI_LINT = go run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 GOVULNCHECK = go run golang.org/x/vuln/cmd/govulncheck@v1.9.0
+ACTIONLINT = go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 # Another vulnerability database (a mirror, or file:///path); empty: the default.
 GOVULNDB ?=
 
-# golangci-lint with .golangci.yml on the module and on bench/, then
-# govulncheck on both where its online database answers: a vulnerability
-# fails; an unreachable database is reported on one line and skipped.
+# golangci-lint with .golangci.yml on the module and on bench/, actionlint
+# on the GitHub workflows, shellcheck on the scripts where it is installed
+# (Debian's shellcheck; actionlint uses it too), then govulncheck on both
+# modules where its online database answers: a vulnerability fails; an
+# unreachable database or a missing shellcheck is reported on one line and
+# skipped.
 lint:
 	$(GOLANGCI_LINT) run ./...
 	cd bench && $(GOLANGCI_LINT) run ./...
+	$(ACTIONLINT)
+	@if command -v shellcheck >/dev/null 2>&1; then \
+		echo "shellcheck scripts/*.sh .ci/run"; shellcheck scripts/*.sh .ci/run; \
+	else \
+		echo "lint: shellcheck skipped: not installed (apt-get install shellcheck)"; \
+	fi
 	@for dir in . bench; do \
 		echo "govulncheck ($$dir)"; \
 		out=$$(cd $$dir && $(GOVULNCHECK) $(if $(GOVULNDB),-db $(GOVULNDB)) ./... 2>&1); status=$$?; \

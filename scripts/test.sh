@@ -44,7 +44,11 @@ fi
 export STRIPE_MOCK_URL
 
 echo "test: gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tmp/*'))
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
+else
+	unformatted=$(find . -name '*.go' -not -path './.tmp/*' -print0 | xargs -0 gofmt -l)
+fi
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:" >&2
 	echo "$unformatted" >&2
