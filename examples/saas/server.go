@@ -82,7 +82,7 @@ func newServer(ctx context.Context, cfg config, m mode, logger *slog.Logger) (_ 
 	var closers closeStack
 	defer func() {
 		if err != nil {
-			closeWithin(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout, closers.close)
+			closeWithin(ctx, cfg.Server.ShutdownTimeout, closers.close)
 		}
 	}()
 	// First opened, last closed: the exporters flush what the drained
