@@ -60,8 +60,9 @@
 // upload, so concurrent requests cannot overshoot. Confirming, deleting
 // or cleaning up a pending upload frees its place. [FilesConfig.Quota]
 // is where a plan's storage quota plugs in: it is asked before each upload
-// URL is issued, with the owner's [Usage]. A refusal is a [*QuotaError]
-// ([ErrQuotaExceeded]).
+// URL is issued, with the owner's [Usage], and a hook that counts what it
+// allows gets it back when the upload is not recorded after all. A
+// refusal is a [*QuotaError] ([ErrQuotaExceeded]).
 //
 // # Errors
 //

@@ -163,29 +163,30 @@ const (
 )
 
 // QuotaFunc decides whether owner may start an upload of size more bytes,
-// given what the owner holds (usage, read just before). It returns nil to
-// allow the upload, and a [*QuotaError] (answered 429 QUOTA_EXCEEDED) or
-// any other error to refuse it; its error is returned as is. A plan's
-// storage quota plugs in here:
+// given what the owner holds (usage, read just before). It returns a nil
+// error to allow the upload, and a [*QuotaError] (answered 429
+// QUOTA_EXCEEDED) or any other error to refuse it; its error is returned
+// as is. A plan's storage quota plugs in here:
 //
-//	Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) error {
+//	Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) (func(context.Context) error, error) {
 //		limit := plans.StorageBytes(ctx, owner)
 //		if used := u.Bytes + u.PendingBytes; used+size > limit {
-//			return &storage.QuotaError{Quota: "storage_bytes", Limit: limit, Used: used, Requested: size}
+//			return nil, &storage.QuotaError{Quota: "storage_bytes", Limit: limit, Used: used, Requested: size}
 //		}
-//		return nil
+//		return nil, nil
 //	}
 //
 // It runs after every other check of the request (size, type, file name,
-// the bucket's presign), just before the file is recorded, so a hook that
-// meters what it allows counts only requests that pass them; only a
-// failure to record the file afterwards (a database error, the pending
-// limits under a race) follows a count.
+// the bucket's presign), just before the file is recorded. A hook that
+// counts what it allows (a metered quota, such as a reservation) returns
+// release with it: when the file then cannot be recorded (a database
+// error, the pending limits under a race), CreateUpload calls release, so
+// a refused upload counts nothing. A hook that only checks returns nil.
 //
 // The check and the record's creation are not one atomic step: concurrent
 // uploads of one owner may pass the hook together, by at most what
 // MaxPendingUploads and MaxPendingBytes let through.
-type QuotaFunc func(ctx context.Context, owner string, usage Usage, size int64) error
+type QuotaFunc func(ctx context.Context, owner string, usage Usage, size int64) (release func(ctx context.Context) error, err error)
 
 // FilesConfig tunes [Files]. The zero value is ready to use.
 type FilesConfig struct {
@@ -207,8 +208,8 @@ type FilesConfig struct {
 	// the default MaxUploadBytes).
 	MaxPendingBytes int64
 	// Quota, when set, is asked before each upload URL is issued, with
-	// the owner's usage: the place for a plan's storage quota. Default:
-	// none.
+	// the owner's usage: the place for a plan's storage quota (see
+	// [QuotaFunc] for what it may count). Default: none.
 	Quota QuotaFunc
 	// UploadExpiry is the lifetime of upload URLs. Default: 15 minutes.
 	UploadExpiry time.Duration
@@ -404,12 +405,13 @@ func (f *Files) CreateUpload(ctx context.Context, owner string, req UploadReques
 	if err != nil {
 		return Upload{}, err
 	}
+	var release func(context.Context) error
 	if f.cfg.Quota != nil {
 		usage, err := f.store.Usage(ctx, owner)
 		if err != nil {
 			return Upload{}, err
 		}
-		if err := f.cfg.Quota(ctx, owner, usage, req.Size); err != nil {
+		if release, err = f.cfg.Quota(ctx, owner, usage, req.Size); err != nil {
 			return Upload{}, err
 		}
 	}
@@ -417,6 +419,12 @@ func (f *Files) CreateUpload(ctx context.Context, owner string, req UploadReques
 	file := File{ID: id, OwnerID: owner, Key: key, Filename: name, ContentType: ct, Size: req.Size,
 		Status: StatusPending, CreatedAt: now, UpdatedAt: now}
 	if err := f.store.Create(ctx, file, f.pendingLimit()); err != nil {
+		if release != nil {
+			// Given back even when the client has gone.
+			if rerr := release(context.WithoutCancel(ctx)); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("storage: release quota: %w", rerr))
+			}
+		}
 		return Upload{}, err
 	}
 	return Upload{File: file, Request: presigned}, nil

@@ -301,9 +301,9 @@ func TestUploadURLFilenameTooLongForTheProvider(t *testing.T) {
 	require.NoError(t, err)
 	var metered atomic.Int64
 	files, err := storage.NewFiles(shortKeys{storagetest.NewMemoryBucket(t, time.Now)}, store, storage.FilesConfig{
-		Quota: func(_ context.Context, _ string, _ storage.Usage, size int64) error {
+		Quota: func(_ context.Context, _ string, _ storage.Usage, size int64) (func(context.Context) error, error) {
 			metered.Add(size)
-			return nil
+			return nil, nil
 		},
 	})
 	require.NoError(t, err)

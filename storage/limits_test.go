@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,12 +60,12 @@ func TestQuotaHook(t *testing.T) {
 	t.Parallel()
 	const limit = 12
 	var seen []storage.Usage
-	a := newAPI(t, storage.FilesConfig{Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) error {
+	a := newAPI(t, storage.FilesConfig{Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) (func(context.Context) error, error) {
 		seen = append(seen, u)
 		if used := u.Bytes + u.PendingBytes; used+size > limit {
-			return &storage.QuotaError{Quota: "storage_bytes", Limit: limit, Used: used, Requested: size}
+			return nil, &storage.QuotaError{Quota: "storage_bytes", Limit: limit, Used: used, Requested: size}
 		}
-		return nil
+		return nil, nil
 	}})
 	a.upload(t, "u", "a.txt", "text/plain", []byte("12345678"))
 	code, up := a.do(t, "u", http.MethodPost, "/upload-url", map[string]any{"filename": "b.txt", "content_type": "text/plain", "size": 3})
@@ -75,6 +76,29 @@ func TestQuotaHook(t *testing.T) {
 		"details": map[string]any{"quota": "storage_bytes", "limit": float64(12), "used": float64(11), "requested": float64(2)}}, body["error"])
 	require.Len(t, seen, 3)
 	assert.Equal(t, storage.Usage{Files: 1, Bytes: 8, PendingUploads: 1, PendingBytes: 3}, seen[2])
+}
+
+// TestQuotaReleasedWhenTheUploadIsNotRecorded: a hook that counts what it
+// allows gets it back when the file cannot be recorded after it (here the
+// pending limit, which the store enforces as it records), so the refused
+// upload counts nothing.
+func TestQuotaReleasedWhenTheUploadIsNotRecorded(t *testing.T) {
+	t.Parallel()
+	var counted atomic.Int64
+	a := newAPI(t, storage.FilesConfig{MaxPendingUploads: 1, MaxPendingBytes: -1,
+		Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) (func(context.Context) error, error) {
+			counted.Add(size)
+			return func(context.Context) error {
+				counted.Add(-size)
+				return nil
+			}, nil
+		}})
+	code, _ := a.do(t, "u", http.MethodPost, "/upload-url", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 5})
+	require.Equal(t, http.StatusCreated, code)
+	code, body := a.do(t, "u", http.MethodPost, "/upload-url", map[string]any{"filename": "b.txt", "content_type": "text/plain", "size": 7})
+	require.Equal(t, http.StatusTooManyRequests, code, "%v", body)
+	assert.Equal(t, "pending_uploads", body["error"].(map[string]any)["details"].(map[string]any)["quota"])
+	assert.Equal(t, int64(5), counted.Load(), "the refused upload's 7 bytes were given back")
 }
 
 func TestPendingLimitDetails(t *testing.T) {
@@ -96,8 +120,8 @@ func TestPendingLimitDetails(t *testing.T) {
 func TestPeriodicQuotaDetails(t *testing.T) {
 	t.Parallel()
 	resets := time.Now().Add(90 * time.Minute).UTC().Truncate(time.Second)
-	a := newAPI(t, storage.FilesConfig{Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) error {
-		return &storage.QuotaError{Quota: "storage_bytes", Limit: 10, Used: 10, Requested: size, ResetsAt: resets}
+	a := newAPI(t, storage.FilesConfig{Quota: func(ctx context.Context, owner string, u storage.Usage, size int64) (func(context.Context) error, error) {
+		return nil, &storage.QuotaError{Quota: "storage_bytes", Limit: 10, Used: 10, Requested: size, ResetsAt: resets}
 	}})
 	code, body := a.do(t, "u", http.MethodPost, "/upload-url", map[string]any{"filename": "b.txt", "content_type": "text/plain", "size": 3})
 	require.Equal(t, http.StatusTooManyRequests, code)

@@ -101,27 +101,31 @@ func (q aiQuota) Reserve(ctx context.Context, userID, _ string, tokens int) (fun
 
 // storageQuota is the storage block's quota hook on the storage_bytes
 // quota, which counts the bytes of the upload URLs issued in the period
-// (the declared size: an upload larger than declared is refused). It runs
-// the block's own pending limits first, so a refused upload counts nothing.
+// (the declared size: an upload larger than declared is refused). It
+// checks the block's own pending limits first, sparing the counter a
+// reservation the store would refuse; an upload that still cannot be
+// recorded gets its reservation released by the block.
 func storageQuota(flags *featureflags.Flags, limits storage.FilesConfig) storage.QuotaFunc {
-	return func(ctx context.Context, owner string, u storage.Usage, size int64) error {
+	return func(ctx context.Context, owner string, u storage.Usage, size int64) (func(context.Context) error, error) {
 		if limits.MaxPendingUploads >= 0 && u.PendingUploads+1 > limits.MaxPendingUploads {
-			return &storage.QuotaError{Quota: storage.QuotaPendingUploads, Limit: int64(limits.MaxPendingUploads),
+			return nil, &storage.QuotaError{Quota: storage.QuotaPendingUploads, Limit: int64(limits.MaxPendingUploads),
 				Used: int64(u.PendingUploads), Requested: 1}
 		}
 		if limits.MaxPendingBytes >= 0 && u.PendingBytes+size > limits.MaxPendingBytes {
-			return &storage.QuotaError{Quota: storage.QuotaPendingBytes, Limit: limits.MaxPendingBytes,
+			return nil, &storage.QuotaError{Quota: storage.QuotaPendingBytes, Limit: limits.MaxPendingBytes,
 				Used: u.PendingBytes, Requested: size}
 		}
 		res, err := flags.Reserve(ctx, owner, featureflags.QuotaStorageBytes, size)
 		if qe, ok := errors.AsType[*featureflags.QuotaExceededError](err); ok {
-			return &storage.QuotaError{Quota: featureflags.QuotaStorageBytes, Limit: qe.Limit, Used: qe.Used, Requested: size,
+			return nil, &storage.QuotaError{Quota: featureflags.QuotaStorageBytes, Limit: qe.Limit, Used: qe.Used, Requested: size,
 				ResetsAt: qe.ResetsAt}
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return res.Settle(ctx, size)
+		// The reservation stays counted as the period's use unless the
+		// block releases it.
+		return res.Release, nil
 	}
 }
 
