@@ -1,6 +1,6 @@
 // Package httpx_test measures what the httpx middleware chain adds to a
 // request, against a bare handler and against a plain hand-written chain of
-// the same features (the "plain chain" row of ../../shared performance
+// the same features (the "plain chain" row of the project's performance
 // anchors: request ID + security headers + slog JSON access log).
 package httpx_test
 
