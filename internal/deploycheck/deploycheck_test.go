@@ -1,13 +1,17 @@
-package main
+package deploycheck_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/caarlos0/env/v11"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
@@ -19,36 +23,58 @@ import (
 // processes beside them, and every orchestrator waits longer than
 // SHUTDOWN_TIMEOUT before it kills.
 
+// root is the repository, from this package's directory.
+const root = "../.."
+
 // awsSDKVariables are read by the AWS SDK itself (STORAGE_PROVIDER=s3),
 // not by the server's configuration.
 var awsSDKVariables = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}
 
-// serverVariables is every variable the server's configuration reads.
-func serverVariables(t *testing.T) map[string]bool {
+// serverVariables maps every variable the reference server's
+// configuration reads (the env tags of its config structs) to its default
+// (envDefault, "" when none).
+func serverVariables(t *testing.T) map[string]string {
 	t.Helper()
-	params, err := env.GetFieldParams(&config{})
+	files, err := filepath.Glob(filepath.Join(root, "examples", "saas", "*.go"))
 	require.NoError(t, err)
-	known := map[string]bool{}
-	for _, p := range params {
-		known[p.Key] = true
+	vars := map[string]string{}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(file, func(n ast.Node) bool {
+			f, ok := n.(*ast.Field)
+			if !ok || f.Tag == nil {
+				return true
+			}
+			raw, err := strconv.Unquote(f.Tag.Value)
+			require.NoError(t, err)
+			tag := reflect.StructTag(raw)
+			if key := tag.Get("env"); key != "" {
+				vars[strings.Split(key, ",")[0]] = tag.Get("envDefault")
+			}
+			return true
+		})
 	}
+	require.Greater(t, len(vars), 50, "the server's variables were found")
 	for _, k := range awsSDKVariables {
-		known[k] = true
+		vars[k] = ""
 	}
-	return known
+	return vars
 }
 
 // defaultShutdownTimeout is SHUTDOWN_TIMEOUT when nothing sets it.
-func defaultShutdownTimeout(t *testing.T) time.Duration {
+func defaultShutdownTimeout(t *testing.T, vars map[string]string) time.Duration {
 	t.Helper()
-	cfg, err := loadConfig(nil)
-	require.NoError(t, err)
-	return cfg.Server.ShutdownTimeout
+	return mustDuration(t, vars["SHUTDOWN_TIMEOUT"])
 }
 
 func readYAML(t *testing.T, path string, v any) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", path))
+	data, err := os.ReadFile(filepath.Join(root, path))
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(data, v), path)
 }
@@ -79,7 +105,7 @@ func TestDeployKubernetesManifests(t *testing.T) {
 	readYAML(t, "deploy/k8s/secret.yaml", &secret)
 	for _, m := range []map[string]string{configMap.Data, secret.StringData} {
 		for k := range m {
-			assert.True(t, known[k], "%s is set in deploy/k8s but the server does not read it", k)
+			assert.True(t, has(known, k), "%s is set in deploy/k8s but the server does not read it", k)
 		}
 	}
 
@@ -91,12 +117,12 @@ func TestDeployKubernetesManifests(t *testing.T) {
 		require.Len(t, spec.Containers, 1, file)
 		c := spec.Containers[0]
 		commands[file] = c.Args
-		shutdown := defaultShutdownTimeout(t)
+		shutdown := defaultShutdownTimeout(t, known)
 		if v, ok := configMap.Data["SHUTDOWN_TIMEOUT"]; ok {
 			shutdown = mustDuration(t, v)
 		}
 		for _, e := range c.Env {
-			assert.True(t, known[e.Name], "%s: %s is not read by the server", file, e.Name)
+			assert.True(t, has(known, e.Name), "%s: %s is not read by the server", file, e.Name)
 			if e.Name == "SHUTDOWN_TIMEOUT" {
 				shutdown = mustDuration(t, e.Value)
 			}
@@ -130,9 +156,9 @@ func TestDeployComposeFile(t *testing.T) {
 			continue // not the server's image
 		}
 		commands[name] = s.Command
-		shutdown := defaultShutdownTimeout(t)
+		shutdown := defaultShutdownTimeout(t, known)
 		for k, v := range s.Environment {
-			assert.True(t, known[k], "docker-compose.yml %s: %s is not read by the server", name, k)
+			assert.True(t, has(known, k), "docker-compose.yml %s: %s is not read by the server", name, k)
 			if k == "SHUTDOWN_TIMEOUT" {
 				shutdown = mustDuration(t, v)
 			}
@@ -156,7 +182,7 @@ func TestDeployComposeFile(t *testing.T) {
 func TestDeployEnvExample(t *testing.T) {
 	t.Parallel()
 	known := serverVariables(t)
-	data, err := os.ReadFile(filepath.Join("..", "..", ".env.example"))
+	data, err := os.ReadFile(filepath.Join(root, ".env.example"))
 	require.NoError(t, err)
 	named := 0
 	for line := range strings.Lines(string(data)) {
@@ -166,7 +192,7 @@ func TestDeployEnvExample(t *testing.T) {
 			continue // prose
 		}
 		named++
-		assert.True(t, known[key], ".env.example names %s, which the server does not read", key)
+		assert.True(t, has(known, key), ".env.example names %s, which the server does not read", key)
 	}
 	assert.Greater(t, named, 50, "the variables of .env.example were found")
 }
@@ -176,4 +202,9 @@ func mustDuration(t *testing.T, s string) time.Duration {
 	d, err := time.ParseDuration(s)
 	require.NoError(t, err, s)
 	return d
+}
+
+func has(vars map[string]string, key string) bool {
+	_, ok := vars[key]
+	return ok
 }
