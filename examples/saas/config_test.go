@@ -134,21 +134,6 @@ func TestConfigProductionRefusesWeakSecrets(t *testing.T) {
 	}
 }
 
-func TestConfigEnvExampleHasNoUsableSecret(t *testing.T) {
-	t.Parallel()
-	data, err := readRepoFile(".env.example")
-	require.NoError(t, err)
-	for line := range strings.Lines(string(data)) {
-		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "#"))
-		for _, name := range []string{"JWT_SECRET=", "SIGNING_SECRET="} {
-			if v, ok := strings.CutPrefix(line, name); ok {
-				v, _, _ = strings.Cut(v, " ")
-				assert.Empty(t, strings.TrimSpace(v), "%s in .env.example must not hold a value that works", name)
-			}
-		}
-	}
-}
-
 func TestSigningKey(t *testing.T) {
 	t.Parallel()
 	key := func(env ...string) func(string) []byte {

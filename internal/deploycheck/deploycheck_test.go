@@ -197,6 +197,23 @@ func TestDeployEnvExample(t *testing.T) {
 	assert.Greater(t, named, 50, "the variables of .env.example were found")
 }
 
+// TestEnvExampleHasNoUsableSecret: a copied .env.example never
+// starts a server with a known secret.
+func TestEnvExampleHasNoUsableSecret(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(root, ".env.example"))
+	require.NoError(t, err)
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "#"))
+		for _, name := range []string{"JWT_SECRET=", "SIGNING_SECRET="} {
+			if v, ok := strings.CutPrefix(line, name); ok {
+				v, _, _ = strings.Cut(v, " ")
+				assert.Empty(t, strings.TrimSpace(v), "%s in .env.example must not hold a value that works", name)
+			}
+		}
+	}
+}
+
 func mustDuration(t *testing.T, s string) time.Duration {
 	t.Helper()
 	d, err := time.ParseDuration(s)
